@@ -1,0 +1,13 @@
+module github.com/goxel-mcp/goxel-mcp
+
+go 1.26.8
+
+require (
+	github.com/cespare/xxhash/v2 v2.3.0 // indirect
+	github.com/fogleman/gg v1.3.0 // indirect
+	github.com/golang/freetype v0.0.0-20170609003504-e2365dfdc4a0 // indirect
+	github.com/klauspost/compress v1.20.3 // indirect
+	github.com/mark3labs/mcp-go v1.2.1 // indirect
+	github.com/stretchr/testify v1.12.1 // indirect
+	golang.org/x/image v0.47.0 // indirect
+)
