@@ -70,8 +70,29 @@ func (b Box) Intersect(c Box) Box {
 	return r
 }
 
-// Extend returns the smallest box holding b and p.
-func (b Box) Extend(p Pos) Box { return b.Union(Box{p, p}) }
+// Extend returns the smallest box holding b and p. An empty b must be
+// EmptyBox, whose extreme corners make plain min and max work.
+func (b Box) Extend(p Pos) Box {
+	if p.X < b.Min.X {
+		b.Min.X = p.X
+	}
+	if p.X > b.Max.X {
+		b.Max.X = p.X
+	}
+	if p.Y < b.Min.Y {
+		b.Min.Y = p.Y
+	}
+	if p.Y > b.Max.Y {
+		b.Max.Y = p.Y
+	}
+	if p.Z < b.Min.Z {
+		b.Min.Z = p.Z
+	}
+	if p.Z > b.Max.Z {
+		b.Max.Z = p.Z
+	}
+	return b
+}
 
 // Size returns the number of positions along each axis (zero when empty).
 func (b Box) Size() Pos {

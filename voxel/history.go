@@ -172,6 +172,7 @@ func (s *Scene) swap(r *record) {
 	if r.shape != nil {
 		now := s.structure()
 		s.setStructure(*r.shape)
+		s.lastLayer = nil
 		r.shape = &now
 	}
 	s.lastLayer, s.lastBlock = nil, nil

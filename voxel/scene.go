@@ -22,9 +22,10 @@ type Scene struct {
 	epoch   uint64
 
 	// last edited layer and block, to skip map lookups in batch edits
-	lastLayer *Layer
-	lastPos   Pos
-	lastBlock *Block
+	lastLayer      *Layer
+	lastPos        Pos
+	lastBlock      *Block
+	lastBlockLayer *Layer
 
 	history
 }
@@ -52,7 +53,8 @@ func NewEmpty() *Scene {
 }
 
 func (s *Scene) layer(id int) *Layer {
-	if s.lastLayer != nil && s.lastLayer.id == id && s.hasLayer(s.lastLayer) {
+	// lastLayer is reset whenever the layer list changes.
+	if s.lastLayer != nil && s.lastLayer.id == id {
 		return s.lastLayer
 	}
 	for _, l := range s.layers {
@@ -61,15 +63,6 @@ func (s *Scene) layer(id int) *Layer {
 		}
 	}
 	return nil
-}
-
-func (s *Scene) hasLayer(l *Layer) bool {
-	for _, m := range s.layers {
-		if m == l {
-			return true
-		}
-	}
-	return false
 }
 
 // HasLayer reports whether a layer with that id exists.
@@ -156,15 +149,19 @@ func (s *Scene) Set(layer int, p Pos, c color.NRGBA) bool {
 	if l == nil {
 		return false
 	}
-	s.lastLayer = l
+	if s.lastLayer != l {
+		s.lastLayer = l
+	}
 	bp := blockOf(p)
 	b := s.lastBlock
-	if b == nil || s.lastPos != bp || b.epoch != s.epoch || l.blocks[bp] != b {
+	// lastBlock is reset whenever a block leaves its layer (removal, undo,
+	// layer deletion) and at every new epoch, so it is still in place here.
+	if b == nil || s.lastPos != bp || s.lastBlockLayer != l || b.epoch != s.epoch {
 		b = s.writable(l, bp, c.A != 0)
 		if b == nil {
 			return false
 		}
-		s.lastPos, s.lastBlock = bp, b
+		s.lastPos, s.lastBlock, s.lastBlockLayer = bp, b, l
 	}
 	before := b.count
 	if !b.set(localIndex(p.X, p.Y, p.Z), c) {
@@ -222,6 +219,7 @@ func (s *Scene) AddLayer(name string) int {
 	s.nextID++
 	s.layers = append(s.layers, l)
 	s.current = l.id
+	s.lastLayer = nil
 	s.changed()
 	return l.id
 }
