@@ -1,0 +1,24 @@
+// Package pngx is a fast PNG writer for rendered voxel images.
+//
+// It writes IHDR, optional tEXt/iTXt, PLTE and tRNS (paletted only), IDAT and IEND, with no row filter
+// (filter type 0) and github.com/klauspost/compress/flate at level 1 by default inside our own zlib framing
+// (RFC 1950: 0x78 0x01 header, adler32 trailer). Measured on this project's renders, "no filter" compresses
+// flat voxel art about as well as Up and is the fastest; image/png tries all five filters on every row, which
+// costs 3–10× more (docs/benchmarks.md, notes/renderer-measurements.md §2).
+//
+// Colour type is chosen from the pixels:
+//   - at most 256 distinct colours: paletted (colour type 3) with bit depth 1, 2, 4 or 8 and a tRNS chunk
+//     when any entry is not opaque. The scan stops at the 257th colour. Palette order is order of first
+//     appearance in raster order, so the output is deterministic.
+//   - otherwise RGB 8-bit (colour type 2) when every alpha is 255, else RGBA 8-bit (colour type 6, straight
+//     alpha: the NRGBA bytes are written as they are, including the colour of fully transparent pixels).
+//
+// Large images are compressed in parallel row strips (as pigz does): each strip is an independent deflate
+// stream ended with a sync flush, the strips are concatenated in order, and their adler32 sums are combined.
+// The output is identical for any GOMAXPROCS: the strip count depends only on the image size.
+//
+// Every output decodes with image/png to the same pixels; the tests and FuzzEncode check that round trip.
+//
+// Downscale is a box-filter (area average) reducer for previews; it weights colour by alpha so transparent
+// pixels do not darken edges.
+package pngx

@@ -1,0 +1,527 @@
+package pngx
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/adler32"
+	"hash/crc32"
+	"image"
+	"io"
+	"runtime"
+	"sync"
+
+	"github.com/klauspost/compress/flate"
+)
+
+// TextChunk is one textual metadata entry, written as a tEXt chunk (or iTXt when the value is not ASCII).
+type TextChunk struct {
+	Keyword string // 1 to 79 printable Latin-1 characters, no leading, trailing or double spaces
+	Value   string
+}
+
+// Options controls Encode. A nil *Options means the defaults.
+type Options struct {
+	// Level is the klauspost/compress/flate level: 0 means the default, BestSpeed (1); 1 to 9 as flate;
+	// flate.HuffmanOnly (-2) is accepted too.
+	Level int
+	// Text chunks are written in this order, before the image data.
+	Text []TextChunk
+}
+
+const (
+	// maxPaletteScan is the largest distinct colour count that still gives a paletted PNG.
+	maxPalette = 256
+	// stripRawBytes is the uncompressed size of one parallel deflate strip. Below it a single stream is
+	// written straight to the output; above it strips keep both cores busy (deflate dominates encode time).
+	stripRawBytes = 1 << 20
+	// maxStrips caps the strip count so buffered compressed output stays small; it does not depend on the
+	// machine, so output bytes are the same everywhere.
+	maxStrips = 16
+	// idatMax is the largest IDAT chunk we write.
+	idatMax = 1 << 18
+)
+
+var pngHeader = []byte("\x89PNG\r\n\x1a\n")
+
+// Encode writes img to w as a PNG. It never modifies img.
+func Encode(w io.Writer, img *image.NRGBA, opt *Options) error {
+	if img == nil {
+		return errors.New("pngx: nil image")
+	}
+	var o Options
+	if opt != nil {
+		o = *opt
+	}
+	level := o.Level
+	if level == 0 {
+		level = flate.BestSpeed
+	}
+	if level != flate.HuffmanOnly && (level < 1 || level > 9) {
+		return fmt.Errorf("pngx: invalid compression level %d (want 1 to 9, or 0 for the default)", o.Level)
+	}
+	for _, t := range o.Text {
+		if err := checkKeyword(t.Keyword); err != nil {
+			return err
+		}
+	}
+	b := img.Rect
+	width, height := b.Dx(), b.Dy()
+	if width <= 0 || height <= 0 {
+		return fmt.Errorf("pngx: invalid image size %dx%d", width, height)
+	}
+	if uint64(width) > 1<<31-1 || uint64(height) > 1<<31-1 {
+		return fmt.Errorf("pngx: image too large %dx%d", width, height)
+	}
+
+	e := &encoder{img: img, w: width, h: height}
+	e.analyse()
+
+	bw := bufio.NewWriterSize(w, 64<<10)
+	ew := &chunkWriter{w: bw}
+	ew.raw(pngHeader)
+
+	var ihdr [13]byte
+	binary.BigEndian.PutUint32(ihdr[0:], uint32(width))
+	binary.BigEndian.PutUint32(ihdr[4:], uint32(height))
+	ihdr[8] = byte(e.depth)
+	ihdr[9] = byte(e.ctype)
+	// ihdr[10..12]: compression 0, filter method 0, no interlace.
+	ew.chunk("IHDR", ihdr[:])
+
+	for _, t := range o.Text {
+		writeText(ew, t)
+	}
+	if e.ctype == ctPaletted {
+		pal := make([]byte, 3*len(e.palette))
+		lastAlpha := -1
+		for i, c := range e.palette {
+			pal[3*i], pal[3*i+1], pal[3*i+2] = byte(c), byte(c>>8), byte(c>>16)
+			if byte(c>>24) != 0xff {
+				lastAlpha = i
+			}
+		}
+		ew.chunk("PLTE", pal)
+		if lastAlpha >= 0 {
+			trns := make([]byte, lastAlpha+1)
+			for i := range trns {
+				trns[i] = byte(e.palette[i] >> 24)
+			}
+			ew.chunk("tRNS", trns)
+		}
+	}
+	if ew.err == nil {
+		ew.err = e.writeIDAT(ew, level)
+	}
+	ew.chunk("IEND", nil)
+	if ew.err != nil {
+		return fmt.Errorf("failed to write png: %w", ew.err)
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("failed to write png: %w", err)
+	}
+	return nil
+}
+
+// PNG colour types used here.
+const (
+	ctRGB      = 2
+	ctPaletted = 3
+	ctRGBA     = 6
+)
+
+type encoder struct {
+	img          *image.NRGBA
+	w, h         int
+	ctype, depth int
+	palette      []uint32 // RGBA packed little-endian (R in the low byte), first-appearance order
+	lut          *paletteTable
+	rowBytes     int // bytes per row without the filter byte
+}
+
+// paletteTable maps a packed colour to its palette index by open addressing.
+type paletteTable struct {
+	keys [1024]uint32
+	idx  [1024]uint16 // index+1; 0 = empty slot
+}
+
+func hashColour(c uint32) uint32 { return (c * 0x9E3779B1) >> 22 }
+
+// lookup returns the index of c, adding it when absent; ok is false when the table already holds 256.
+func (t *paletteTable) lookup(c uint32, n *int) (int, bool) {
+	h := hashColour(c)
+	for {
+		i := t.idx[h]
+		if i == 0 {
+			if *n == maxPalette {
+				return 0, false
+			}
+			*n++
+			t.keys[h] = c
+			t.idx[h] = uint16(*n)
+			return *n - 1, true
+		}
+		if t.keys[h] == c {
+			return int(i) - 1, true
+		}
+		h = (h + 1) & 1023
+	}
+}
+
+// find returns the index of a colour known to be in the table.
+func (t *paletteTable) find(c uint32) int {
+	h := hashColour(c)
+	for t.keys[h] != c || t.idx[h] == 0 {
+		h = (h + 1) & 1023
+	}
+	return int(t.idx[h]) - 1
+}
+
+func pixel(p []byte, i int) uint32 {
+	return uint32(p[i]) | uint32(p[i+1])<<8 | uint32(p[i+2])<<16 | uint32(p[i+3])<<24
+}
+
+// analyse picks the colour type: paletted if the image has at most 256 colours, else RGB or RGBA.
+func (e *encoder) analyse() {
+	img := e.img
+	t := new(paletteTable)
+	n := 0
+	opaque := true
+	var palette []uint32
+	paletted := true
+	prev, havePrev := uint32(0), false
+	y := 0
+scan:
+	for ; y < e.h; y++ {
+		row := img.Pix[y*img.Stride : y*img.Stride+4*e.w]
+		for i := 0; i < len(row); i += 4 {
+			c := pixel(row, i)
+			if havePrev && c == prev {
+				continue
+			}
+			prev, havePrev = c, true
+			k, ok := t.lookup(c, &n)
+			if !ok {
+				paletted = false
+				break scan
+			}
+			if k == len(palette) {
+				palette = append(palette, c)
+				if c>>24 != 0xff {
+					opaque = false
+				}
+			}
+		}
+	}
+	if paletted {
+		e.ctype, e.palette, e.lut = ctPaletted, palette, t
+		switch {
+		case n <= 2:
+			e.depth = 1
+		case n <= 4:
+			e.depth = 2
+		case n <= 16:
+			e.depth = 4
+		default:
+			e.depth = 8
+		}
+		e.rowBytes = (e.w*e.depth + 7) / 8
+		return
+	}
+	// Rows before y were all seen by the palette scan; check the rest for alpha only.
+	for ; opaque && y < e.h; y++ {
+		row := img.Pix[y*img.Stride+3 : y*img.Stride+4*e.w]
+		for i := 0; i < len(row); i += 4 {
+			if row[i] != 0xff {
+				opaque = false
+				break
+			}
+		}
+	}
+	e.depth = 8
+	if opaque {
+		e.ctype, e.rowBytes = ctRGB, 3*e.w
+	} else {
+		e.ctype, e.rowBytes = ctRGBA, 4*e.w
+	}
+}
+
+// writeRows feeds rows [y0,y1) with their filter bytes to dst and returns their adler32.
+func (e *encoder) writeRows(dst io.Writer, y0, y1 int) (uint32, error) {
+	img := e.img
+	sum := adler32.New()
+	buf := make([]byte, 1+e.rowBytes)
+	for y := y0; y < y1; y++ {
+		src := img.Pix[y*img.Stride : y*img.Stride+4*e.w]
+		buf[0] = 0 // filter type None
+		out := buf[1:]
+		if e.ctype == ctRGBA {
+			// The NRGBA row is already the PNG row: write it in place, no copy.
+			sum.Write(buf[:1]) //nolint:errcheck // hash writes never fail
+			sum.Write(src)     //nolint:errcheck // hash writes never fail
+			if _, err := dst.Write(buf[:1]); err != nil {
+				return 0, err
+			}
+			if _, err := dst.Write(src); err != nil {
+				return 0, err
+			}
+			continue
+		}
+		switch e.ctype {
+		case ctRGB:
+			for i, j := 0, 0; i < len(src); i, j = i+4, j+3 {
+				out[j], out[j+1], out[j+2] = src[i], src[i+1], src[i+2]
+			}
+		case ctPaletted:
+			e.packRow(out, src)
+		}
+		sum.Write(buf) //nolint:errcheck // hash writes never fail
+		if _, err := dst.Write(buf); err != nil {
+			return 0, err
+		}
+	}
+	return sum.Sum32(), nil
+}
+
+func (e *encoder) packRow(out, src []byte) {
+	prev, prevIdx := pixel(src, 0), e.lut.find(pixel(src, 0))
+	index := func(i int) int {
+		c := pixel(src, i)
+		if c != prev {
+			prev, prevIdx = c, e.lut.find(c)
+		}
+		return prevIdx
+	}
+	if e.depth == 8 {
+		for x := range e.w {
+			out[x] = byte(index(4 * x))
+		}
+		return
+	}
+	clear(out)
+	perByte := 8 / e.depth
+	for x := range e.w {
+		shift := uint(8 - e.depth*(x%perByte+1))
+		out[x/perByte] |= byte(index(4*x) << shift)
+	}
+}
+
+var flatePool sync.Pool // of *flate.Writer, keyed implicitly by level (see getFlate)
+
+type pooledFlate struct {
+	level int
+	fw    *flate.Writer
+}
+
+func getFlate(w io.Writer, level int) (*flate.Writer, error) {
+	if p, ok := flatePool.Get().(*pooledFlate); ok && p.level == level {
+		p.fw.Reset(w)
+		return p.fw, nil
+	}
+	return flate.NewWriter(w, level)
+}
+
+func putFlate(fw *flate.Writer, level int) { flatePool.Put(&pooledFlate{level: level, fw: fw}) }
+
+// writeIDAT writes the zlib stream of all rows as IDAT chunks.
+func (e *encoder) writeIDAT(cw *chunkWriter, level int) error {
+	raw := (e.rowBytes + 1) * e.h
+	strips := min(max(raw/stripRawBytes, 1), maxStrips, e.h)
+	idat := &idatWriter{cw: cw}
+	idat.Write([]byte{0x78, 0x01}) //nolint:errcheck // errors are kept in cw.err
+	var total uint32
+	if strips == 1 {
+		fw, err := getFlate(idat, level)
+		if err != nil {
+			return err
+		}
+		total, err = e.writeRows(fw, 0, e.h)
+		if err == nil {
+			err = fw.Close()
+		}
+		putFlate(fw, level)
+		if err != nil {
+			return err
+		}
+	} else {
+		type result struct {
+			buf  bytes.Buffer
+			sum  uint32
+			rows int
+			err  error
+			done chan struct{}
+		}
+		res := make([]*result, strips)
+		for i := range res {
+			res[i] = &result{done: make(chan struct{})}
+		}
+		next := make(chan int, strips)
+		for i := range strips {
+			next <- i
+		}
+		close(next)
+		workers := min(runtime.GOMAXPROCS(0), strips)
+		for range workers {
+			go func() {
+				for i := range next {
+					r := res[i]
+					y0, y1 := e.h*i/strips, e.h*(i+1)/strips
+					r.rows = y1 - y0
+					fw, err := getFlate(&r.buf, level)
+					if err == nil {
+						r.sum, err = e.writeRows(fw, y0, y1)
+						if err == nil {
+							if i == strips-1 {
+								err = fw.Close()
+							} else {
+								err = fw.Flush() // sync flush: byte-aligned, not final
+							}
+						}
+						putFlate(fw, level)
+					}
+					r.err = err
+					close(r.done)
+				}
+			}()
+		}
+		var firstErr error
+		for i, r := range res {
+			<-r.done
+			if firstErr == nil && r.err != nil {
+				firstErr = r.err
+			}
+			if firstErr != nil {
+				continue // drain the workers before returning
+			}
+			idat.Write(r.buf.Bytes()) //nolint:errcheck // errors are kept in cw.err
+			n := int64(r.rows) * int64(e.rowBytes+1)
+			if i == 0 {
+				total = r.sum
+			} else {
+				total = adler32Combine(total, r.sum, n)
+			}
+			r.buf = bytes.Buffer{}
+		}
+		if firstErr != nil {
+			return firstErr
+		}
+	}
+	var tail [4]byte
+	binary.BigEndian.PutUint32(tail[:], total)
+	idat.Write(tail[:]) //nolint:errcheck // errors are kept in cw.err
+	idat.flush()
+	return cw.err
+}
+
+// adler32Combine returns the adler32 of A||B from adler32(A), adler32(B) and len(B) (RFC 1950 maths:
+// s1 adds B's s1 minus the initial 1; s2 gains len(B)·s1(A) plus B's s2 minus len(B)).
+func adler32Combine(a, b uint32, lenB int64) uint32 {
+	const mod = 65521
+	rem := uint64(lenB % mod)
+	a1, a2 := uint64(a&0xffff), uint64(a>>16)
+	b1, b2 := uint64(b&0xffff), uint64(b>>16)
+	s1 := (a1 + b1 + mod - 1) % mod
+	s2 := (a2 + b2 + rem*a1%mod + mod - rem) % mod
+	return uint32(s2<<16 | s1)
+}
+
+// chunkWriter writes PNG chunks and remembers the first error.
+type chunkWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (c *chunkWriter) raw(p []byte) {
+	if c.err == nil {
+		_, c.err = c.w.Write(p)
+	}
+}
+
+func (c *chunkWriter) chunk(typ string, data []byte) {
+	var hdr [8]byte
+	binary.BigEndian.PutUint32(hdr[:4], uint32(len(data)))
+	copy(hdr[4:], typ)
+	crc := crc32.NewIEEE()
+	crc.Write(hdr[4:]) //nolint:errcheck // hash writes never fail
+	crc.Write(data)    //nolint:errcheck // hash writes never fail
+	var tail [4]byte
+	binary.BigEndian.PutUint32(tail[:], crc.Sum32())
+	c.raw(hdr[:])
+	c.raw(data)
+	c.raw(tail[:])
+}
+
+// idatWriter collects zlib bytes into IDAT chunks of at most idatMax bytes.
+type idatWriter struct {
+	cw  *chunkWriter
+	buf []byte
+}
+
+func (w *idatWriter) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		if w.buf == nil {
+			w.buf = make([]byte, 0, idatMax)
+		}
+		k := min(len(p), idatMax-len(w.buf))
+		w.buf = append(w.buf, p[:k]...)
+		p = p[k:]
+		if len(w.buf) == idatMax {
+			w.flush()
+		}
+	}
+	if w.cw.err != nil {
+		return 0, w.cw.err
+	}
+	return n, nil
+}
+
+func (w *idatWriter) flush() {
+	if len(w.buf) > 0 {
+		w.cw.chunk("IDAT", w.buf)
+		w.buf = w.buf[:0]
+	}
+}
+
+func checkKeyword(k string) error {
+	if len(k) < 1 || len(k) > 79 {
+		return fmt.Errorf("pngx: text keyword %q must be 1 to 79 characters", k)
+	}
+	if k[0] == ' ' || k[len(k)-1] == ' ' || bytes.Contains([]byte(k), []byte("  ")) {
+		return fmt.Errorf("pngx: text keyword %q has leading, trailing or double spaces", k)
+	}
+	for i := 0; i < len(k); i++ {
+		if c := k[i]; c < 32 || c > 126 {
+			return fmt.Errorf("pngx: text keyword %q must be printable ASCII", k)
+		}
+	}
+	return nil
+}
+
+// writeText writes t as tEXt when the value is printable ASCII (plus newline), else as an uncompressed
+// UTF-8 iTXt chunk; tEXt is Latin-1 and a UTF-8 string there would be misread.
+func writeText(cw *chunkWriter, t TextChunk) {
+	ascii := true
+	for i := 0; i < len(t.Value); i++ {
+		if c := t.Value[i]; c == 0 || c > 126 || (c < 32 && c != '\n') {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		data := make([]byte, 0, len(t.Keyword)+1+len(t.Value))
+		data = append(data, t.Keyword...)
+		data = append(data, 0)
+		data = append(data, t.Value...)
+		cw.chunk("tEXt", data)
+		return
+	}
+	// iTXt: keyword, NUL, compression flag 0, method 0, empty language tag NUL, empty translated keyword NUL.
+	data := make([]byte, 0, len(t.Keyword)+5+len(t.Value))
+	data = append(data, t.Keyword...)
+	data = append(data, 0, 0, 0, 0, 0)
+	data = append(data, bytes.ReplaceAll([]byte(t.Value), []byte{0}, nil)...)
+	cw.chunk("iTXt", data)
+}

@@ -1,0 +1,289 @@
+package pngx
+
+import (
+	"bytes"
+	"errors"
+	"hash/adler32"
+	"image"
+	"image/color"
+	"image/png"
+	"math/rand/v2"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// roundTrip encodes img, decodes it with image/png and checks every pixel is unchanged.
+func roundTrip(t testing.TB, img *image.NRGBA, opt *Options) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	require.NoError(t, Encode(&buf, img, opt))
+	dec, err := png.Decode(bytes.NewReader(buf.Bytes()))
+	require.NoError(t, err)
+	b := img.Rect
+	require.Equal(t, b.Dx(), dec.Bounds().Dx())
+	require.Equal(t, b.Dy(), dec.Bounds().Dy())
+	for y := range b.Dy() {
+		for x := range b.Dx() {
+			want := img.NRGBAAt(b.Min.X+x, b.Min.Y+y)
+			got := color.NRGBAModel.Convert(dec.At(x, y)).(color.NRGBA)
+			if want.A == 0 && got.A == 0 {
+				// RGBA and paletted keep the colour of transparent pixels; RGB never sees alpha 0.
+				if _, rgba := dec.(*image.NRGBA); !rgba {
+					if _, pal := dec.(*image.Paletted); !pal {
+						continue
+					}
+				}
+			}
+			if want != got {
+				t.Fatalf("pixel (%d,%d): got %v, want %v", x, y, got, want)
+			}
+		}
+	}
+	return buf.Bytes()
+}
+
+func randomImage(r *rand.Rand, w, h, colours int, alpha bool) *image.NRGBA {
+	pal := make([]color.NRGBA, colours)
+	for i := range pal {
+		a := uint8(255)
+		if alpha {
+			a = uint8(r.IntN(256))
+		}
+		pal[i] = color.NRGBA{uint8(r.IntN(256)), uint8(r.IntN(256)), uint8(r.IntN(256)), a}
+	}
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			img.SetNRGBA(x, y, pal[r.IntN(colours)])
+		}
+	}
+	return img
+}
+
+func colourType(t *testing.T, data []byte) (ctype, depth byte) {
+	t.Helper()
+	require.Greater(t, len(data), 33)
+	require.Equal(t, "IHDR", string(data[12:16]))
+	return data[25], data[24]
+}
+
+func TestRoundTrip(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	cases := []struct {
+		name          string
+		w, h, colours int
+		alpha         bool
+		ctype, depth  byte
+	}{
+		{"1x1", 1, 1, 1, false, ctPaletted, 1},
+		{"1x1 transparent", 1, 1, 1, true, ctPaletted, 1},
+		{"2 colours", 17, 5, 2, false, ctPaletted, 1},
+		{"4 colours", 13, 7, 4, true, ctPaletted, 2},
+		{"16 colours", 31, 9, 16, false, ctPaletted, 4},
+		{"200 colours", 40, 30, 200, true, ctPaletted, 8},
+		{"256 colours", 64, 64, 256, false, ctPaletted, 8},
+		{"opaque many colours", 100, 50, 5000, false, ctRGB, 8},
+		{"alpha many colours", 100, 50, 5000, true, ctRGBA, 8},
+		{"tall thin", 1, 300, 3000, true, ctRGBA, 8},
+		{"wide thin", 3000, 1, 3000, false, ctRGB, 8},
+		{"strips RGBA", 700, 800, 1000, true, ctRGBA, 8},
+		{"strips RGB", 900, 700, 1000, false, ctRGB, 8},
+		{"strips paletted", 2000, 1200, 100, true, ctPaletted, 8},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			img := randomImage(r, c.w, c.h, c.colours, c.alpha)
+			data := roundTrip(t, img, nil)
+			ct, d := colourType(t, data)
+			if c.colours > 256 {
+				// a random image this size almost surely uses more than 256 of its colours
+				assert.Equal(t, c.ctype, ct)
+			} else {
+				assert.Equal(t, byte(ctPaletted), ct)
+				assert.LessOrEqual(t, d, c.depth)
+			}
+		})
+	}
+}
+
+func TestTransparent(t *testing.T) {
+	img := image.NewNRGBA(image.Rect(0, 0, 64, 48))
+	for y := 10; y < 30; y++ {
+		for x := 5; x < 40; x++ {
+			img.SetNRGBA(x, y, color.NRGBA{200, 10, 10, 255})
+		}
+	}
+	data := roundTrip(t, img, nil)
+	ct, _ := colourType(t, data)
+	assert.Equal(t, byte(ctPaletted), ct)
+	assert.Contains(t, string(data), "tRNS")
+
+	empty := image.NewNRGBA(image.Rect(0, 0, 33, 33))
+	roundTrip(t, empty, nil)
+}
+
+func TestSubImage(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	img := randomImage(r, 50, 40, 3000, true)
+	sub := img.SubImage(image.Rect(7, 5, 31, 29)).(*image.NRGBA)
+	roundTrip(t, sub, nil)
+}
+
+func TestLevels(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	img := randomImage(r, 120, 90, 1000, true)
+	for _, level := range []int{0, 1, 2, 5, 9, -2} {
+		roundTrip(t, img, &Options{Level: level})
+	}
+	var buf bytes.Buffer
+	assert.Error(t, Encode(&buf, img, &Options{Level: 10}))
+	assert.Error(t, Encode(&buf, img, &Options{Level: -1}))
+}
+
+func TestDeterministic(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	img := randomImage(r, 1000, 1100, 4000, true)
+	var a, b bytes.Buffer
+	require.NoError(t, Encode(&a, img, nil))
+	require.NoError(t, Encode(&b, img, nil))
+	assert.Equal(t, a.Bytes(), b.Bytes())
+}
+
+func TestText(t *testing.T) {
+	img := image.NewNRGBA(image.Rect(0, 0, 4, 4))
+	opt := &Options{Text: []TextChunk{
+		{"Software", "goxel-mcp dev"},
+		{"Comment", "vue de face – ünïcode"},
+		{"Scene", "hash=0123456789abcdef"},
+	}}
+	data := roundTrip(t, img, opt)
+	s := string(data)
+	i1 := strings.Index(s, "tEXtSoftware\x00goxel-mcp dev")
+	i2 := strings.Index(s, "iTXtComment\x00")
+	i3 := strings.Index(s, "tEXtScene\x00hash=0123456789abcdef")
+	idat := strings.Index(s, "IDAT")
+	require.True(t, i1 > 0 && i2 > 0 && i3 > 0, "text chunks missing")
+	assert.True(t, i1 < i2 && i2 < i3 && i3 < idat, "text chunks out of order or after IDAT")
+
+	for _, bad := range []string{"", " lead", "trail ", "dou  ble", strings.Repeat("k", 80), "tab\tkey"} {
+		var buf bytes.Buffer
+		assert.Error(t, Encode(&buf, img, &Options{Text: []TextChunk{{bad, "v"}}}), "keyword %q", bad)
+	}
+}
+
+func TestInvalid(t *testing.T) {
+	var buf bytes.Buffer
+	assert.Error(t, Encode(&buf, nil, nil))
+	assert.Error(t, Encode(&buf, image.NewNRGBA(image.Rect(0, 0, 0, 5)), nil))
+}
+
+type failWriter struct{ n int }
+
+func (f *failWriter) Write(p []byte) (int, error) {
+	if f.n -= len(p); f.n < 0 {
+		return 0, errors.New("disk full")
+	}
+	return len(p), nil
+}
+
+func TestWriteError(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	img := randomImage(r, 800, 800, 100000, true)
+	for _, n := range []int{0, 100, 200000} {
+		err := Encode(&failWriter{n: n}, img, nil)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "disk full")
+	}
+}
+
+func TestAdler32Combine(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	for range 200 {
+		a := make([]byte, r.IntN(100000))
+		b := make([]byte, r.IntN(100000))
+		for i := range a {
+			a[i] = byte(r.IntN(256))
+		}
+		for i := range b {
+			b[i] = 255 - byte(r.IntN(3))
+		}
+		want := adler32.Checksum(append(append([]byte{}, a...), b...))
+		assert.Equal(t, want, adler32Combine(adler32.Checksum(a), adler32.Checksum(b), int64(len(b))))
+	}
+}
+
+// TestPythonZlib checks the stream with an independent zlib (Python's) when python3 is installed.
+func TestPythonZlib(t *testing.T) {
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("python3 not installed")
+	}
+	r := rand.New(rand.NewPCG(13, 14))
+	img := randomImage(r, 900, 700, 3000, true)
+	var buf bytes.Buffer
+	require.NoError(t, Encode(&buf, img, nil))
+	script := `
+import sys, struct, zlib
+d = sys.stdin.buffer.read()
+assert d[:8] == b'\x89PNG\r\n\x1a\n'
+i, idat = 8, b''
+while i < len(d):
+    n, = struct.unpack('>I', d[i:i+4]); typ = d[i+4:i+8]; body = d[i+8:i+8+n]
+    crc, = struct.unpack('>I', d[i+8+n:i+12+n])
+    assert zlib.crc32(typ + body) == crc, typ
+    if typ == b'IDAT': idat += body
+    i += 12 + n
+raw = zlib.decompress(idat)
+print(len(raw))
+`
+	cmd := exec.Command(py, "-c", script)
+	cmd.Stdin = bytes.NewReader(buf.Bytes())
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, string(out))
+	assert.Equal(t, "2520700", strings.TrimSpace(string(out))) // 700 rows × (1 + 900×4)
+}
+
+func FuzzEncode(f *testing.F) {
+	f.Add(uint16(1), uint16(1), []byte{1, 2, 3, 4})
+	f.Add(uint16(7), uint16(3), []byte{0, 0, 0, 0, 255, 255, 255, 255})
+	f.Add(uint16(40), uint16(2), bytes.Repeat([]byte{9, 8, 7, 255, 1, 2, 3, 0}, 50))
+	f.Fuzz(func(t *testing.T, w, h uint16, data []byte) {
+		w, h = w%300+1, h%300+1
+		img := image.NewNRGBA(image.Rect(0, 0, int(w), int(h)))
+		if len(data) > 0 {
+			for i := range img.Pix {
+				img.Pix[i] = data[i%len(data)] ^ byte(i/len(data))
+			}
+		}
+		roundTrip(t, img, nil)
+	})
+}
+
+func TestDownscale(t *testing.T) {
+	img := image.NewNRGBA(image.Rect(0, 0, 400, 200))
+	for y := range 200 {
+		for x := range 400 {
+			if x < 200 {
+				img.SetNRGBA(x, y, color.NRGBA{255, 0, 0, 255})
+			} // right half transparent
+		}
+	}
+	small := Downscale(img, 100)
+	require.Equal(t, image.Rect(0, 0, 100, 50), small.Rect)
+	assert.Equal(t, color.NRGBA{255, 0, 0, 255}, small.NRGBAAt(10, 10))
+	assert.Equal(t, color.NRGBA{}, small.NRGBAAt(90, 10))
+	assert.Same(t, img, Downscale(img, 400))
+
+	// Half-covered box keeps the colour, halves the alpha (no dark fringe).
+	edge := image.NewNRGBA(image.Rect(0, 0, 2, 2))
+	edge.SetNRGBA(0, 0, color.NRGBA{0, 255, 0, 255})
+	edge.SetNRGBA(0, 1, color.NRGBA{0, 255, 0, 255})
+	assert.Equal(t, color.NRGBA{0, 255, 0, 128}, Downscale(edge, 1).NRGBAAt(0, 0))
+
+	tall := Downscale(image.NewNRGBA(image.Rect(0, 0, 10, 1000)), 100)
+	assert.Equal(t, image.Rect(0, 0, 1, 100), tall.Rect)
+}
