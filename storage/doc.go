@@ -1,0 +1,57 @@
+// Package storage keeps rendered PNGs in one managed directory.
+//
+// Layout: one flat directory, mode 0700; Open refuses a symlink, another user's directory, or one others can
+// write. Files are render_<unixts>_<session>_<random>.png, mode 0600; the id is the name without ".png".
+// Publish: bytes go to .tmp-<random> in the same directory, are synced and closed, then renamed into place.
+// Expiry: a render expires TTL after the time in its name; byte, count and file-size caps evict oldest first.
+// Start-up: a sweep removes expired renders and temp files older than the longest write (crash leftovers);
+// it repeats every cleanup interval. Names we did not create are never read, listed or removed.
+// Concurrency: a Store is safe for many goroutines. Processes may share a directory; each removes only
+// expired or over-cap renders, never another process's fresh temp file.
+//
+// # Names
+//
+// An id matches ^render_[0-9]+_[a-z0-9]+_[0-9a-f]+$ (at most 128 bytes, timestamp fits an int64) and is
+// checked before any file-system call. Temp files are named .tmp-<16 hex>. Any other name in the directory
+// (notes.txt, render_bad.png, a sub-directory, a symlink) is skipped by every listing, sweep and removal.
+// All file work goes through an [os.Root] opened on the directory, so no name can reach outside it.
+//
+// # Lifetimes
+//
+// CreatedAt is the Unix second in the name, so a render keeps its age across restarts and processes;
+// ExpiresAt is CreatedAt plus this Store's TTL. A temp file is stale when it has not been written for
+// [StaleTempAge]: a live writer streams into its temp file and so keeps its modification time fresh, and a
+// Store never removes a temp file of its own that is still pending, whatever the clock says.
+//
+// # Caps
+//
+// After every Publish and in every sweep: expired renders are removed, then renders are evicted oldest
+// first (CreatedAt, then id) until the count is at most MaxFiles and the bytes at most MaxBytes. The
+// render just published is never its own victim; it cannot exceed a cap alone, because a write past
+// min(MaxFileSize, MaxBytes) fails with [ErrTooLarge] and removes the temp file. Temp files do not count.
+//
+// # Adoption
+//
+// Open and every sweep adopt render files the index does not know yet (left by an earlier Store or by
+// another process sharing the directory): the PNG IHDR gives the size, a tEXt chunk with keyword
+// "CacheKey" (looked for before the first IDAT, with bounded reads) restores the content cache, and the
+// SHA-256 is recomputed from the bytes. A render file whose IHDR does not parse is removed and logged.
+//
+// # Use
+//
+//	st, err := storage.Open(storage.Options{Dir: dir, Logger: logger})
+//	...
+//	defer st.Close()
+//	if rec, ok := st.Lookup(key); ok {
+//		return rec // same scene and view: reuse the file
+//	}
+//	p, err := st.Create()
+//	if err != nil {
+//		return err // fall back to an inline image
+//	}
+//	defer p.Abort() // removes the temp file unless Publish succeeded
+//	if err := pngx.Encode(p, img); err != nil {
+//		return err
+//	}
+//	rec, err := p.Publish(storage.Meta{Width: w, Height: h, CacheKey: key})
+package storage
