@@ -117,7 +117,15 @@ func (p *Pending) Publish(meta Meta) (Record, error) {
 		}
 		id = newID(now, s.session)
 	}
+	// A sweep that lists the directory between the rename and the insert below must not adopt (and
+	// maybe evict) the render before Publish has recorded and protected it.
+	s.mu.Lock()
+	s.renamed[id] = struct{}{}
+	s.mu.Unlock()
 	if err := s.root.Rename(p.name, fileName(id)); err != nil {
+		s.mu.Lock()
+		delete(s.renamed, id)
+		s.mu.Unlock()
 		return Record{}, p.fail(fmt.Errorf("failed to rename render: %w", err))
 	}
 	p.done = true
@@ -137,6 +145,7 @@ func (p *Pending) Publish(meta Meta) (Record, error) {
 	}
 	s.mu.Lock()
 	delete(s.pending, p.name)
+	delete(s.renamed, id)
 	s.insertLocked(rec)
 	s.stats.Published++
 	s.enforceLocked(now, id)

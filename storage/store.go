@@ -121,6 +121,7 @@ type Store struct {
 	index   map[string]*entry   // id → live (or not yet swept) render
 	byKey   map[string]string   // cache key → id of the newest render with it
 	pending map[string]struct{} // our temp files still being written
+	renamed map[string]struct{} // ids Publish is renaming into place: not for a sweep to adopt
 	bytes   int64               // sum of index sizes
 	seq     uint64              // insertion counter, see sweep
 	stats   Stats               // counters only; the rest is filled in by Stats
@@ -159,6 +160,7 @@ func Open(opts Options) (*Store, error) {
 		index:     make(map[string]*entry),
 		byKey:     make(map[string]string),
 		pending:   make(map[string]struct{}),
+		renamed:   make(map[string]struct{}),
 		stop:      make(chan struct{}),
 	}
 	if _, _, err := s.sweep(nil); err != nil {
@@ -473,8 +475,9 @@ func (s *Store) Stats() Stats {
 	return st
 }
 
-// insertLocked adds rec to the index and returns its entry.
+// insertLocked adds rec to the index, replacing any entry with its id, and returns its entry.
 func (s *Store) insertLocked(rec Record) *entry {
+	s.dropLocked(rec.ID)
 	s.seq++
 	e := &entry{rec: rec, seq: s.seq}
 	s.index[rec.ID] = e

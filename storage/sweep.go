@@ -63,7 +63,8 @@ func (s *Store) sweep(stop <-chan struct{}) (removed int, freed int64, err error
 		}
 		if id, ok := idFromName(name); ok {
 			onDisk[id] = true
-			if _, known := s.index[id]; !known {
+			_, known := s.index[id]
+			if _, publishing := s.renamed[id]; !known && !publishing {
 				unknown = append(unknown, id)
 			}
 		} else if _, mine := s.pending[name]; isTempName(name) && !mine {
