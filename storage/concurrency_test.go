@@ -114,3 +114,60 @@ func TestSoak(t *testing.T) {
 	assert.Equal(t, published, st.Evicted+st.Expired+int64(st.Count))
 	assert.Equal(t, bytes, st.BytesFreed+st.TotalBytes)
 }
+
+func TestConcurrentStoresSharingADirectory(t *testing.T) {
+	// Two Stores on one directory stand in for two processes: each publishes and sweeps while the
+	// other does, and neither loses a render it is publishing nor leaves temp files behind.
+	const maxFiles, maxBytes = 8, 4000
+	dir := t.TempDir() + "/renders"
+	a, clock := openStore(t, Options{Dir: dir, MaxFiles: maxFiles, MaxBytes: maxBytes})
+	b, _ := openStore(t, Options{Dir: dir, MaxFiles: maxFiles, MaxBytes: maxBytes, Now: clock.Now})
+	data := makePNG(t, 3, 3, "", 400)
+
+	var wg sync.WaitGroup
+	errs := make(chan error, 100)
+	for w := range 10 {
+		s := a
+		if w%2 == 1 {
+			s = b
+		}
+		wg.Go(func() {
+			for i := range 10 {
+				p, err := s.Create()
+				if err != nil {
+					errs <- err
+					return
+				}
+				if _, err := p.Write(data); err != nil {
+					errs <- err
+					return
+				}
+				if _, err := p.Publish(Meta{}); err != nil {
+					errs <- err
+					return
+				}
+				if i%3 == 0 {
+					if _, _, err := s.GC(); err != nil {
+						errs <- err
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	_, _, err := a.GC()
+	require.NoError(t, err)
+	onDisk, total := renderFiles(t, dir)
+	assert.LessOrEqual(t, len(onDisk), maxFiles)
+	assert.LessOrEqual(t, total, int64(maxBytes))
+	assert.Len(t, names(t, dir), len(onDisk), "no temp files left")
+	assert.ElementsMatch(t, onDisk, ids(a.List()))
+	_, _, err = b.GC()
+	require.NoError(t, err)
+	assert.ElementsMatch(t, onDisk, ids(b.List()))
+	assert.Equal(t, int64(100), a.Stats().Published+b.Stats().Published)
+}

@@ -178,7 +178,12 @@ func (p *Pending) discard() {
 		_ = p.f.Close() // the file is removed next; a close error changes nothing
 		p.f = nil
 	}
-	if err := p.s.root.Remove(p.name); err != nil && !errors.Is(err, os.ErrNotExist) {
+	err := p.s.root.Remove(p.name)
+	if errors.Is(err, os.ErrClosed) {
+		// The Store was closed under us. p.name is a name we generated, so the plain path is safe.
+		err = os.Remove(filepath.Join(p.s.dir, p.name))
+	}
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		p.s.log.Warn("failed to remove temp file", "name", p.name, "err", err)
 	}
 	p.s.unpend(p.name)

@@ -85,7 +85,7 @@ type Stats struct {
 	Dir     string
 	Session string
 
-	Count      int   // live renders known to the Store
+	Count      int   // live (unexpired) renders known to the Store, as List returns them
 	TotalBytes int64 // their bytes
 
 	Published      int64 // renders published by this Store
@@ -197,7 +197,7 @@ func openDir(dir string, log *slog.Logger) (string, *os.Root, fs.FileInfo, error
 			Hint: "use the directory it points to, or another private directory"}
 	}
 	if !fi.IsDir() {
-		return "", nil, nil, &DirError{Dir: abs, Err: ErrDirNotDir, Detail: "not a directory (" + fi.Mode().Type().String() + ")",
+		return "", nil, nil, &DirError{Dir: abs, Err: ErrDirNotDir, Detail: "not a directory",
 			Hint: "remove it or choose another path"}
 	}
 	root, err := os.OpenRoot(abs)
@@ -234,7 +234,8 @@ func openDir(dir string, log *slog.Logger) (string, *os.Root, fs.FileInfo, error
 }
 
 // Close stops the janitor (waiting for a sweep in progress to stop at its next file) and releases
-// the directory. Later calls return ErrClosed; Close itself may be called more than once.
+// the directory. Later calls return ErrClosed; Close itself may be called more than once. A Pending
+// still being written can no longer publish; its Abort still removes its temp file.
 func (s *Store) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
@@ -465,9 +466,15 @@ func (s *Store) Remove(id string) (freed int64, err error) {
 
 // Stats returns the Store's counters, current contents and limits.
 func (s *Store) Stats() Stats {
+	now := s.now()
 	s.mu.Lock()
 	st := s.stats
-	st.Count, st.TotalBytes = len(s.index), s.bytes
+	for _, e := range s.index {
+		if !e.rec.Expired(now) {
+			st.Count++
+			st.TotalBytes += e.rec.Size
+		}
+	}
 	s.mu.Unlock()
 	st.Dir, st.Session = s.dir, s.session
 	st.TTL, st.MaxBytes, st.MaxFiles = s.opts.TTL, s.opts.MaxBytes, s.opts.MaxFiles

@@ -661,3 +661,16 @@ func TestOptions(t *testing.T) {
 		assert.Equal(t, filepath.Join("goxel-mcp", "renders"), filepath.Join(filepath.Base(filepath.Dir(dd)), filepath.Base(dd)))
 	}
 }
+
+func TestCloseWithPendingRender(t *testing.T) {
+	s, _ := openStore(t, Options{})
+	p, err := s.Create()
+	require.NoError(t, err)
+	_, err = p.Write(makePNG(t, 2, 2, "", 0))
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+	_, err = p.Publish(Meta{})
+	require.Error(t, err)
+	p.Abort()
+	assert.Empty(t, names(t, s.Dir()), "no temp file left")
+}
