@@ -1,0 +1,86 @@
+package tools
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	mcpserver "github.com/mark3labs/mcp-go/server"
+
+	"github.com/goxel-mcp/goxel-mcp/voxel"
+)
+
+// CreateProject returns the create_project tool.
+func CreateProject(d Deps) mcpserver.ServerTool {
+	tool := mcp.NewTool("create_project",
+		mcp.WithDescription(`Start a new, empty project with one layer, replacing the open scene. If the open scene has unsaved changes this is refused unless force=true (save_project first to keep them).
+Example: {"force":true}`),
+		annotations(false, true, false),
+		mcp.WithBoolean("force", mcp.Description("Discard unsaved changes. Default false.")),
+	)
+	return mcpserver.ServerTool{Tool: tool, Handler: wrap(func(ctx context.Context, a args, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		force, err := a.bool("force", false)
+		if err != nil {
+			return nil, err
+		}
+		var refuse error
+		d.Project.Locked(func(s *voxel.Scene, path string, dirty bool) {
+			if dirty && !force && s.Count() > 0 {
+				where := "never saved"
+				if path != "" {
+					where = "last saved to " + path
+				}
+				refuse = fmt.Errorf("the open scene has %d voxels with unsaved changes (%s): call save_project first, or create_project with force=true to discard them", s.Count(), where)
+			}
+		})
+		if refuse != nil {
+			return nil, refuse
+		}
+		d.Project.Replace(voxel.New(), "")
+		return structured("Created a new empty project with one layer (id 1).", statusOf(d)), nil
+	})}
+}
+
+type status struct {
+	Voxels       int       `json:"voxels"`
+	Layers       int       `json:"layers"`
+	CurrentLayer int       `json:"current_layer"`
+	Box          *boxJS    `json:"bounding_box,omitempty"`
+	Dirty        bool      `json:"dirty"`
+	File         string    `json:"file,omitempty"`
+	UndoSteps    int       `json:"undo_steps"`
+	RedoSteps    int       `json:"redo_steps"`
+	LayerList    []layerJS `json:"layer_list"`
+}
+
+func statusOf(d Deps) status {
+	var st status
+	d.Project.Locked(func(s *voxel.Scene, path string, dirty bool) {
+		st = status{
+			Voxels: s.Count(), Layers: len(s.Layers()), CurrentLayer: s.Current(), Box: boxJSON(s.Box()),
+			Dirty: dirty, File: path, UndoSteps: s.UndoSteps(), RedoSteps: s.RedoSteps(), LayerList: layersJSON(s),
+		}
+	})
+	return st
+}
+
+// GetStatus returns the get_status tool.
+func GetStatus(d Deps) mcpserver.ServerTool {
+	tool := mcp.NewTool("get_status",
+		mcp.WithDescription("Describe the open project: voxel and layer counts, current layer, bounding box and size, the file it was opened from or saved to, whether there are unsaved changes (dirty), and the undo/redo depth."),
+		annotations(true, false, true),
+	)
+	return mcpserver.ServerTool{Tool: tool, Handler: wrap(func(ctx context.Context, a args, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		st := statusOf(d)
+		file := st.File
+		if file == "" {
+			file = "not saved yet"
+		}
+		size := "empty"
+		if st.Box != nil {
+			size = fmt.Sprintf("%d×%d×%d voxels from %v to %v", st.Box.Size[0], st.Box.Size[1], st.Box.Size[2], st.Box.Min, st.Box.Max)
+		}
+		return structured(fmt.Sprintf("%d voxels in %d layers (current %d); %s; file: %s; unsaved changes: %v.",
+			st.Voxels, st.Layers, st.CurrentLayer, size, file, st.Dirty), st), nil
+	})}
+}

@@ -1,0 +1,135 @@
+// Package tools defines goxel-mcp's MCP tools: each exported constructor
+// returns one tool's definition and handler. The package reads arguments,
+// calls the scene model, renderer and render store, and builds results; it
+// holds no voxel logic of its own.
+package tools
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	mcpserver "github.com/mark3labs/mcp-go/server"
+)
+
+// Limits bounds what one call or one scene may cost.
+type Limits struct {
+	MaxSceneVoxels   int   // voxels in a scene, all layers
+	MaxVoxelsPerCall int   // voxels listed in one add/remove/paint call
+	MaxShapeVolume   int64 // bounding-box volume of one fill_shape
+	MaxFloodFill     int   // voxels one flood_fill may change
+	MaxPageSize      int   // voxels one get_voxels_region or find call returns
+	MaxFileSize      int64 // bytes of a file open_project reads
+}
+
+// DefaultLimits are the limits used when none are configured.
+var DefaultLimits = Limits{
+	MaxSceneVoxels:   32 << 20,
+	MaxVoxelsPerCall: 1 << 20,
+	MaxShapeVolume:   1 << 25,
+	MaxFloodFill:     1 << 20,
+	MaxPageSize:      10000,
+	MaxFileSize:      256 << 20,
+}
+
+// Deps is what the tools need, passed to every constructor.
+type Deps struct {
+	Project *Project
+	Limits  Limits
+	Logger  *slog.Logger
+}
+
+func (d Deps) logger() *slog.Logger {
+	if d.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return d.Logger
+}
+
+// Handler adapts a handler that returns a message error to mcp-go: a
+// returned error becomes an isError result the model can read.
+type handlerFunc func(ctx context.Context, a args, req mcp.CallToolRequest) (*mcp.CallToolResult, error)
+
+func wrap(fn handlerFunc) mcpserver.ToolHandlerFunc {
+	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		a := args(req.GetArguments())
+		if a == nil {
+			if raw := req.Params.Arguments; raw != nil {
+				return mcp.NewToolResultError(fmt.Sprintf("arguments must be a JSON object, got %s", describe(raw))), nil
+			}
+			a = args{}
+		}
+		res, err := fn(ctx, a, req)
+		if err != nil {
+			return mcp.NewToolResultError(err.Error()), nil
+		}
+		return res, nil
+	}
+}
+
+// structured returns a result whose structuredContent is v and whose text is
+// summary followed by v as JSON, for hosts that show the model only text.
+func structured(summary string, v any) *mcp.CallToolResult {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return mcp.NewToolResultError(fmt.Sprintf("failed to encode result: %v", err))
+	}
+	text := summary
+	if len(b) > 2 {
+		text = strings.TrimSpace(summary + "\n" + string(b))
+	}
+	return &mcp.CallToolResult{
+		Content:           []mcp.Content{mcp.NewTextContent(text)},
+		StructuredContent: json.RawMessage(b),
+	}
+}
+
+// annotations sets all four hints; mcp.NewTool defaults would claim
+// destructive and open-world for every tool.
+func annotations(readOnly, destructive, idempotent bool) mcp.ToolOption {
+	return func(t *mcp.Tool) {
+		mcp.WithReadOnlyHintAnnotation(readOnly)(t)
+		mcp.WithDestructiveHintAnnotation(destructive)(t)
+		mcp.WithIdempotentHintAnnotation(idempotent)(t)
+		mcp.WithOpenWorldHintAnnotation(false)(t)
+	}
+}
+
+// layerProp is the optional "layer" argument shared by many tools.
+func layerProp(what string) mcp.ToolOption {
+	return mcp.WithInteger("layer", mcp.Description("Layer id ("+what+"). Default: the current layer."), mcp.Min(1))
+}
+
+// All returns every tool, in registration order.
+func All(d Deps) []mcpserver.ServerTool {
+	return []mcpserver.ServerTool{
+		// scene
+		CreateProject(d),
+		GetStatus(d),
+		// voxels
+		AddVoxels(d),
+		RemoveVoxels(d),
+		PaintVoxels(d),
+		GetVoxel(d),
+		GetVoxelsRegion(d),
+		FillShape(d),
+		FloodFill(d),
+		Undo(d),
+		Redo(d),
+		// layers
+		ListLayers(d),
+		CreateLayer(d),
+		DeleteLayer(d),
+		RenameLayer(d),
+		MergeLayers(d),
+		SetLayerVisibility(d),
+		SelectLayer(d),
+		// analysis
+		GetBoundingBox(d),
+		GetColorHistogram(d),
+		FindVoxelsByColor(d),
+	}
+}
