@@ -1,0 +1,108 @@
+package tools_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/mcp"
+	mcpserver "github.com/mark3labs/mcp-go/server"
+	"github.com/stretchr/testify/require"
+
+	"github.com/goxel-mcp/goxel-mcp/tools"
+)
+
+// harness is an MCP server with the tools and an in-process client.
+type harness struct {
+	t       *testing.T
+	c       *client.Client
+	deps    tools.Deps
+	project *tools.Project
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	d := tools.Deps{Project: tools.NewProject(), Limits: tools.DefaultLimits}
+	return newHarnessWith(t, d)
+}
+
+func newHarnessWith(t *testing.T, d tools.Deps) *harness {
+	t.Helper()
+	srv := mcpserver.NewMCPServer("test", "0", mcpserver.WithToolCapabilities(false), mcpserver.WithRecovery())
+	srv.AddTools(tools.All(d)...)
+	c, err := client.NewInProcessClient(srv)
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	require.NoError(t, c.Start(ctx))
+	req := mcp.InitializeRequest{}
+	req.Params.ProtocolVersion = mcp.LATEST_LEGACY_PROTOCOL_VERSION
+	req.Params.ClientInfo = mcp.Implementation{Name: "test", Version: "0"}
+	_, err = c.Initialize(ctx, req)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = c.Close() })
+	return &harness{t: t, c: c, deps: d, project: d.Project}
+}
+
+// call runs a tool and returns the raw result.
+func (h *harness) call(name string, args map[string]any) *mcp.CallToolResult {
+	h.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	req := mcp.CallToolRequest{}
+	req.Params.Name = name
+	req.Params.Arguments = args
+	res, err := h.c.CallTool(ctx, req)
+	require.NoError(h.t, err, "tool %s returned a protocol error", name)
+	return res
+}
+
+// ok runs a tool that must succeed and decodes its structured content.
+func (h *harness) ok(name string, args map[string]any) map[string]any {
+	h.t.Helper()
+	res := h.call(name, args)
+	require.False(h.t, res.IsError, "%s failed: %s", name, text(res))
+	return structuredOf(h.t, res)
+}
+
+// fail runs a tool that must fail and returns its message.
+func (h *harness) fail(name string, args map[string]any) string {
+	h.t.Helper()
+	res := h.call(name, args)
+	require.True(h.t, res.IsError, "%s should have failed, got: %s", name, text(res))
+	return text(res)
+}
+
+func text(res *mcp.CallToolResult) string {
+	for _, c := range res.Content {
+		if t, ok := c.(mcp.TextContent); ok {
+			return t.Text
+		}
+	}
+	return ""
+}
+
+func structuredOf(t *testing.T, res *mcp.CallToolResult) map[string]any {
+	t.Helper()
+	var raw []byte
+	switch v := res.StructuredContent.(type) {
+	case json.RawMessage:
+		raw = v
+	default:
+		b, err := json.Marshal(v)
+		require.NoError(t, err)
+		raw = b
+	}
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(raw, &m), "structured content: %s", raw)
+	return m
+}
+
+func num(t *testing.T, m map[string]any, key string) int {
+	t.Helper()
+	v, ok := m[key].(float64)
+	require.True(t, ok, "%s missing or not a number in %v", key, m)
+	return int(v)
+}
