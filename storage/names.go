@@ -26,12 +26,12 @@ var (
 // ValidID reports whether id is a well-formed render id, render_<unixts>_<session>_<random hex>.
 // Only a valid id is ever turned into a file name.
 func ValidID(id string) bool {
-	_, ok := parseID(id)
+	_, ok := ParseID(id)
 	return ok
 }
 
-// parseID checks id and returns the creation time encoded in it.
-func parseID(id string) (time.Time, bool) {
+// ParseID checks id like ValidID and returns the creation time encoded in it (whole seconds).
+func ParseID(id string) (created time.Time, ok bool) {
 	if len(id) > maxIDLen || !idPattern.MatchString(id) {
 		return time.Time{}, false
 	}

@@ -285,6 +285,9 @@ func TestInvalidIDs(t *testing.T) {
 	for _, id := range []string{"render_1_a_ab", "render_1763771234_ab12cd34_9f8e7d6c5b4a3210"} {
 		assert.True(t, ValidID(id), id)
 	}
+	created, ok := ParseID("render_1763771234_ab12cd34_9f8e7d6c5b4a3210")
+	assert.True(t, ok)
+	assert.Equal(t, int64(1763771234), created.Unix())
 }
 
 func TestGetAndRemoveMissing(t *testing.T) {

@@ -178,7 +178,7 @@ func (s *Store) adopt(id string) (Record, error) {
 	if _, err := io.Copy(io.Discard, r); err != nil {
 		return Record{}, fmt.Errorf("failed to read render %s: %w", id, err)
 	}
-	created, _ := parseID(id) // id was validated by the caller
+	created, _ := ParseID(id) // id was validated by the caller
 	return Record{
 		ID:        id,
 		Path:      s.path(id),
