@@ -279,7 +279,12 @@ func (s *Store) Lookup(cacheKey string) (Record, bool) {
 		if !ok {
 			break
 		}
-		if e := s.index[id]; s.checkLocked(e, now) {
+		e := s.index[id]
+		if e == nil { // cannot happen while byKey follows the index; never loop on it
+			delete(s.byKey, cacheKey)
+			break
+		}
+		if s.checkLocked(e, now) {
 			s.stats.CacheHits++
 			return e.rec, true
 		}
