@@ -1,0 +1,213 @@
+// Package txt reads and writes Goxel's text format: one voxel per line.
+//
+//	# comment lines start with '#'
+//	X Y Z RRGGBB
+//
+// X, Y and Z are decimal integers (Z up, right-handed, as in Goxel and the
+// scene model, so no axis is swapped) and RRGGBB is the colour in
+// hexadecimal. Blank lines are skipped; fields are separated by spaces or
+// tabs and anything after the fourth field is ignored, as Goxel does.
+// The format has no alpha and no layers: Decode builds one layer of opaque
+// voxels, and Encode writes the visible layers merged (upper layers win),
+// dropping alpha, like Goxel's own "Export as text". Goxel 0.11's export
+// also leaves out voxels whose alpha is below 127; Encode writes them.
+//
+// Decode reads line by line, rejects lines longer than MaxLineLength and
+// coordinates beyond ±MaxCoord, and caps what it builds with Limits.
+package txt
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"image/color"
+	"io"
+	"strconv"
+
+	"github.com/goxel-mcp/goxel-mcp/voxel"
+)
+
+const (
+	// MaxLineLength is the longest line Decode accepts, in bytes.
+	MaxLineLength = 4096
+	// MaxCoord bounds the absolute value of a coordinate.
+	MaxCoord = 1 << 24
+)
+
+// Limits bounds what Decode builds from one file.
+type Limits struct {
+	// MaxVoxels caps the voxel lines read.
+	MaxVoxels int
+	// MaxBlocks caps the 16×16×16 blocks the scene may hold (16 KiB each).
+	MaxBlocks int
+}
+
+// DefaultLimits is what Decode uses: 64 Mi voxels and 16 Ki blocks
+// (256 MiB of voxel storage).
+var DefaultLimits = Limits{MaxVoxels: 1 << 26, MaxBlocks: 1 << 14}
+
+// FormatError reports that the input is not a valid text voxel file.
+type FormatError string
+
+func (e FormatError) Error() string { return "txt: invalid format: " + string(e) }
+
+// UnsupportedError reports valid input beyond what this package supports.
+type UnsupportedError string
+
+func (e UnsupportedError) Error() string { return "txt: unsupported feature: " + string(e) }
+
+// Config describes a file without building its scene.
+type Config struct {
+	Voxels int       // voxel lines
+	Box    voxel.Box // bounding box of the voxel lines
+}
+
+// DecodeConfig reads the whole input, checking every line, but keeps only
+// the voxel count and bounding box.
+func DecodeConfig(r io.Reader) (Config, error) {
+	cfg := Config{Box: voxel.EmptyBox}
+	err := scan(r, func(p voxel.Pos, _ color.NRGBA) error {
+		cfg.Voxels++
+		cfg.Box = cfg.Box.Extend(p)
+		return nil
+	})
+	return cfg, err
+}
+
+// Decode reads a text voxel file into a new one-layer scene with
+// DefaultLimits.
+func Decode(r io.Reader) (*voxel.Scene, error) { return DecodeLimits(r, DefaultLimits) }
+
+// DecodeLimits is Decode with caller-chosen limits.
+func DecodeLimits(r io.Reader, lim Limits) (*voxel.Scene, error) {
+	s := voxel.NewEmpty()
+	layer := s.AddLayer(voxel.DefaultLayerName)
+	b := newBuilder(s, lim)
+	if err := scan(r, func(p voxel.Pos, c color.NRGBA) error { return b.set(layer, p, c) }); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func scan(r io.Reader, fn func(voxel.Pos, color.NRGBA) error) error {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 4096), MaxLineLength)
+	line := 0
+	var fields [4][]byte
+	for sc.Scan() {
+		line++
+		text := bytes.TrimSpace(sc.Bytes())
+		if len(text) == 0 || text[0] == '#' {
+			continue
+		}
+		n := 0
+		for rest := text; len(rest) > 0 && n < len(fields); n++ {
+			i := bytes.IndexAny(rest, " \t")
+			if i < 0 {
+				fields[n], rest = rest, nil
+				continue
+			}
+			fields[n] = rest[:i]
+			rest = bytes.TrimLeft(rest[i:], " \t")
+		}
+		if n < len(fields) {
+			return FormatError(fmt.Sprintf("line %d: want \"X Y Z RRGGBB\", got %q", line, truncate(text)))
+		}
+		var xyz [3]int
+		for i := range xyz {
+			v, err := strconv.Atoi(string(fields[i]))
+			if err != nil || v < -MaxCoord || v > MaxCoord {
+				return FormatError(fmt.Sprintf("line %d: coordinate %q is not an integer within ±%d", line, truncate(fields[i]), MaxCoord))
+			}
+			xyz[i] = v
+		}
+		c, ok := parseHex(fields[3])
+		if !ok {
+			return FormatError(fmt.Sprintf("line %d: colour %q is not RRGGBB", line, truncate(fields[3])))
+		}
+		if err := fn(voxel.Pos{X: xyz[0], Y: xyz[1], Z: xyz[2]}, c); err != nil {
+			return err
+		}
+	}
+	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return FormatError(fmt.Sprintf("line %d is longer than %d bytes", line+1, MaxLineLength))
+		}
+		return fmt.Errorf("failed to read text voxels: %w", err)
+	}
+	return nil
+}
+
+func truncate(b []byte) string {
+	if len(b) > 40 {
+		return string(b[:40]) + "…"
+	}
+	return string(b)
+}
+
+func parseHex(b []byte) (color.NRGBA, bool) {
+	if len(b) != 6 {
+		return color.NRGBA{}, false
+	}
+	var v [3]uint8
+	for i := range v {
+		hi, ok1 := hexDigit(b[2*i])
+		lo, ok2 := hexDigit(b[2*i+1])
+		if !ok1 || !ok2 {
+			return color.NRGBA{}, false
+		}
+		v[i] = hi<<4 | lo
+	}
+	return color.NRGBA{R: v[0], G: v[1], B: v[2], A: 255}, true
+}
+
+func hexDigit(c byte) (uint8, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0', true
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10, true
+	case c >= 'A' && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
+
+// header is what Encode writes first; Goxel skips lines whose first
+// space-separated token is "#".
+const header = "# goxel-mcp\n# One line per voxel\n# X Y Z RRGGBB\n"
+
+// Encode writes the scene's visible layers merged, one line per voxel in
+// a deterministic order.
+func Encode(w io.Writer, s *voxel.Scene) error {
+	return EncodeSnapshot(w, s.Snapshot())
+}
+
+// EncodeSnapshot writes a snapshot's voxels, one line per voxel.
+func EncodeSnapshot(w io.Writer, snap *voxel.Snapshot) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	if _, err := bw.WriteString(header); err != nil {
+		return fmt.Errorf("failed to write text voxels: %w", err)
+	}
+	const digits = "0123456789abcdef"
+	var line []byte
+	var err error
+	snap.Each(func(p voxel.Pos, c color.NRGBA) bool {
+		line = strconv.AppendInt(line[:0], int64(p.X), 10)
+		line = append(line, ' ')
+		line = strconv.AppendInt(line, int64(p.Y), 10)
+		line = append(line, ' ')
+		line = strconv.AppendInt(line, int64(p.Z), 10)
+		line = append(line, ' ', digits[c.R>>4], digits[c.R&15], digits[c.G>>4], digits[c.G&15], digits[c.B>>4], digits[c.B&15], '\n')
+		_, err = bw.Write(line)
+		return err == nil
+	})
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err != nil {
+		return fmt.Errorf("failed to write text voxels: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,108 @@
+package txt
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"image/color"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/goxel-mcp/goxel-mcp/internal/testmodels"
+	"github.com/goxel-mcp/goxel-mcp/voxel"
+)
+
+func sample() *voxel.Scene {
+	s := voxel.New()
+	s.Set(1, voxel.Pos{X: -1, Y: 2, Z: -3}, color.NRGBA{R: 0xe8, G: 0x30, B: 0x15, A: 255})
+	s.Set(1, voxel.Pos{X: 40, Y: 0, Z: 17}, color.NRGBA{R: 0, G: 0x5c, B: 0xaf, A: 255})
+	top := s.AddLayer("top")
+	s.Set(top, voxel.Pos{X: -1, Y: 2, Z: -3}, color.NRGBA{R: 1, G: 2, B: 3, A: 255}) // covers the first
+	hidden := s.AddLayer("hidden")
+	s.Set(hidden, voxel.Pos{X: 9, Y: 9, Z: 9}, color.NRGBA{R: 9, A: 255})
+	_ = s.SetVisible(hidden, false)
+	return s
+}
+
+func TestEncode(t *testing.T) {
+	var buf bytes.Buffer
+	require.NoError(t, Encode(&buf, sample()))
+	assert.Equal(t, header+"-1 2 -3 010203\n40 0 17 005caf\n", buf.String())
+}
+
+func TestRoundTrip(t *testing.T) {
+	var buf bytes.Buffer
+	s := sample()
+	require.NoError(t, Encode(&buf, s))
+	s2, err := Decode(&buf)
+	require.NoError(t, err)
+	assert.Equal(t, s.Snapshot().Hash(), s2.Snapshot().Hash())
+	require.Len(t, s2.Layers(), 1)
+	assert.Zero(t, s2.UndoSteps())
+}
+
+func TestDecode(t *testing.T) {
+	in := "# Goxel 0.11.0\n\n  # indented comment\n1 2 3 FFaa00\n-4\t5  6 000000 extra fields\r\n1 2 3 00ff00\n"
+	s, err := Decode(strings.NewReader(in))
+	require.NoError(t, err)
+	assert.Equal(t, 2, s.Count())
+	assert.Equal(t, color.NRGBA{G: 255, A: 255}, s.Get(1, voxel.Pos{X: 1, Y: 2, Z: 3}), "later line wins")
+	assert.Equal(t, color.NRGBA{A: 255}, s.Get(1, voxel.Pos{X: -4, Y: 5, Z: 6}))
+	cfg, err := DecodeConfig(strings.NewReader(in))
+	require.NoError(t, err)
+	assert.Equal(t, Config{Voxels: 3, Box: voxel.Box{Min: voxel.Pos{X: -4, Y: 2, Z: 3}, Max: voxel.Pos{X: 1, Y: 5, Z: 6}}}, cfg)
+}
+
+func TestBrokenFiles(t *testing.T) {
+	tests := []struct {
+		name, input string
+	}{
+		{"too-few-fields", "1 2 3\n"},
+		{"bad-coordinate", "1 x 3 ffffff\n"},
+		{"huge-coordinate", "1 2 99999999999 ffffff\n"},
+		{"short-colour", "1 2 3 fff\n"},
+		{"bad-colour", "1 2 3 gggggg\n"},
+		{"long-line", strings.Repeat("1", MaxLineLength+10) + " 2 3 ffffff\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Decode(strings.NewReader(tc.input))
+			var fe FormatError
+			require.True(t, errors.As(err, &fe), "want a FormatError, got %v", err)
+			assert.True(t, strings.HasPrefix(err.Error(), "txt: invalid format: "))
+		})
+	}
+}
+
+func TestLimits(t *testing.T) {
+	var b strings.Builder
+	for i := range 100 {
+		fmt.Fprintf(&b, "%d 0 0 ffffff\n", i%10)
+	}
+	_, err := DecodeLimits(strings.NewReader(b.String()), Limits{MaxVoxels: 50, MaxBlocks: 10})
+	var ue UnsupportedError
+	assert.True(t, errors.As(err, &ue), "%v", err)
+	sparse := "0 0 0 ffffff\n100 0 0 ffffff\n200 0 0 ffffff\n"
+	_, err = DecodeLimits(strings.NewReader(sparse), Limits{MaxVoxels: 50, MaxBlocks: 2})
+	assert.True(t, errors.As(err, &ue), "%v", err)
+}
+
+// TestGoxel checks that Goxel reads our file as we do, and we read
+// Goxel's export of a real model exactly.
+func TestGoxel(t *testing.T) {
+	testmodels.Goxel(t)
+	s := sample()
+	path := filepath.Join(t.TempDir(), "ours.txt")
+	var buf bytes.Buffer
+	require.NoError(t, Encode(&buf, s))
+	require.NoError(t, os.WriteFile(path, buf.Bytes(), 0o644))
+	theirs := testmodels.GoxelRead(t, path)
+	s2, err := Decode(bytes.NewReader(buf.Bytes()))
+	require.NoError(t, err)
+	assert.Equal(t, testmodels.Merge(s2), theirs)
+}
