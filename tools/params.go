@@ -240,18 +240,11 @@ func ParseColor(name string, v any) (color.NRGBA, error) {
 	}
 	switch v := v.(type) {
 	case string:
-		s := strings.TrimPrefix(strings.TrimSpace(v), "#")
-		if len(s) != 6 && len(s) != 8 {
+		c, ok := parseHex(strings.TrimSpace(v))
+		if !ok {
 			return bad()
 		}
-		n, err := strconv.ParseUint(s, 16, 32)
-		if err != nil {
-			return bad()
-		}
-		if len(s) == 6 {
-			return color.NRGBA{uint8(n >> 16), uint8(n >> 8), uint8(n), 255}, nil
-		}
-		return color.NRGBA{uint8(n >> 24), uint8(n >> 16), uint8(n >> 8), uint8(n)}, nil
+		return c, nil
 	case []any:
 		if len(v) != 3 && len(v) != 4 {
 			return bad()

@@ -116,7 +116,9 @@ func voxelItemOf(name string, v any, withColor bool, def *color.NRGBA) (voxelIte
 }
 
 // parseData reads lines "x y z [RRGGBB[AA]]" separated by newlines or ';',
-// with spaces, tabs or commas between fields and '#' starting a comment.
+// with spaces, tabs or commas between fields, an optional '#' before the
+// colour and '#' starting a comment elsewhere. It scans bytes without
+// allocating per line: big batches come this way.
 func parseData(text string, withColor bool, def *color.NRGBA, limit int) ([]voxelItem, error) {
 	items := make([]voxelItem, 0, strings.Count(text, "\n")+1)
 	line := 0
@@ -128,38 +130,55 @@ func parseData(text string, withColor bool, def *color.NRGBA, limit int) ([]voxe
 			ln, text = text, ""
 		}
 		line++
-		if i := strings.IndexByte(ln, '#'); i >= 0 && !isColorHash(ln, i) {
-			ln = ln[:i]
+		var fields [5]string
+		n := 0
+		for j := 0; j < len(ln); {
+			c := ln[j]
+			if c == ' ' || c == '\t' || c == ',' || c == '\r' {
+				j++
+				continue
+			}
+			if c == '#' && n != 3 {
+				break // a comment
+			}
+			k := j + 1
+			for k < len(ln) && ln[k] != ' ' && ln[k] != '\t' && ln[k] != ',' && ln[k] != '\r' {
+				k++
+			}
+			if n == len(fields) {
+				return nil, dataError(line, ln)
+			}
+			fields[n] = ln[j:k]
+			n++
+			j = k
 		}
-		fields := strings.FieldsFunc(ln, func(r rune) bool { return r == ' ' || r == '\t' || r == ',' || r == '\r' })
-		if len(fields) == 0 {
+		if n == 0 {
 			continue
 		}
-		name := fmt.Sprintf("data line %d", line)
-		if len(fields) != 3 && len(fields) != 4 {
-			return nil, fmt.Errorf("%s must be \"x y z RRGGBB\", got %q", name, strings.TrimSpace(ln))
+		if n != 3 && n != 4 {
+			return nil, dataError(line, ln)
 		}
 		var p [3]int
 		for i := range 3 {
-			n, err := strconv.Atoi(fields[i])
-			if err != nil || n < -maxCoord || n > maxCoord {
-				return nil, fmt.Errorf("%s: %c must be an integer from %d to %d, got %q", name, "xyz"[i], -maxCoord, maxCoord, fields[i])
+			v, err := strconv.Atoi(fields[i])
+			if err != nil || v < -maxCoord || v > maxCoord {
+				return nil, fmt.Errorf("data line %d: %c must be an integer from %d to %d, got %q", line, "xyz"[i], -maxCoord, maxCoord, fields[i])
 			}
-			p[i] = n
+			p[i] = v
 		}
 		it := voxelItem{pos: voxel.Pos{X: p[0], Y: p[1], Z: p[2]}}
 		if withColor {
 			switch {
-			case len(fields) == 4:
-				c, err := ParseColor(name+" colour", fields[3])
-				if err != nil {
-					return nil, err
+			case n == 4:
+				c, ok := parseHex(fields[3])
+				if !ok {
+					return nil, fmt.Errorf("data line %d: colour must be RRGGBB or RRGGBBAA (hex), got %q", line, fields[3])
 				}
 				it.color = c
 			case def != nil:
 				it.color = *def
 			default:
-				return nil, fmt.Errorf("%s has no colour and no default color was given", name)
+				return nil, fmt.Errorf("data line %d has no colour and no default color was given", line)
 			}
 		}
 		if len(items) >= limit {
@@ -170,8 +189,39 @@ func parseData(text string, withColor bool, def *color.NRGBA, limit int) ([]voxe
 	return items, nil
 }
 
-// isColorHash reports whether the '#' at i starts a colour like #FF0000
-// rather than a comment: it follows a field separator after three numbers.
-func isColorHash(ln string, i int) bool {
-	return len(strings.Fields(strings.ReplaceAll(ln[:i], ",", " "))) == 3
+func dataError(line int, ln string) error {
+	return fmt.Errorf("data line %d must be \"x y z RRGGBB\", got %q", line, strings.TrimSpace(ln))
+}
+
+// parseHex reads "RRGGBB" or "RRGGBBAA", with or without a leading '#'.
+func parseHex(s string) (color.NRGBA, bool) {
+	if len(s) > 0 && s[0] == '#' {
+		s = s[1:]
+	}
+	if len(s) != 6 && len(s) != 8 {
+		return color.NRGBA{}, false
+	}
+	var b [4]uint8
+	b[3] = 255
+	for i := 0; i < len(s); i += 2 {
+		hi, ok1 := hexDigit(s[i])
+		lo, ok2 := hexDigit(s[i+1])
+		if !ok1 || !ok2 {
+			return color.NRGBA{}, false
+		}
+		b[i/2] = hi<<4 | lo
+	}
+	return color.NRGBA{b[0], b[1], b[2], b[3]}, true
+}
+
+func hexDigit(c byte) (uint8, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0', true
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10, true
+	case c >= 'A' && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
 }
