@@ -26,9 +26,10 @@
 // # Caps
 //
 // After every Publish and in every sweep: expired renders are removed, then renders are evicted oldest
-// first (CreatedAt, then id) until the count is at most MaxFiles and the bytes at most MaxBytes. The
-// render just published is never its own victim; it cannot exceed a cap alone, because a write past
-// min(MaxFileSize, MaxBytes) fails with [ErrTooLarge] and removes the temp file. Temp files do not count.
+// first (CreatedAt, then id) until the count is at most MaxFiles and the bytes at most MaxBytes. A
+// Publish never evicts the render it has just published (a later Publish or sweep may, oldest first),
+// and no render can exceed a cap alone: a write past min(MaxFileSize, MaxBytes) fails with
+// [ErrTooLarge] and removes the temp file. Temp files do not count towards the caps.
 //
 // # Adoption
 //
@@ -36,6 +37,18 @@
 // another process sharing the directory): the PNG IHDR gives the size, a tEXt chunk with keyword
 // "CacheKey" (looked for before the first IDAT, with bounded reads) restores the content cache, and the
 // SHA-256 is recomputed from the bytes. A render file whose IHDR does not parse is removed and logged.
+//
+// # Sharing a directory
+//
+// Lookup, List and Stats read the in-memory index. Get (and so Open and ResolvePath) looks on disk
+// when the index misses, and every sweep re-reads the directory: it adopts new renders, forgets the
+// ones another process removed, and only then enforces expiry and caps over all of them. Lookup and
+// Get stat the file before answering, so a render removed behind the Store's back is not returned.
+//
+// # Platforms
+//
+// The owner and mode checks apply on Unix; on Windows, where access lives in ACLs, Open checks only
+// that the path is a real directory and not a symlink.
 //
 // # Use
 //
