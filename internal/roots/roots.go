@@ -1,0 +1,244 @@
+// Package roots keeps every file the server reads or writes for a user
+// inside a set of allowed directories. All path-taking tools go through it.
+//
+// A path is cleaned, made absolute against the working directory, and its
+// existing part has its symlinks resolved; the result must lie inside one of
+// the roots (themselves resolved). Writes go through an os.Root opened on
+// the resolved parent directory, to a temporary name that is synced and
+// renamed over the target, so a reader never sees a partial file and a
+// symlink planted at the target is refused rather than followed.
+package roots
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+)
+
+// ErrOutside is returned (wrapped) for a path outside every root.
+var ErrOutside = errors.New("path is outside the allowed directories")
+
+// maxPath bounds the length of a path argument.
+const maxPath = 4096
+
+// Roots is a set of allowed directories, safe for concurrent use.
+type Roots struct {
+	mu   sync.RWMutex
+	dirs []string
+}
+
+// New returns the roots for dirs; each must exist and be a directory.
+func New(dirs ...string) (*Roots, error) {
+	r := &Roots{}
+	for _, d := range dirs {
+		if err := r.Add(d); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// Add allows one more directory (resolved through its symlinks).
+func (r *Roots) Add(dir string) error {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return fmt.Errorf("failed to resolve allowed directory %q: %w", dir, err)
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return fmt.Errorf("allowed directory %q: %w", dir, err)
+	}
+	fi, err := os.Stat(real)
+	if err != nil {
+		return fmt.Errorf("allowed directory %q: %w", dir, err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("allowed directory %q is not a directory", dir)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, d := range r.dirs {
+		if d == real {
+			return nil
+		}
+	}
+	r.dirs = append(r.dirs, real)
+	return nil
+}
+
+// Dirs returns the allowed directories.
+func (r *Roots) Dirs() []string {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return append([]string(nil), r.dirs...)
+}
+
+func (r *Roots) inside(p string) bool {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	for _, d := range r.dirs {
+		if p == d || strings.HasPrefix(p, d+string(filepath.Separator)) || (d == string(filepath.Separator) && filepath.IsAbs(p)) {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *Roots) outside(path string) error {
+	return fmt.Errorf("%w: %q is not inside %s; write inside one of them or allow another directory with --allow-dir",
+		ErrOutside, path, strings.Join(r.Dirs(), ", "))
+}
+
+func check(path string) error {
+	switch {
+	case path == "":
+		return errors.New("path is empty")
+	case strings.IndexByte(path, 0) >= 0:
+		return errors.New("path contains a NUL byte")
+	case len(path) > maxPath:
+		return fmt.Errorf("path is longer than %d bytes", maxPath)
+	}
+	for _, part := range strings.Split(filepath.ToSlash(path), "/") {
+		if len(part) > 255 {
+			return errors.New("a path element is longer than 255 bytes")
+		}
+	}
+	return nil
+}
+
+// resolve returns the absolute path with the symlinks of its longest
+// existing prefix resolved (the rest appended, cleaned).
+func resolve(path string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	rest := ""
+	cur := abs
+	for {
+		real, err := filepath.EvalSymlinks(cur)
+		if err == nil {
+			return filepath.Join(real, rest), nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return "", err
+		}
+		parent := filepath.Dir(cur)
+		if parent == cur {
+			return abs, nil
+		}
+		rest = filepath.Join(filepath.Base(cur), rest)
+		cur = parent
+	}
+}
+
+// Resolve checks that path lies inside a root once cleaned and resolved,
+// and returns that resolved absolute path.
+func (r *Roots) Resolve(path string) (string, error) {
+	if err := check(path); err != nil {
+		return "", err
+	}
+	real, err := resolve(path)
+	if err != nil {
+		return "", fmt.Errorf("failed to resolve %q: %w", path, err)
+	}
+	if !r.inside(real) {
+		return "", r.outside(path)
+	}
+	return real, nil
+}
+
+// Open opens an existing regular file inside the roots for reading.
+func (r *Roots) Open(path string) (*os.File, error) {
+	real, err := r.Resolve(path)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(real)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("%q is not a regular file", path)
+	}
+	return f, nil
+}
+
+// WriteFile writes a new version of the file at path atomically: write
+// fills a temporary file in the same directory, which is synced and renamed
+// over the target. The parent directory must exist. A symlink or a
+// non-regular file at the target is refused. On any error nothing is left.
+func (r *Roots) WriteFile(path string, perm os.FileMode, write func(io.Writer) error) (string, error) {
+	real, err := r.Resolve(path)
+	if err != nil {
+		return "", err
+	}
+	dir, name := filepath.Split(real)
+	if name == "" || name == "." || name == ".." {
+		return "", fmt.Errorf("%q names a directory, not a file", path)
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return "", fmt.Errorf("failed to open directory %q: %w", dir, err)
+	}
+	defer root.Close()
+	if fi, err := root.Lstat(name); err == nil {
+		if fi.Mode()&fs.ModeSymlink != 0 {
+			return "", fmt.Errorf("refusing to write %q: it is a symbolic link", path)
+		}
+		if !fi.Mode().IsRegular() {
+			return "", fmt.Errorf("refusing to write %q: it is not a regular file", path)
+		}
+	}
+	var rnd [8]byte
+	_, _ = rand.Read(rnd[:]) // crypto/rand never fails on supported platforms
+	tmp := ".tmp-" + hex.EncodeToString(rnd[:]) + "-" + truncate(name, 64)
+	f, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
+	if err != nil {
+		return "", fmt.Errorf("failed to create a file in %q: %w", dir, err)
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			f.Close()
+			_ = root.Remove(tmp) // best effort: the temp file is ours
+		}
+	}()
+	if err := write(f); err != nil {
+		return "", err
+	}
+	if err := f.Sync(); err != nil {
+		return "", fmt.Errorf("failed to write %q: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return "", fmt.Errorf("failed to write %q: %w", path, err)
+	}
+	if err := root.Chmod(tmp, perm); err != nil {
+		return "", fmt.Errorf("failed to set permissions on %q: %w", path, err)
+	}
+	if err := root.Rename(tmp, name); err != nil {
+		return "", fmt.Errorf("failed to write %q: %w", path, err)
+	}
+	ok = true
+	return real, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
