@@ -179,39 +179,48 @@ func (t *paletteTable) find(c uint32) int {
 	return int(t.idx[h]) - 1
 }
 
-func pixel(p []byte, i int) uint32 {
-	return uint32(p[i]) | uint32(p[i+1])<<8 | uint32(p[i+2])<<16 | uint32(p[i+3])<<24
-}
+func pixel(p []byte, i int) uint32 { return binary.LittleEndian.Uint32(p[i:]) }
 
 // analyse picks the colour type: paletted if the image has at most 256 colours, else RGB or RGBA.
+// Row strips are scanned in parallel, each with its own table; merging the strips' colours in strip
+// order gives the palette in first-appearance raster order, whatever the worker count.
 func (e *encoder) analyse() {
-	img := e.img
+	strips := 1
+	if e.w*e.h >= 1<<18 {
+		strips = min(runtime.GOMAXPROCS(0), e.h, 8)
+	}
+	type scan struct {
+		palette []uint32
+		ok      bool // at most 256 colours in this strip
+	}
+	res := make([]scan, strips)
+	var wg sync.WaitGroup
+	for i := range strips {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p, ok := e.scanColours(e.h*i/strips, e.h*(i+1)/strips)
+			res[i] = scan{p, ok}
+		}()
+	}
+	wg.Wait()
 	t := new(paletteTable)
 	n := 0
-	opaque := true
 	var palette []uint32
 	paletted := true
-	prev, havePrev := uint32(0), false
-	y := 0
-scan:
-	for ; y < e.h; y++ {
-		row := img.Pix[y*img.Stride : y*img.Stride+4*e.w]
-		for i := 0; i < len(row); i += 4 {
-			c := pixel(row, i)
-			if havePrev && c == prev {
-				continue
-			}
-			prev, havePrev = c, true
+	for _, r := range res {
+		if !r.ok {
+			paletted = false
+			break
+		}
+		for _, c := range r.palette {
 			k, ok := t.lookup(c, &n)
 			if !ok {
 				paletted = false
-				break scan
+				break
 			}
 			if k == len(palette) {
 				palette = append(palette, c)
-				if c>>24 != 0xff {
-					opaque = false
-				}
 			}
 		}
 	}
@@ -230,25 +239,79 @@ scan:
 		e.rowBytes = (e.w*e.depth + 7) / 8
 		return
 	}
-	// Rows before y were all seen by the palette scan; check the rest for alpha only.
-	for ; opaque && y < e.h; y++ {
-		row := img.Pix[y*img.Stride+3 : y*img.Stride+4*e.w]
-		for i := 0; i < len(row); i += 4 {
-			if row[i] != 0xff {
-				opaque = false
-				break
-			}
-		}
-	}
 	e.depth = 8
-	if opaque {
+	if e.opaque() {
 		e.ctype, e.rowBytes = ctRGB, 3*e.w
 	} else {
 		e.ctype, e.rowBytes = ctRGBA, 4*e.w
 	}
 }
 
-// writeRows feeds rows [y0,y1) with their filter bytes to dst and returns their adler32.
+// scanColours returns the distinct colours of rows [y0, y1) in first-appearance order, or false as soon
+// as there are more than 256.
+func (e *encoder) scanColours(y0, y1 int) ([]uint32, bool) {
+	img := e.img
+	t := new(paletteTable)
+	n := 0
+	palette := make([]uint32, 0, 16)
+	// prev is the last colour looked up (a run cache: rendered images are mostly long runs); pair is
+	// prev twice, to skip two equal pixels with one 8-byte compare.
+	prev := pixel(img.Pix, y0*img.Stride)
+	pair := uint64(prev) | uint64(prev)<<32
+	add := func(c uint32) bool {
+		k, ok := t.lookup(c, &n)
+		if !ok {
+			return false
+		}
+		if k == len(palette) {
+			palette = append(palette, c)
+		}
+		prev, pair = c, uint64(c)|uint64(c)<<32
+		return true
+	}
+	add(prev)
+	for y := y0; y < y1; y++ {
+		row := img.Pix[y*img.Stride : y*img.Stride+4*e.w]
+		i := 0
+		for ; i+8 <= len(row); i += 8 {
+			v := binary.LittleEndian.Uint64(row[i:])
+			if v == pair {
+				continue
+			}
+			if c := uint32(v); c != prev && !add(c) {
+				return nil, false
+			}
+			if c := uint32(v >> 32); c != prev && !add(c) {
+				return nil, false
+			}
+		}
+		if i < len(row) {
+			if c := pixel(row, i); c != prev && !add(c) {
+				return nil, false
+			}
+		}
+	}
+	return palette, true
+}
+
+// opaque reports whether every alpha is 255.
+func (e *encoder) opaque() bool {
+	img := e.img
+	for y := range e.h {
+		row := img.Pix[y*img.Stride : y*img.Stride+4*e.w]
+		i := 0
+		for ; i+8 <= len(row); i += 8 {
+			if binary.LittleEndian.Uint64(row[i:])&0xff000000ff000000 != 0xff000000ff000000 {
+				return false
+			}
+		}
+		if i < len(row) && row[i+3] != 0xff {
+			return false
+		}
+	}
+	return true
+}
+
 func (e *encoder) writeRows(dst io.Writer, y0, y1 int) (uint32, error) {
 	img := e.img
 	sum := adler32.New()
@@ -286,25 +349,25 @@ func (e *encoder) writeRows(dst io.Writer, y0, y1 int) (uint32, error) {
 }
 
 func (e *encoder) packRow(out, src []byte) {
-	prev, prevIdx := pixel(src, 0), e.lut.find(pixel(src, 0))
-	index := func(i int) int {
-		c := pixel(src, i)
-		if c != prev {
-			prev, prevIdx = c, e.lut.find(c)
-		}
-		return prevIdx
-	}
+	prev := pixel(src, 0)
+	prevIdx := byte(e.lut.find(prev))
 	if e.depth == 8 {
-		for x := range e.w {
-			out[x] = byte(index(4 * x))
+		for x := range out {
+			if c := pixel(src, 4*x); c != prev {
+				prev, prevIdx = c, byte(e.lut.find(c))
+			}
+			out[x] = prevIdx
 		}
 		return
 	}
 	clear(out)
 	perByte := 8 / e.depth
 	for x := range e.w {
+		if c := pixel(src, 4*x); c != prev {
+			prev, prevIdx = c, byte(e.lut.find(c))
+		}
 		shift := uint(8 - e.depth*(x%perByte+1))
-		out[x/perByte] |= byte(index(4*x) << shift)
+		out[x/perByte] |= prevIdx << shift
 	}
 }
 
