@@ -10,9 +10,13 @@ import (
 	"io"
 	"log"
 	"log/slog"
+	"os"
 
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
+	"github.com/goxel-mcp/goxel-mcp/internal/roots"
+	"github.com/goxel-mcp/goxel-mcp/renderer"
+	"github.com/goxel-mcp/goxel-mcp/storage"
 	"github.com/goxel-mcp/goxel-mcp/tools"
 )
 
@@ -49,7 +53,25 @@ func New(cfg Config, version string, logger *slog.Logger) (*Server, error) {
 		return nil, fmt.Errorf("invalid configuration: %w", err)
 	}
 	s := &Server{cfg: cfg, logger: logger, Project: tools.NewProject()}
-	d := tools.Deps{Project: s.Project, Limits: cfg.Limits, Logger: logger}
+	d := tools.Deps{
+		Project: s.Project, Limits: cfg.Limits, Logger: logger, Version: version,
+		Renderer: renderer.NewRenderer(),
+		Render: tools.RenderSettings{
+			MaxImageSize: cfg.MaxImageSize, MaxInlineBytes: cfg.MaxInlineBytes, DisableFiles: cfg.DisableFileTransfer,
+		},
+	}
+	var err error
+	if d.Roots, err = s.allowedRoots(); err != nil {
+		return nil, err
+	}
+	if !cfg.DisableFileTransfer {
+		if d.Store, err = OpenStore(cfg, logger); err != nil {
+			return nil, err
+		}
+		s.closers = append(s.closers, d.Store.Close)
+		_ = d.Roots.Add(d.Store.Dir()) // the store just created it; an error only means it cannot be written to by users
+		logger.Info("render store", "dir", d.Store.Dir(), "ttl", cfg.RenderTTL, "max_size", cfg.RenderMaxSize, "max_files", cfg.RenderMaxFiles)
+	}
 	s.MCP = mcpserver.NewMCPServer(Name, version,
 		mcpserver.WithInstructions(Instructions),
 		mcpserver.WithToolCapabilities(false),
@@ -59,7 +81,44 @@ func New(cfg Config, version string, logger *slog.Logger) (*Server, error) {
 		mcpserver.WithLogger(logger),
 	)
 	s.MCP.AddTools(tools.All(d)...)
+	s.MCP.AddResourceTemplate(tools.RenderTemplate(d))
 	return s, nil
+}
+
+// OpenStore opens the managed render directory the configuration names.
+func OpenStore(cfg Config, logger *slog.Logger) (*storage.Store, error) {
+	dir := cfg.RenderDir
+	if dir == "" {
+		var err error
+		if dir, err = storage.DefaultDir(); err != nil {
+			return nil, fmt.Errorf("failed to find a render directory (set GOXEL_RENDER_DIR): %w", err)
+		}
+	}
+	st, err := storage.Open(storage.Options{
+		Dir: dir, TTL: cfg.RenderTTL, MaxBytes: cfg.RenderMaxSize, MaxFiles: cfg.RenderMaxFiles,
+		MaxFileSize: cfg.RenderMaxFileSize, CleanupInterval: cfg.CleanupInterval, Logger: logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// allowedRoots are the working directory and the configured extra directories.
+func (s *Server) allowedRoots() (*roots.Roots, error) {
+	r, err := roots.New()
+	if err != nil {
+		return nil, err
+	}
+	if wd, err := os.Getwd(); err == nil {
+		_ = r.Add(wd) // a vanished working directory just allows nothing there
+	}
+	for _, d := range s.cfg.AllowDirs {
+		if err := r.Add(d); err != nil {
+			return nil, fmt.Errorf("--allow-dir: %w", err)
+		}
+	}
+	return r, nil
 }
 
 // Close stops background work and releases files.

@@ -10,9 +10,14 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
+
+	"github.com/goxel-mcp/goxel-mcp/internal/roots"
+	"github.com/goxel-mcp/goxel-mcp/renderer"
+	"github.com/goxel-mcp/goxel-mcp/storage"
 )
 
 // Limits bounds what one call or one scene may cost.
@@ -37,10 +42,19 @@ var DefaultLimits = Limits{
 
 // Deps is what the tools need, passed to every constructor.
 type Deps struct {
-	Project *Project
-	Limits  Limits
-	Logger  *slog.Logger
+	Project  *Project
+	Limits   Limits
+	Logger   *slog.Logger
+	Store    *storage.Store     // nil when file transfer is disabled
+	Renderer *renderer.Renderer // shared, so prepared scenes are reused
+	Roots    *roots.Roots       // where user paths may point; nil refuses them all
+	Render   RenderSettings
+	Version  string
+	Now      func() time.Time // injected clock; default time.Now
 }
+
+// DefaultRenderSettings are used when none are configured.
+var DefaultRenderSettings = RenderSettings{MaxImageSize: 8192, MaxInlineBytes: 4 << 20}
 
 func (d Deps) logger() *slog.Logger {
 	if d.Logger == nil {
@@ -131,5 +145,11 @@ func All(d Deps) []mcpserver.ServerTool {
 		GetBoundingBox(d),
 		GetColorHistogram(d),
 		FindVoxelsByColor(d),
+		// renders
+		RenderScene(d),
+		GetRenderInfo(d),
+		ListRenders(d),
+		CleanupRender(d),
+		GetRenderStats(d),
 	}
 }
