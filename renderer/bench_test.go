@@ -1,0 +1,82 @@
+package renderer
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"io"
+	"testing"
+
+	"github.com/goxel-mcp/goxel-mcp/internal/pngx"
+	"github.com/goxel-mcp/goxel-mcp/voxel"
+)
+
+// countingWriter counts bytes written, standing in for a file.
+type countingWriter struct{ n int64 }
+
+func (c *countingWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
+
+var _ io.Writer = (*countingWriter)(nil)
+
+var benchSizes = []struct{ w, h int }{{400, 400}, {1920, 1080}, {3840, 2160}}
+
+// benchScene renders snap at each size with the default look: render only, encode only, and both.
+func benchScene(b *testing.B, name string, snap *voxel.Snapshot, sizes []struct{ w, h int }) {
+	r := NewRenderer()
+	ctx := context.Background()
+	for _, s := range sizes {
+		opt := DefaultOptions()
+		opt.Width, opt.Height = s.w, s.h
+		if _, err := r.Render(ctx, snap, opt); err != nil { // warm the model cache
+			b.Fatal(err)
+		}
+		tag := fmt.Sprintf("%s/%dx%d", name, s.w, s.h)
+		b.Run(tag+"/render", func(b *testing.B) {
+			for b.Loop() {
+				if _, err := r.Render(ctx, snap, opt); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		img, _ := r.Render(ctx, snap, opt)
+		b.Run(tag+"/encode", func(b *testing.B) {
+			var cw countingWriter
+			for b.Loop() {
+				cw.n = 0
+				if err := pngx.Encode(&cw, img, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(cw.n), "png-bytes")
+		})
+		b.Run(tag+"/total", func(b *testing.B) {
+			var cw countingWriter
+			var out *image.NRGBA
+			for b.Loop() {
+				cw.n = 0
+				var err error
+				if out, err = r.Render(ctx, snap, opt); err != nil {
+					b.Fatal(err)
+				}
+				if err := pngx.Encode(&cw, out, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(cw.n), "png-bytes")
+		})
+	}
+}
+
+// BenchmarkRender uses the reference scene: a filled sphere of radius 20 at the origin plus a filled
+// 16³ cube beside it (x 30..45), 37,497 voxels.
+func BenchmarkRender(b *testing.B) {
+	benchScene(b, "reference", referenceScene(), benchSizes)
+}
+
+// BenchmarkPrepare measures the cached model preparation (faces, AO, outline flags, shadow map).
+func BenchmarkPrepare(b *testing.B) {
+	snap := referenceScene()
+	for b.Loop() {
+		buildModel(snap)
+	}
+}

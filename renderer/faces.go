@@ -1,0 +1,192 @@
+package renderer
+
+import (
+	"github.com/goxel-mcp/goxel-mcp/voxel"
+)
+
+// Face directions, in the order +X, -X, +Y, -Y, +Z, -Z. A direction's normal axis is dir/2 and its sign
+// is + for even dir. The face's in-plane axes are u = (axis+1)%3 and v = (axis+2)%3.
+const (
+	dirPosX = iota
+	dirNegX
+	dirPosY
+	dirNegY
+	dirPosZ
+	dirNegZ
+)
+
+// face is one exposed voxel face. Corners are numbered in the face's (u, v) plane:
+// 0 = (0,0), 1 = (1,0), 2 = (1,1), 3 = (0,1).
+type face struct {
+	x, y, z int32  // voxel position relative to the model's box minimum
+	col     uint32 // packed R | G<<8 | B<<16, alpha dropped: every voxel renders opaque
+	ao      uint8  // per-corner occlusion level 0 (dark) to 3 (open), 2 bits per corner, corner 0 lowest
+	edges   uint8  // outline flags: bit 0 edge u=0, bit 1 edge u=1, bit 2 edge v=0, bit 3 edge v=1
+}
+
+// aoOpen is the ao byte of a face with no occluded corner.
+const aoOpen = 0xff
+
+// model is the camera-independent preparation of a snapshot: exposed faces with AO and outline flags,
+// plus the ground shadow footprint. It is immutable once built and shared between renders.
+type model struct {
+	box    voxel.Box
+	size   voxel.Pos // box size in voxels
+	count  int       // voxel count
+	faces  [6][]face
+	shadow *shadowMap
+}
+
+// pad is the edge of a block with a one-voxel border on every side.
+const pad = voxel.BlockSize + 2
+
+// buildModel culls hidden faces and computes AO and outline flags block by block, reading each block
+// with a one-voxel border copied from its 26 neighbours, so no lookup is bounds-checked or hashed per voxel.
+func buildModel(snap *voxel.Snapshot) *model {
+	m := &model{box: snap.Box(), count: snap.Count()}
+	if m.box.Empty() {
+		return m
+	}
+	m.size = m.box.Size()
+	entries := snap.Blocks()
+	index := make(map[voxel.Pos]*voxel.Block, len(entries))
+	for _, e := range entries {
+		index[e.Origin] = e.Block
+	}
+	var grid [pad * pad * pad]uint32
+	const sx, sy, sz = 1, pad, pad * pad
+	// Neighbour offsets in the padded grid per axis.
+	step := [3]int{sx, sy, sz}
+	shadow := newShadowMap(m.box)
+	for _, e := range entries {
+		fillPadded(&grid, e, index)
+		ox := int32(e.Origin.X - m.box.Min.X)
+		oy := int32(e.Origin.Y - m.box.Min.Y)
+		oz := int32(e.Origin.Z - m.box.Min.Z)
+		for z := 1; z <= voxel.BlockSize; z++ {
+			for y := 1; y <= voxel.BlockSize; y++ {
+				row := z*sz + y*sy
+				for x := 1; x <= voxel.BlockSize; x++ {
+					i := row + x
+					c := grid[i]
+					if c == 0 {
+						continue
+					}
+					px, py, pz := ox+int32(x-1), oy+int32(y-1), oz+int32(z-1)
+					shadow.add(px, py, pz)
+					for dir := range 6 {
+						axis := dir >> 1
+						n := step[axis]
+						if dir&1 == 1 {
+							n = -n
+						}
+						if grid[i+n] != 0 {
+							continue
+						}
+						u, v := step[(axis+1)%3], step[(axis+2)%3]
+						f := face{x: px, y: py, z: pz, col: c & 0xffffff}
+						f.ao = faceAO(&grid, i+n, u, v)
+						f.edges = faceEdges(&grid, i, n, u, v)
+						m.faces[dir] = append(m.faces[dir], f)
+					}
+				}
+			}
+		}
+	}
+	shadow.finish()
+	m.shadow = shadow
+	return m
+}
+
+// faceAO returns the four corner occlusion levels of a face whose front cell is q, in the 0fps style:
+// both sides occluded gives 0, else 3 minus the occluded sides and corner.
+func faceAO(g *[pad * pad * pad]uint32, q, u, v int) uint8 {
+	occ := func(i int) int {
+		if g[i] != 0 {
+			return 1
+		}
+		return 0
+	}
+	mu, pu, mv, pv := occ(q-u), occ(q+u), occ(q-v), occ(q+v)
+	if mu|pu|mv|pv == 0 && occ(q-u-v)|occ(q+u-v)|occ(q+u+v)|occ(q-u+v) == 0 {
+		return aoOpen
+	}
+	level := func(s1, s2, c int) uint8 {
+		if s1 == 1 && s2 == 1 {
+			return 0
+		}
+		return uint8(3 - s1 - s2 - c)
+	}
+	a0 := level(mu, mv, occ(q-u-v))
+	a1 := level(pu, mv, occ(q+u-v))
+	a2 := level(pu, pv, occ(q+u+v))
+	a3 := level(mu, pv, occ(q-u+v))
+	return a0 | a1<<2 | a2<<4 | a3<<6
+}
+
+// faceEdges flags the face edges that have no coplanar neighbour face: the in-plane neighbour is empty
+// (a convex edge or silhouette) or its face is covered by the cell in front of it (a concave crease).
+func faceEdges(g *[pad * pad * pad]uint32, i, n, u, v int) uint8 {
+	missing := func(j int) bool { return g[j] == 0 || g[j+n] != 0 }
+	var e uint8
+	if missing(i - u) {
+		e |= 1
+	}
+	if missing(i + u) {
+		e |= 2
+	}
+	if missing(i - v) {
+		e |= 4
+	}
+	if missing(i + v) {
+		e |= 8
+	}
+	return e
+}
+
+// fillPadded copies block e and a one-voxel border from its neighbours into g as packed colours
+// (0 = empty; a present voxel always has a non-zero word because its alpha byte is set to 0xff).
+func fillPadded(g *[pad * pad * pad]uint32, e voxel.BlockEntry, index map[voxel.Pos]*voxel.Block) {
+	clear(g[:])
+	const bs = voxel.BlockSize
+	for dz := -1; dz <= 1; dz++ {
+		for dy := -1; dy <= 1; dy++ {
+			for dx := -1; dx <= 1; dx++ {
+				o := voxel.Pos{X: e.Origin.X + dx*bs, Y: e.Origin.Y + dy*bs, Z: e.Origin.Z + dz*bs}
+				b := index[o]
+				if b == nil {
+					continue
+				}
+				vox := b.Voxels()
+				// Local source range on each axis: the whole block for the centre, one slice for a border.
+				x0, x1 := srcRange(dx)
+				y0, y1 := srcRange(dy)
+				z0, z1 := srcRange(dz)
+				for z := z0; z < z1; z++ {
+					gz := z + 1 + dz*bs
+					for y := y0; y < y1; y++ {
+						gy := y + 1 + dy*bs
+						src := z<<8 | y<<4
+						dst := (gz*pad+gy)*pad + 1 + dx*bs
+						for x := x0; x < x1; x++ {
+							if c := vox[src+x]; c.A != 0 {
+								g[dst+x] = uint32(c.R) | uint32(c.G)<<8 | uint32(c.B)<<16 | 0xff<<24
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// srcRange returns the local coordinates of a neighbour block that land in the padded grid.
+func srcRange(d int) (int, int) {
+	switch d {
+	case -1:
+		return voxel.BlockSize - 1, voxel.BlockSize
+	case 1:
+		return 0, 1
+	}
+	return 0, voxel.BlockSize
+}

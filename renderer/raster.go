@@ -1,0 +1,282 @@
+package renderer
+
+import (
+	"math"
+)
+
+// target is a block of packed pixels (R | G<<8 | B<<16 | A<<24 in memory order) that a panel draws into.
+type target struct {
+	pix    []uint32
+	stride int // in pixels
+	w, h   int
+}
+
+// quad is one face projected for one view: the parallelogram p, p+a, p+a+b, p+b in 1/256 pixel, with
+// positive orientation (cross(a, b) > 0) so that interior points lie left of every edge.
+type quad struct {
+	px, py     int64
+	a, b       [2]int64
+	rowMin     int32 // first pixel row whose centre may be inside
+	rowMax     int32 // one past the last
+	kind       uint8 // quadFlat, quadEdges, quadAO or quadShadow
+	edges      uint8 // outline flags in (a, b) order: bit 0 s=0, bit 1 s=1, bit 2 t=0, bit 3 t=1
+	col        uint32
+	fill, line uint32   // flat and outline pixels for quadFlat and quadEdges
+	shade      [4]int32 // corner shades (fixed point) in (s,t) order (0,0), (1,0), (1,1), (0,1)
+	ws, wt     int32    // outline width in s and t units (16.16)
+}
+
+const (
+	quadFlat = iota
+	quadEdges
+	quadAO
+	quadShadow
+)
+
+// fixOne is 1.0 in the 16.16 fixed-point (s, t) parameters.
+const fixOne = 1 << 16
+
+// setBounds computes the rows a quad may cover; it returns false when the quad misses the target or is
+// degenerate.
+func (q *quad) setBounds(t *target) bool {
+	if q.a[0]*q.b[1]-q.a[1]*q.b[0] <= 0 {
+		return false
+	}
+	minX, maxX := q.px, q.px
+	minY, maxY := q.py, q.py
+	for _, v := range [3][2]int64{q.a, {q.a[0] + q.b[0], q.a[1] + q.b[1]}, q.b} {
+		minX, maxX = min(minX, q.px+v[0]), max(maxX, q.px+v[0])
+		minY, maxY = min(minY, q.py+v[1]), max(maxY, q.py+v[1])
+	}
+	const half = 1 << (subBits - 1)
+	if maxX < half || minX > int64(t.w)<<subBits+half || maxY < half || minY > int64(t.h)<<subBits+half {
+		return false
+	}
+	// Pixel row r has its centre at r·256+128.
+	r0 := ceilDiv(minY-half, 1<<subBits)
+	r1 := floorDiv(maxY-half, 1<<subBits) + 1
+	r0, r1 = max(r0, 0), min(r1, int64(t.h))
+	if r0 >= r1 {
+		return false
+	}
+	q.rowMin, q.rowMax = int32(r0), int32(r1)
+	return true
+}
+
+func floorDiv(a, b int64) int64 {
+	d := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		d--
+	}
+	return d
+}
+
+func ceilDiv(a, b int64) int64 { return -floorDiv(-a, b) }
+
+// edge is one parallelogram edge as a function of the pixel column on a row: inside when
+// alpha·x + beta > 0, or ≥ 0 for an inclusive (top-left) edge. Shared edges of neighbouring faces are
+// walked in opposite directions, so exactly one of them owns the pixels centred on the edge.
+type edge struct {
+	ox, oy, dx, dy int64
+	incl           bool
+}
+
+func newEdge(ox, oy, dx, dy int64) edge {
+	return edge{ox, oy, dx, dy, -dy > 0 || (dy == 0 && dx > 0)}
+}
+
+// walker tracks one edge's column bound row by row without dividing: the bound is σ·floor(N/D)+κ
+// where N grows by a constant per row, so the quotient and remainder advance like a Bresenham line.
+type walker struct {
+	kind      uint8 // walkLower, walkUpper or walkFlat
+	sigma     int64 // +1 or -1
+	kappa     int64
+	q, r, d   int64 // floor(N/D) and N mod D, D > 0
+	kq, kr    int64 // the per-row step of N split the same way
+	beta, inc int64 // walkFlat: inside while beta > 0 (or >= 0 when incl); beta grows by inc per row
+	incl      bool
+}
+
+const (
+	walkLower = iota
+	walkUpper
+	walkFlat
+)
+
+// newWalker sets up edge e for rows from row0 on (see edge for the inside test).
+func newWalker(e *edge, row0 int64) walker {
+	A := -e.dy
+	alpha := A << subBits
+	py := row0<<subBits + 1<<(subBits-1)
+	beta := A*(1<<(subBits-1)) + e.dx*(py-e.oy) + e.dy*e.ox
+	dbeta := e.dx << subBits
+	w := walker{incl: e.incl}
+	var n, k int64
+	switch {
+	case alpha > 0:
+		// strict: x ≥ floor(−β/α)+1; inclusive: x ≥ ceil(−β/α) = −floor(β/α).
+		w.kind, w.d = walkLower, alpha
+		if e.incl {
+			n, k, w.sigma, w.kappa = beta, dbeta, -1, 0
+		} else {
+			n, k, w.sigma, w.kappa = -beta, -dbeta, 1, 1
+		}
+	case alpha < 0:
+		// strict: x < ceil(β/−α) = −floor(−β/−α); inclusive: x < floor(β/−α)+1.
+		w.kind, w.d = walkUpper, -alpha
+		if e.incl {
+			n, k, w.sigma, w.kappa = beta, dbeta, 1, 1
+		} else {
+			n, k, w.sigma, w.kappa = -beta, -dbeta, -1, 0
+		}
+	default:
+		w.kind, w.beta, w.inc = walkFlat, beta, dbeta
+		return w
+	}
+	w.q = floorDiv(n, w.d)
+	w.r = n - w.q*w.d
+	w.kq = floorDiv(k, w.d)
+	w.kr = k - w.kq*w.d
+	return w
+}
+
+// clip narrows [xl, xr) for the current row.
+func (w *walker) clip(xl, xr int64) (int64, int64) {
+	switch w.kind {
+	case walkLower:
+		xl = max(xl, w.sigma*w.q+w.kappa)
+	case walkUpper:
+		xr = min(xr, w.sigma*w.q+w.kappa)
+	default:
+		if w.beta < 0 || (w.beta == 0 && !w.incl) {
+			return 0, 0
+		}
+	}
+	return xl, xr
+}
+
+// next advances to the following row.
+func (w *walker) next() {
+	if w.kind == walkFlat {
+		w.beta += w.inc
+		return
+	}
+	w.q += w.kq
+	w.r += w.kr
+	if w.r >= w.d {
+		w.r -= w.d
+		w.q++
+	}
+}
+
+// draw fills the quad's pixels on rows [r0, r1) of t.
+func (q *quad) draw(t *target, r0, r1 int32, sh *shadowSampler) {
+	r0, r1 = max(r0, q.rowMin), min(r1, q.rowMax)
+	if r0 >= r1 {
+		return
+	}
+	p1x, p1y := q.px+q.a[0], q.py+q.a[1]
+	p2x, p2y := p1x+q.b[0], p1y+q.b[1]
+	p3x, p3y := q.px+q.b[0], q.py+q.b[1]
+	edges := [4]edge{
+		newEdge(q.px, q.py, q.a[0], q.a[1]),
+		newEdge(p1x, p1y, q.b[0], q.b[1]),
+		newEdge(p2x, p2y, -q.a[0], -q.a[1]),
+		newEdge(p3x, p3y, -q.b[0], -q.b[1]),
+	}
+	var walk [4]walker
+	for i := range edges {
+		walk[i] = newWalker(&edges[i], int64(r0))
+	}
+	var s0, t0, dsx, dtx, dsy, dty float64
+	needST := q.kind != quadFlat
+	if needST {
+		// s = cross(P−p, b)/K and t = cross(a, P−p)/K are affine in the pixel position; the row start is
+		// computed in float64 (single operations, so no fused rounding) and the span steps in 16.16.
+		k := float64(q.a[0]*q.b[1] - q.a[1]*q.b[0])
+		dsx = float64(q.b[1]<<subBits) / k
+		dtx = -float64(q.a[1]<<subBits) / k
+		dsy = -float64(q.b[0]<<subBits) / k
+		dty = float64(q.a[0]<<subBits) / k
+		// Parameters at the centre of pixel (0,0).
+		cx, cy := float64(int64(1<<(subBits-1))-q.px), float64(int64(1<<(subBits-1))-q.py)
+		s0 = float64(cx*float64(q.b[1])-cy*float64(q.b[0])) / k
+		t0 = float64(float64(q.a[0])*cy-float64(q.a[1])*cx) / k
+	}
+	dsFix := int32(math.Round(dsx * fixOne))
+	dtFix := int32(math.Round(dtx * fixOne))
+	w := int64(t.w)
+	for row := r0; row < r1; row++ {
+		xl, xr := int64(0), w
+		for i := range walk {
+			xl, xr = walk[i].clip(xl, xr)
+			walk[i].next()
+		}
+		if xl >= xr {
+			continue
+		}
+		line := t.pix[int(row)*t.stride+int(xl) : int(row)*t.stride+int(xr)]
+		if !needST {
+			fillSpan(line, q.fill)
+			continue
+		}
+		s := int32(math.Round(float64(s0+float64(float64(xl)*dsx)+float64(float64(row)*dsy)) * fixOne))
+		tt := int32(math.Round(float64(t0+float64(float64(xl)*dtx)+float64(float64(row)*dty)) * fixOne))
+		switch q.kind {
+		case quadEdges:
+			q.spanEdges(line, s, tt, dsFix, dtFix)
+		case quadAO:
+			q.spanAO(line, s, tt, dsFix, dtFix)
+		case quadShadow:
+			sh.span(line, s, tt, dsFix, dtFix)
+		}
+	}
+}
+
+// fillSpan sets every pixel of line to c.
+func fillSpan(line []uint32, c uint32) {
+	for i := range line {
+		line[i] = c
+	}
+}
+
+// onOutline reports whether (s, t) lies within the outline width of a flagged edge.
+func (q *quad) onOutline(s, t int32) bool {
+	e := q.edges
+	return (e&1 != 0 && s < q.ws) || (e&2 != 0 && s > fixOne-q.ws) ||
+		(e&4 != 0 && t < q.wt) || (e&8 != 0 && t > fixOne-q.wt)
+}
+
+func (q *quad) spanEdges(line []uint32, s, t, ds, dt int32) {
+	for i := range line {
+		c := q.fill
+		if q.onOutline(s, t) {
+			c = q.line
+		}
+		line[i] = c
+		s += ds
+		t += dt
+	}
+}
+
+func (q *quad) spanAO(line []uint32, s, t, ds, dt int32) {
+	c0, c1, c2, c3 := q.shade[0], q.shade[1], q.shade[2], q.shade[3]
+	// The shade is quantized, so neighbouring pixels often repeat it: cache the last colour.
+	last, lastCol := int32(-1), uint32(0)
+	for i := range line {
+		s8 := min(max(s>>8, 0), 256)
+		t8 := min(max(t>>8, 0), 256)
+		top := c0*(256-s8) + c1*s8
+		bot := c3*(256-s8) + c2*s8
+		sh := (top*(256-t8) + bot*t8) >> 16
+		if q.edges != 0 && q.onOutline(s, t) {
+			sh = sh * outlineFactor >> 8
+		}
+		if sh&shadeQuant != last {
+			last, lastCol = sh&shadeQuant, shadeColour(q.col, sh)
+		}
+		line[i] = lastCol
+		s += ds
+		t += dt
+	}
+}

@@ -1,0 +1,513 @@
+package renderer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"math"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/goxel-mcp/goxel-mcp/voxel"
+)
+
+// DefaultMaxSize is the largest width or height accepted when Options.MaxSize is 0.
+const DefaultMaxSize = 8192
+
+// autoSupersampleArea is the largest output area (pixels) that Supersample 0 renders at 2×.
+// Measured on 2 cores (docs/benchmarks.md): 2× costs about 4× the raster plus a downsample and turns
+// every edge into blended colours, which also rules out a paletted PNG; at 400×400 that still fits the
+// 3 ms budget, at 1920×1080 it does not (see doc.go).
+const autoSupersampleArea = 640 * 480
+
+// maxZoom bounds Options.Zoom so fixed-point vertex maths cannot overflow.
+const maxZoom = 256
+
+// Options controls a render. Start from DefaultOptions: the zero value has every look switch off.
+type Options struct {
+	Width, Height int
+	View          View        // used when Views is empty
+	Views         []View      // a contact sheet: one labelled panel per view (one view gives one panel)
+	Background    color.NRGBA // A == 0 renders a transparent background (pixels 0,0,0,0)
+	Zoom          float64     // 0 or 1 fits the model with a small margin; >1 zooms in about the centre
+	Outline       bool        // darken face edges on silhouettes and creases
+	AO            bool        // per-vertex ambient occlusion
+	Shadow        bool        // soft contact shadow on the ground (opaque backgrounds, views from above)
+	Grid          bool        // ground grid under the model (views from above)
+	Supersample   int         // 0 = auto (2× up to autoSupersampleArea pixels), 1 = off, 2 = 2×
+	MaxSize       int         // largest accepted width or height; 0 means DefaultMaxSize
+}
+
+// DefaultOptions returns 800×600, the isometric view and the default look (outline, AO, shadow on;
+// grid off) on a light grey background.
+func DefaultOptions() Options {
+	iso, _ := Preset("isometric")
+	return Options{
+		Width: 800, Height: 600,
+		View:       iso,
+		Background: color.NRGBA{R: 0xe8, G: 0xe8, B: 0xec, A: 0xff},
+		Outline:    true, AO: true, Shadow: true,
+	}
+}
+
+// ErrSize is returned (wrapped) when the requested image size is out of range.
+var ErrSize = errors.New("invalid image size")
+
+// Renderer renders snapshots and keeps the camera-independent preparation of the last few scenes, keyed
+// by their content hash, so rendering an unchanged scene from another angle skips it. A Renderer is
+// safe for concurrent use.
+type Renderer struct {
+	mu      sync.Mutex
+	entries []cacheEntry // most recently used last
+	limit   int
+}
+
+type cacheEntry struct {
+	hash  uint64
+	count int
+	box   voxel.Box
+	m     *model
+}
+
+// cacheScenes is how many prepared scenes a Renderer keeps.
+const cacheScenes = 4
+
+// NewRenderer returns a Renderer with a cache of the last 4 scenes.
+func NewRenderer() *Renderer { return &Renderer{limit: cacheScenes} }
+
+var defaultRenderer = NewRenderer()
+
+// Render renders snap with the package's shared Renderer.
+func Render(ctx context.Context, snap *voxel.Snapshot, opt Options) (*image.NRGBA, error) {
+	return defaultRenderer.Render(ctx, snap, opt)
+}
+
+// model returns the prepared model of snap, from the cache when possible.
+func (r *Renderer) model(snap *voxel.Snapshot) *model {
+	h, n, box := snap.Hash(), snap.Count(), snap.Box()
+	r.mu.Lock()
+	for i, e := range r.entries {
+		if e.hash == h && e.count == n && e.box == box {
+			r.entries = append(append(r.entries[:i:i], r.entries[i+1:]...), e)
+			r.mu.Unlock()
+			return e.m
+		}
+	}
+	r.mu.Unlock()
+	// Built outside the lock: two goroutines may build the same scene once each, which is harmless.
+	m := buildModel(snap)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, e := range r.entries {
+		if e.hash == h && e.count == n && e.box == box {
+			return e.m
+		}
+	}
+	r.entries = append(r.entries, cacheEntry{hash: h, count: n, box: box, m: m})
+	if len(r.entries) > r.limit {
+		r.entries = append(r.entries[:0:0], r.entries[len(r.entries)-r.limit:]...)
+	}
+	return m
+}
+
+func checkOptions(opt *Options) error {
+	maxSize := opt.MaxSize
+	if maxSize <= 0 {
+		maxSize = DefaultMaxSize
+	}
+	if opt.Width < 1 || opt.Width > maxSize || opt.Height < 1 || opt.Height > maxSize {
+		return fmt.Errorf("%w: width and height must be from 1 to %d, got %dx%d", ErrSize, maxSize, opt.Width, opt.Height)
+	}
+	if math.IsNaN(opt.Zoom) || math.IsInf(opt.Zoom, 0) || opt.Zoom < 0 || opt.Zoom > maxZoom {
+		return fmt.Errorf("zoom must be from 0 to %d, got %v", maxZoom, opt.Zoom)
+	}
+	if opt.Supersample < 0 || opt.Supersample > 2 {
+		return fmt.Errorf("supersample must be 0 (auto), 1 or 2, got %d", opt.Supersample)
+	}
+	views := opt.Views
+	if len(views) == 0 {
+		views = []View{opt.View}
+	}
+	for _, v := range views {
+		if math.IsNaN(v.Yaw) || math.IsInf(v.Yaw, 0) || math.IsNaN(v.Pitch) || math.IsInf(v.Pitch, 0) {
+			return fmt.Errorf("view %q has a non-finite yaw or pitch", v.Name)
+		}
+	}
+	return nil
+}
+
+// Render renders snap as opt describes. The output depends only on the snapshot's voxels and opt:
+// not on the cache, GOMAXPROCS or timing. It returns ctx's error if ctx ends before the image is done.
+func (r *Renderer) Render(ctx context.Context, snap *voxel.Snapshot, opt Options) (*image.NRGBA, error) {
+	if err := checkOptions(&opt); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var m *model
+	if snap == nil {
+		m = &model{box: voxel.EmptyBox}
+	} else {
+		m = r.model(snap)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	img := image.NewNRGBA(image.Rect(0, 0, opt.Width, opt.Height))
+	frame := target{pix: pixels(img.Pix), stride: opt.Width, w: opt.Width, h: opt.Height}
+	if bg := packNRGBA(opt.Background); bg != 0 {
+		fillSpan(frame.pix, bg)
+	}
+	var err error
+	if len(opt.Views) == 0 {
+		err = renderPanel(ctx, m, &opt, opt.View, frame, img, image.Rect(0, 0, opt.Width, opt.Height))
+	} else {
+		err = renderSheet(ctx, m, &opt, frame, img)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return img, nil
+}
+
+// renderPanel draws the model seen from v into rect of the frame, with supersampling when asked.
+func renderPanel(ctx context.Context, m *model, opt *Options, v View, frame target, img *image.NRGBA, rect image.Rectangle) error {
+	w, h := rect.Dx(), rect.Dy()
+	if w < 1 || h < 1 {
+		return nil
+	}
+	ss := opt.Supersample
+	if ss == 0 {
+		ss = 1
+		if opt.Width*opt.Height <= autoSupersampleArea {
+			ss = 2
+		}
+	}
+	bg := packNRGBA(opt.Background)
+	var t target
+	var buf *image.RGBA // the render target as an image, for gg overlays
+	direct := ss == 1 && rect.Min == (image.Point{})
+	if direct {
+		t = target{pix: frame.pix, stride: frame.stride, w: w, h: h}
+		buf = rgbaView(img)
+	} else {
+		// Supersampled panels, and sheet panels (gg rasterises from the image origin), draw into their
+		// own buffer first.
+		buf = image.NewRGBA(image.Rect(0, 0, w*ss, h*ss))
+		t = target{pix: pixels(buf.Pix), stride: w * ss, w: w * ss, h: h * ss}
+		if bg != 0 {
+			fillSpan(t.pix, bg)
+		}
+	}
+	cam := newCamera(v)
+	above := cam.fwd[2] < -1e-9
+	shadow := opt.Shadow && above && opt.Background.A == 0xff && m.shadow != nil && m.shadow.v != nil
+	var extra [][3]float64
+	if shadow {
+		const reach = 2 // blurred shadow beyond this is too faint to frame
+		sz := m.size
+		extra = [][3]float64{
+			{-reach, -reach, 0}, {float64(sz.X + reach), -reach, 0},
+			{-reach, float64(sz.Y + reach), 0}, {float64(sz.X + reach), float64(sz.Y + reach), 0},
+		}
+	}
+	size := [3]float64{float64(m.size.X), float64(m.size.Y), float64(m.size.Z)}
+	proj := fitView(cam, size, extra, t.w, t.h, opt.Zoom)
+	if opt.Grid && above && !m.box.Empty() {
+		drawGrid(buf, &proj, m, ss, opt.Background)
+		if opt.Background.A != 0xff {
+			unpremultiply(t)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if !m.box.Empty() {
+		quads := buildQuads(m, cam, &proj, opt, ss, &t)
+		var sh *shadowSampler
+		if shadow {
+			sq, s, ok := shadowQuad(m, &proj, &t, bg)
+			if ok {
+				sh = s
+				quads = append([]quad{sq}, quads...)
+			}
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := drawBands(ctx, quads, &t, sh); err != nil {
+			return err
+		}
+	}
+	if !direct {
+		dst := target{pix: frame.pix[rect.Min.Y*frame.stride+rect.Min.X:], stride: frame.stride, w: w, h: h}
+		if ss == 2 {
+			downsample2(dst, t)
+		} else {
+			for y := range h {
+				copy(dst.pix[y*dst.stride:y*dst.stride+w], t.pix[y*t.stride:y*t.stride+w])
+			}
+		}
+	}
+	return nil
+}
+
+// buildQuads projects the camera-facing faces in painter's order: far to near by the signed sum of
+// their coordinates, which orders any pair where one can hide the other (see doc.go).
+func buildQuads(m *model, cam camera, proj *projection, opt *Options, ss int, t *target) []quad {
+	var sign [3]int32
+	for i := range 3 {
+		switch {
+		case cam.fwd[i] > 1e-9:
+			sign[i] = 1
+		case cam.fwd[i] < -1e-9:
+			sign[i] = -1
+		}
+	}
+	var dirs []int
+	n := 0
+	for dir := range 6 {
+		if cam.facing(dir) {
+			dirs = append(dirs, dir)
+			n += len(m.faces[dir])
+		}
+	}
+	// Counting sort by key = sign·pos, largest (farthest) first.
+	size := [3]int32{int32(m.size.X), int32(m.size.Y), int32(m.size.Z)}
+	var minKey int32
+	var span int32 = 1
+	for i := range 3 {
+		minKey += min(0, sign[i]*(size[i]-1))
+		span += (size[i] - 1) * abs32(sign[i])
+	}
+	counts := make([]int32, span+1)
+	key := func(f *face) int32 { return sign[0]*f.x + sign[1]*f.y + sign[2]*f.z - minKey }
+	for _, dir := range dirs {
+		for i := range m.faces[dir] {
+			counts[span-1-key(&m.faces[dir][i])+1]++
+		}
+	}
+	for i := 1; i < len(counts); i++ {
+		counts[i] += counts[i-1]
+	}
+	type sorted struct {
+		f   *face
+		dir int
+	}
+	order := make([]sorted, n)
+	for _, dir := range dirs {
+		for i := range m.faces[dir] {
+			f := &m.faces[dir][i]
+			k := span - 1 - key(f)
+			order[counts[k]] = sorted{f, dir}
+			counts[k]++
+		}
+	}
+	// Per-direction set-up: screen edge vectors, orientation and outline widths.
+	type dirSetup struct {
+		a, b    [2]int64
+		swapped bool
+		ws, wt  int32
+		off     [3]int64 // corner offset of the face plane
+	}
+	var setups [6]dirSetup
+	axisVec := [3][2]int64{proj.ax, proj.ay, proj.az}
+	outlinePx := float64(ss) * math.Min(1, proj.scale/float64(ss)/6)
+	for _, dir := range dirs {
+		axis := dir >> 1
+		s := dirSetup{a: axisVec[(axis+1)%3], b: axisVec[(axis+2)%3]}
+		if s.a[0]*s.b[1]-s.a[1]*s.b[0] < 0 {
+			s.a, s.b, s.swapped = s.b, s.a, true
+		}
+		if dir&1 == 0 {
+			s.off[axis] = 1
+		}
+		k := float64(s.a[0]*s.b[1] - s.a[1]*s.b[0])
+		if k > 0 {
+			la := math.Sqrt(float64(float64(s.a[0]*s.a[0]) + float64(s.a[1]*s.a[1])))
+			lb := math.Sqrt(float64(float64(s.b[0]*s.b[0]) + float64(s.b[1]*s.b[1])))
+			// Distance between the s=0 and s=1 edges is k/|b| (in 1/256 px).
+			one := float64(int64(1) << subBits)
+			s.ws = int32(math.Round(math.Min(0.3, outlinePx*one*lb/k) * fixOne))
+			s.wt = int32(math.Round(math.Min(0.3, outlinePx*one*la/k) * fixOne))
+		}
+		setups[dir] = s
+	}
+	quads := make([]quad, 0, n)
+	for _, o := range order {
+		f, dir := o.f, o.dir
+		s := &setups[dir]
+		q := quad{a: s.a, b: s.b}
+		q.px, q.py = proj.point(int64(f.x)+s.off[0], int64(f.y)+s.off[1], int64(f.z)+s.off[2])
+		if !q.setBounds(t) {
+			continue
+		}
+		base := dirShade[dir]
+		q.col = f.col
+		q.fill = shadeColour(f.col, base)
+		q.line = shadeColour(f.col, base*outlineFactor>>8)
+		edges := f.edges
+		if s.swapped {
+			edges = (edges&3)<<2 | (edges>>2)&3
+		}
+		if opt.Outline {
+			q.edges = edges
+			q.ws, q.wt = s.ws, s.wt
+		}
+		switch {
+		case opt.AO && f.ao != aoOpen:
+			q.kind = quadAO
+			var c [4]int32
+			for k := range 4 {
+				c[k] = base * aoFactor[f.ao>>(2*k)&3] >> 8
+			}
+			if s.swapped {
+				c[1], c[3] = c[3], c[1]
+			}
+			q.shade = c
+		case q.edges != 0:
+			q.kind = quadEdges
+		default:
+			q.kind = quadFlat
+		}
+		quads = append(quads, q)
+	}
+	return quads
+}
+
+func abs32(v int32) int32 {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+// shadowQuad returns the ground quad carrying the shadow map, first in painter's order.
+func shadowQuad(m *model, proj *projection, t *target, bg uint32) (quad, *shadowSampler, bool) {
+	sm := m.shadow
+	q := quad{kind: quadShadow}
+	q.px, q.py = proj.point(int64(sm.x0), int64(sm.y0), 0)
+	q.a = [2]int64{proj.ax[0] * int64(sm.w), proj.ax[1] * int64(sm.w)}
+	q.b = [2]int64{proj.ay[0] * int64(sm.h), proj.ay[1] * int64(sm.h)}
+	s := newShadowSampler(sm, bg)
+	if q.a[0]*q.b[1]-q.a[1]*q.b[0] < 0 {
+		q.a, q.b, s.swapped = q.b, q.a, true
+	}
+	if !q.setBounds(t) {
+		return q, nil, false
+	}
+	return q, s, true
+}
+
+// drawBands rasterises quads in order into row bands of t, in parallel. Bands own disjoint rows and
+// each draws every quad in the same order, so the result does not depend on scheduling.
+func drawBands(ctx context.Context, quads []quad, t *target, sh *shadowSampler) error {
+	workers := runtime.GOMAXPROCS(0)
+	bandRows := 32
+	if t.h/bandRows < workers*2 {
+		bandRows = max(8, t.h/(workers*2))
+	}
+	bands := (t.h + bandRows - 1) / bandRows
+	workers = min(workers, bands)
+	var next atomic.Int32
+	var wg sync.WaitGroup
+	var cancelled atomic.Bool
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				b := int(next.Add(1) - 1)
+				if b >= bands {
+					return
+				}
+				if b%8 == 0 && ctx.Err() != nil {
+					cancelled.Store(true)
+					return
+				}
+				r0, r1 := int32(b*bandRows), int32(min((b+1)*bandRows, t.h))
+				for i := range quads {
+					q := &quads[i]
+					if q.rowMax <= r0 || q.rowMin >= r1 {
+						continue
+					}
+					q.draw(t, r0, r1, sh)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if cancelled.Load() {
+		return ctx.Err()
+	}
+	return nil
+}
+
+// downsample2 averages 2×2 blocks of src into dst, weighting colour by alpha (src holds straight alpha
+// 0 or 255, or overlay pixels already un-premultiplied), so transparent neighbours do not darken edges.
+func downsample2(dst, src target) {
+	for y := range dst.h {
+		s0 := src.pix[2*y*src.stride:]
+		s1 := src.pix[(2*y+1)*src.stride:]
+		d := dst.pix[y*dst.stride : y*dst.stride+dst.w]
+		for x := range d {
+			p := [4]uint32{s0[2*x], s0[2*x+1], s1[2*x], s1[2*x+1]}
+			if p[0] == p[1] && p[0] == p[2] && p[0] == p[3] {
+				d[x] = p[0]
+				continue
+			}
+			var r, g, b, a uint32
+			for _, c := range p {
+				ca := c >> 24
+				r += (c & 0xff) * ca
+				g += (c >> 8 & 0xff) * ca
+				b += (c >> 16 & 0xff) * ca
+				a += ca
+			}
+			if a == 0 {
+				d[x] = 0
+				continue
+			}
+			d[x] = (r+a/2)/a | ((g+a/2)/a)<<8 | ((b+a/2)/a)<<16 | ((a+2)/4)<<24
+		}
+	}
+}
+
+// unpremultiply converts pixels with partial alpha (drawn by gg, which works premultiplied) to straight
+// alpha.
+func unpremultiply(t target) {
+	for y := range t.h {
+		row := t.pix[y*t.stride : y*t.stride+t.w]
+		for i, c := range row {
+			a := c >> 24
+			if a == 0 || a == 255 {
+				continue
+			}
+			r := min((c&0xff)*255/a, 255)
+			g := min((c>>8&0xff)*255/a, 255)
+			b := min((c>>16&0xff)*255/a, 255)
+			row[i] = r | g<<8 | b<<16 | a<<24
+		}
+	}
+}
+
+// packNRGBA packs c as a pixel word; a transparent colour packs to 0.
+func packNRGBA(c color.NRGBA) uint32 {
+	if c.A == 0 {
+		return 0
+	}
+	return uint32(c.R) | uint32(c.G)<<8 | uint32(c.B)<<16 | uint32(c.A)<<24
+}
+
+// pixels views an RGBA byte slice as packed words (R in the low byte: little-endian CPUs only, see doc.go).
+func pixels(p []byte) []uint32 {
+	if len(p) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*uint32)(unsafe.Pointer(&p[0])), len(p)/4)
+}

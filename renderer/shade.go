@@ -1,0 +1,221 @@
+package renderer
+
+import (
+	"math"
+
+	"github.com/goxel-mcp/goxel-mcp/voxel"
+)
+
+// Lighting. The sun stands at azimuth 135° (compass: clockwise from +Y, so 135° is the front-right,
+// (+X, -Y) quadrant) and elevation 45°. A weaker fill light from the front-left (azimuth 225°, elevation
+// 20°) and a sky term that favours upward faces make every face direction a distinct shade: in the
+// isometric view the top is brightest, the front (-Y) next, the right (+X) darker.
+const (
+	sunAzimuth, sunElevation   = 135.0, 45.0
+	fillAzimuth, fillElevation = 225.0, 20.0
+	ambient                    = 0.40 // every face
+	sky                        = 0.12 // times the normal's Z
+	sunStrength                = 0.50
+	fillStrength               = 0.16
+)
+
+// shadeOne is 1.0 in the fixed-point shade scale used by the rasteriser.
+const shadeOne = 256
+
+// dirShade is each face direction's light in the fixed-point scale, computed once from the constants.
+var dirShade = func() [6]int32 {
+	dirVec := func(az, el float64) [3]float64 {
+		a, e := az*math.Pi/180, el*math.Pi/180
+		return [3]float64{math.Sin(a) * math.Cos(e), math.Cos(a) * math.Cos(e), math.Sin(e)}
+	}
+	sun, fill := dirVec(sunAzimuth, sunElevation), dirVec(fillAzimuth, fillElevation)
+	var out [6]int32
+	for dir := range 6 {
+		var n [3]float64
+		n[dir>>1] = 1
+		if dir&1 == 1 {
+			n[dir>>1] = -1
+		}
+		dot := func(l [3]float64) float64 { return max(0, n[0]*l[0]+n[1]*l[1]+n[2]*l[2]) }
+		s := ambient + sky*n[2] + sunStrength*dot(sun) + fillStrength*dot(fill)
+		out[dir] = int32(math.Round(min(s, 1) * shadeOne))
+	}
+	return out
+}()
+
+// aoFactor is the light kept at a face corner for occlusion level 0 (both sides occluded) to 3 (open),
+// in the fixed-point scale.
+var aoFactor = [4]int32{128, 170, 212, 256}
+
+// outlineFactor darkens outline pixels (fixed-point scale).
+const outlineFactor = 150
+
+// shadeQuant keeps the low bits of a pixel's shade at zero, so a model with a few colours renders with
+// at most a few hundred distinct colours and pngx can write a paletted PNG (7× faster, 7× smaller).
+// 8/256 steps are below what the eye separates on a small gradient.
+const shadeQuant = ^int32(7)
+
+// shadeColour scales packed colour c (R | G<<8 | B<<16) by s/256 and returns an opaque packed pixel.
+func shadeColour(c uint32, s int32) uint32 {
+	s &= shadeQuant
+	r := (int32(c&0xff)*s + 128) >> 8
+	g := (int32(c>>8&0xff)*s + 128) >> 8
+	b := (int32(c>>16&0xff)*s + 128) >> 8
+	return uint32(min(r, 255)) | uint32(min(g, 255))<<8 | uint32(min(b, 255))<<16 | 0xff<<24
+}
+
+// shadowMap is a soft contact shadow on the ground plane under the model (the plane at the bottom of
+// its lowest voxels): each column darkens the ground in proportion to how close its lowest voxels are
+// to the ground, blurred. It does not depend on the camera. Values are 0 (none) to 255 (full).
+type shadowMap struct {
+	x0, y0 int32 // map cell (0,0) in model coordinates (box minimum = 0)
+	w, h   int
+	v      []uint8
+	fall   int32 // height over which a voxel's contribution fades to nothing
+}
+
+// shadowMargin is how far, in voxels, the blurred shadow reaches beyond the footprint.
+const shadowMargin = 4
+
+func newShadowMap(b voxel.Box) *shadowMap {
+	s := b.Size()
+	m := &shadowMap{x0: -shadowMargin, y0: -shadowMargin, w: s.X + 2*shadowMargin, h: s.Y + 2*shadowMargin}
+	m.fall = int32(max(6, min(s.Z, 24)))
+	if int64(m.w)*int64(m.h) > 16<<20 {
+		// A huge flat footprint: no shadow rather than a big allocation.
+		return &shadowMap{}
+	}
+	m.v = make([]uint8, m.w*m.h)
+	return m
+}
+
+// add records a voxel at model position (x, y, z).
+func (m *shadowMap) add(x, y, z int32) {
+	if m.v == nil || z >= m.fall {
+		return
+	}
+	i := int(y-m.y0)*m.w + int(x-m.x0)
+	d := uint8(255 - 255*z/m.fall)
+	if d > m.v[i] {
+		m.v[i] = d
+	}
+}
+
+// finish blurs the map with three 1-2-1 passes in each direction (close to a Gaussian).
+func (m *shadowMap) finish() {
+	if m.v == nil {
+		return
+	}
+	tmp := make([]uint8, len(m.v))
+	for range 3 {
+		blur(tmp, m.v, m.w, m.h, 1, m.w)
+		blur(m.v, tmp, m.h, m.w, m.w, 1)
+	}
+}
+
+// blur writes a radius-1 box blur of src along lines of n cells into dst; step is the distance between
+// neighbours along a line and lines are stride apart.
+func blur(dst, src []uint8, n, lines, step, stride int) {
+	for l := range lines {
+		base := l * stride
+		for i := range n {
+			// Weights 1,2,1; cells beyond the map count as zero.
+			sum := int(src[base+i*step]) * 2
+			if i > 0 {
+				sum += int(src[base+(i-1)*step])
+			}
+			if i < n-1 {
+				sum += int(src[base+(i+1)*step])
+			}
+			dst[base+i*step] = uint8(sum / 4)
+		}
+	}
+}
+
+// shadowStrength is the darkening of the ground under a full shadow cell (fixed point, 256 = black).
+const shadowStrength = 110
+
+// shadowSampler darkens ground pixels by the bilinearly sampled shadow map. s runs along the map's
+// X cells and t along its Y cells, unless swapped to keep the ground quad positively oriented.
+type shadowSampler struct {
+	m        *shadowMap
+	swapped  bool
+	bg       uint32
+	bgShaded [shadowStrength>>3 + 1]uint32 // bg darkened by each level
+}
+
+func (sh *shadowSampler) span(line []uint32, s, t, ds, dt int32) {
+	m := sh.m
+	if sh.swapped {
+		s, t, ds, dt = t, s, dt, ds
+	}
+	w, h := int64(m.w), int64(m.h)
+	v := m.v
+	// The four cells around the last sample, reloaded only when the sample moves to another cell
+	// (cells span many pixels).
+	cx, cy := int64(-1<<40), int64(0)
+	var c00, c10, c01, c11 int64
+	for i := range line {
+		// Map position in 24.8 with cell centres at .5; cells -1 and w (or h) are outside and read 0.
+		mx := min(max((int64(s)*w)>>8-128, -256), w<<8-1)
+		my := min(max((int64(t)*h)>>8-128, -256), h<<8-1)
+		s += ds
+		t += dt
+		x0, y0 := mx>>8, my>>8
+		if x0 != cx || y0 != cy {
+			cx, cy = x0, y0
+			c00, c10, c01, c11 = 0, 0, 0, 0
+			if y0 >= 0 {
+				r := y0 * w
+				if x0 >= 0 {
+					c00 = int64(v[r+x0])
+				}
+				if x0+1 < w {
+					c10 = int64(v[r+x0+1])
+				}
+			}
+			if y0+1 < h {
+				r := (y0 + 1) * w
+				if x0 >= 0 {
+					c01 = int64(v[r+x0])
+				}
+				if x0+1 < w {
+					c11 = int64(v[r+x0+1])
+				}
+			}
+		}
+		if c00|c10|c01|c11 == 0 {
+			continue
+		}
+		fx, fy := mx&255, my&255
+		top := c00*(256-fx) + c10*fx
+		bot := c01*(256-fx) + c11*fx
+		d := (top*(256-fy) + bot*fy) >> 16
+		// Quantized like face shades, to keep palettes small.
+		level := (d * shadowStrength) >> 11
+		p := line[i]
+		if p == sh.bg {
+			line[i] = sh.bgShaded[level]
+			continue
+		}
+		line[i] = darken(p, level)
+	}
+}
+
+// darken scales p's colour by 1 - level·8/256, keeping its alpha.
+func darken(p uint32, level int64) uint32 {
+	k := 256 - level<<3
+	r := (int64(p&0xff) * k) >> 8
+	g := (int64(p>>8&0xff) * k) >> 8
+	b := (int64(p>>16&0xff) * k) >> 8
+	return uint32(r) | uint32(g)<<8 | uint32(b)<<16 | p&0xff000000
+}
+
+// newShadowSampler prepares a sampler over m for a background bg.
+func newShadowSampler(m *shadowMap, bg uint32) *shadowSampler {
+	sh := &shadowSampler{m: m, bg: bg}
+	for i := range sh.bgShaded {
+		sh.bgShaded[i] = darken(bg, int64(i))
+	}
+	return sh
+}
