@@ -30,8 +30,10 @@ func newHarness(t *testing.T) *harness {
 
 func newHarnessWith(t *testing.T, d tools.Deps) *harness {
 	t.Helper()
-	srv := mcpserver.NewMCPServer("test", "0", mcpserver.WithToolCapabilities(false), mcpserver.WithRecovery())
+	srv := mcpserver.NewMCPServer("test", "0", mcpserver.WithToolCapabilities(false), mcpserver.WithRecovery(),
+		mcpserver.WithResourceCapabilities(false, true))
 	srv.AddTools(tools.All(d)...)
+	srv.AddResourceTemplate(tools.RenderTemplate(d))
 	c, err := client.NewInProcessClient(srv)
 	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

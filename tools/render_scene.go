@@ -482,7 +482,9 @@ func (d Deps) renderResult(out renderOutput, r renderRequest, f sceneFacts, inli
 	for _, w := range out.Warnings {
 		b.WriteString("\nWarning: " + w)
 	}
-	res := structured(b.String(), out)
+	// The text carries every fact in words rather than repeating the JSON:
+	// a file_path answer for any image size stays under 2 KB on the wire.
+	res := &mcp.CallToolResult{Content: []mcp.Content{mcp.NewTextContent(b.String())}, StructuredContent: out}
 	if out.File != nil && out.File.Managed {
 		link := mcp.NewResourceLink(out.File.URI, filepath.Base(out.File.Path), "rendered scene", "image/png")
 		size := out.File.Size
