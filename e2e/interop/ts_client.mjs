@@ -214,7 +214,9 @@ async function runVersion(version) {
     summary.toolsWithOutputSchema = tools.filter(t => t.outputSchema).map(t => t.name);
     ok('tools/list');
 
-    // Build a scene: a sphere and one voxel beside it.
+    // Build a scene: a sphere and one voxel beside it, on a new project
+    // (the server restores its autosaved scene at start-up).
+    sc(await client.callTool({ name: 'create_project', arguments: { force: true } }), 'create_project');
     const r = 6;
     const fill = sc(await client.callTool({ name: 'fill_shape', arguments: { shape: 'sphere', center: [0, 0, 0], radius: r, color: '#3080FF' } }), 'fill_shape');
     check(fill.changed === sphereCount(r), `fill_shape changed ${fill.changed}, want ${sphereCount(r)}`);
