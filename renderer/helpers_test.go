@@ -9,7 +9,9 @@ import (
 	"testing"
 
 	"github.com/goxel-mcp/goxel-mcp/internal/pngx"
+	"github.com/goxel-mcp/goxel-mcp/internal/testmodels"
 	"github.com/goxel-mcp/goxel-mcp/voxel"
+	"github.com/goxel-mcp/goxel-mcp/voxel/vox"
 )
 
 var (
@@ -105,6 +107,21 @@ func referenceScene() *voxel.Snapshot {
 				s.Set(l, voxel.Pos{X: x, Y: y, Z: z}, color.NRGBA{70, 130, 200, 255})
 			}
 		}
+	}
+	return s.Snapshot()
+}
+
+// loadModel reads a shared sample model (see internal/testmodels), skipping when it is absent.
+func loadModel(t testing.TB, name string) *voxel.Snapshot {
+	t.Helper()
+	f, err := os.Open(testmodels.Path(t, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	s, err := vox.Decode(f)
+	if err != nil {
+		t.Fatalf("failed to decode %s: %v", name, err)
 	}
 	return s.Snapshot()
 }

@@ -317,7 +317,9 @@ func buildQuads(m *model, cam camera, proj *projection, opt *Options, ss int, t 
 	}
 	var setups [6]dirSetup
 	axisVec := [3][2]int64{proj.ax, proj.ay, proj.az}
-	outlinePx := float64(ss) * math.Min(1, proj.scale/float64(ss)/6)
+	// One output pixel wide on voxels of 8 px and more, fading to nothing at 3 px, where lines on every
+	// edge would turn a model grimy.
+	outlinePx := float64(ss) * math.Max(0, math.Min(1, (proj.scale/float64(ss)-3)/5))
 	for _, dir := range dirs {
 		axis := dir >> 1
 		s := dirSetup{a: axisVec[(axis+1)%3], b: axisVec[(axis+2)%3]}

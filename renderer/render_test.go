@@ -322,3 +322,10 @@ func TestConcurrentRenders(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func TestDirectionShades(t *testing.T) {
+	want := [6]float64{0.78, 0.70, 0.55, 0.92, 1.06, 0.43}
+	for dir, w := range want {
+		assert.InDelta(t, w, float64(dirShade[dir])/shadeOne, 0.01, "direction %d", dir)
+	}
+}

@@ -13,16 +13,18 @@ import (
 const (
 	sunAzimuth, sunElevation   = 135.0, 45.0
 	fillAzimuth, fillElevation = 225.0, 20.0
-	ambient                    = 0.40 // every face
+	ambient                    = 0.55 // every face
 	sky                        = 0.12 // times the normal's Z
-	sunStrength                = 0.50
-	fillStrength               = 0.16
+	sunStrength                = 0.45
+	fillStrength               = 0.22
 )
 
 // shadeOne is 1.0 in the fixed-point shade scale used by the rasteriser.
 const shadeOne = 256
 
-// dirShade is each face direction's light in the fixed-point scale, computed once from the constants.
+// dirShade is each face direction's light in the fixed-point scale, computed once from the constants:
+// +X 0.78, -X 0.70, +Y 0.55, -Y 0.92, +Z 1.06, -Z 0.43. The top goes a little above 1 (channels clip at
+// 255), as a sunlit top does in MagicaVoxel's renders; hues are kept.
 var dirShade = func() [6]int32 {
 	dirVec := func(az, el float64) [3]float64 {
 		a, e := az*math.Pi/180, el*math.Pi/180
@@ -38,17 +40,17 @@ var dirShade = func() [6]int32 {
 		}
 		dot := func(l [3]float64) float64 { return max(0, n[0]*l[0]+n[1]*l[1]+n[2]*l[2]) }
 		s := ambient + sky*n[2] + sunStrength*dot(sun) + fillStrength*dot(fill)
-		out[dir] = int32(math.Round(min(s, 1) * shadeOne))
+		out[dir] = int32(math.Round(s * shadeOne))
 	}
 	return out
 }()
 
 // aoFactor is the light kept at a face corner for occlusion level 0 (both sides occluded) to 3 (open),
 // in the fixed-point scale.
-var aoFactor = [4]int32{128, 170, 212, 256}
+var aoFactor = [4]int32{140, 180, 218, 256}
 
 // outlineFactor darkens outline pixels (fixed-point scale).
-const outlineFactor = 150
+const outlineFactor = 190
 
 // shadeQuant keeps the low bits of a pixel's shade at zero, so a model with a few colours renders with
 // at most a few hundred distinct colours and pngx can write a paletted PNG (7× faster, 7× smaller).
@@ -141,10 +143,18 @@ type shadowSampler struct {
 	m        *shadowMap
 	swapped  bool
 	bg       uint32
-	bgShaded [shadowStrength>>3 + 1]uint32 // bg darkened by each level
+	bgShaded [16]uint32 // bg darkened by each level
 }
 
-func (sh *shadowSampler) span(line []uint32, s, t, ds, dt int32) {
+// bayer is a 4×4 ordered-dither matrix scaled to one shadow level (2048).
+var bayer = [4][4]int64{
+	{0, 1024, 256, 1280},
+	{1536, 512, 1792, 768},
+	{384, 1408, 128, 1152},
+	{1920, 896, 1664, 640},
+}
+
+func (sh *shadowSampler) span(line []uint32, x0, row int, s, t, ds, dt int32) {
 	m := sh.m
 	if sh.swapped {
 		s, t, ds, dt = t, s, dt, ds
@@ -161,26 +171,26 @@ func (sh *shadowSampler) span(line []uint32, s, t, ds, dt int32) {
 		my := min(max((int64(t)*h)>>8-128, -256), h<<8-1)
 		s += ds
 		t += dt
-		x0, y0 := mx>>8, my>>8
-		if x0 != cx || y0 != cy {
-			cx, cy = x0, y0
+		cellX, cellY := mx>>8, my>>8
+		if cellX != cx || cellY != cy {
+			cx, cy = cellX, cellY
 			c00, c10, c01, c11 = 0, 0, 0, 0
-			if y0 >= 0 {
-				r := y0 * w
-				if x0 >= 0 {
-					c00 = int64(v[r+x0])
+			if cellY >= 0 {
+				r := cellY * w
+				if cellX >= 0 {
+					c00 = int64(v[r+cellX])
 				}
-				if x0+1 < w {
-					c10 = int64(v[r+x0+1])
+				if cellX+1 < w {
+					c10 = int64(v[r+cellX+1])
 				}
 			}
-			if y0+1 < h {
-				r := (y0 + 1) * w
-				if x0 >= 0 {
-					c01 = int64(v[r+x0])
+			if cellY+1 < h {
+				r := (cellY + 1) * w
+				if cellX >= 0 {
+					c01 = int64(v[r+cellX])
 				}
-				if x0+1 < w {
-					c11 = int64(v[r+x0+1])
+				if cellX+1 < w {
+					c11 = int64(v[r+cellX+1])
 				}
 			}
 		}
@@ -191,8 +201,9 @@ func (sh *shadowSampler) span(line []uint32, s, t, ds, dt int32) {
 		top := c00*(256-fx) + c10*fx
 		bot := c01*(256-fx) + c11*fx
 		d := (top*(256-fy) + bot*fy) >> 16
-		// Quantized like face shades, to keep palettes small.
-		level := (d * shadowStrength) >> 11
+		// Quantized to 1/32 steps like face shades, to keep palettes small, with a 4×4 ordered dither so
+		// the steps do not show as rings on a plain background.
+		level := (d*shadowStrength + bayer[row&3][(x0+i)&3]) >> 11
 		p := line[i]
 		if p == sh.bg {
 			line[i] = sh.bgShaded[level]

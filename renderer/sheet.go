@@ -61,7 +61,7 @@ func caption(m *model) string {
 	if m.box.Empty() {
 		return "empty scene: 0 voxels"
 	}
-	return fmt.Sprintf("%d × %d × %d voxels (X × Y × Z) · %s voxels", m.size.X, m.size.Y, m.size.Z, thousands(m.count))
+	return fmt.Sprintf("%d × %d × %d voxels (X × Y × Z), %s voxels in all", m.size.X, m.size.Y, m.size.Z, thousands(m.count))
 }
 
 func thousands(n int) string {

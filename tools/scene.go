@@ -23,18 +23,8 @@ Example: {"force":true}`),
 		if err != nil {
 			return nil, err
 		}
-		var refuse error
-		d.Project.Locked(func(s *voxel.Scene, path string, dirty bool) {
-			if dirty && !force && s.Count() > 0 {
-				where := "never saved"
-				if path != "" {
-					where = "last saved to " + path
-				}
-				refuse = fmt.Errorf("the open scene has %d voxels with unsaved changes (%s): call save_project first, or create_project with force=true to discard them", s.Count(), where)
-			}
-		})
-		if refuse != nil {
-			return nil, refuse
+		if err := refuseUnsaved(d, force, "create_project"); err != nil {
+			return nil, err
 		}
 		d.Project.Replace(voxel.New(), "")
 		return structured("Created a new empty project with one layer (id 1).", statusOf(d)), nil

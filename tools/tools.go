@@ -122,6 +122,9 @@ func All(d Deps) []mcpserver.ServerTool {
 	return []mcpserver.ServerTool{
 		// scene
 		CreateProject(d),
+		OpenProject(d),
+		SaveProject(d),
+		ExportModel(d),
 		GetStatus(d),
 		// voxels
 		AddVoxels(d),
