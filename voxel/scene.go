@@ -224,6 +224,23 @@ func (s *Scene) AddLayer(name string) int {
 	return l.id
 }
 
+// AddLayerWithID appends a layer with a given id, for restoring a saved
+// scene whose ids must not change. The id must be positive and unused; ids
+// handed out later stay above it. The new layer is selected.
+func (s *Scene) AddLayerWithID(id int, name string) error {
+	if id < 1 || s.layer(id) != nil {
+		return fmt.Errorf("layer id %d is taken or invalid", id)
+	}
+	s.recordStructure()
+	l := newLayer(id, name)
+	s.nextID = max(s.nextID, id+1)
+	s.layers = append(s.layers, l)
+	s.current = l.id
+	s.lastLayer = nil
+	s.changed()
+	return nil
+}
+
 // DeleteLayer removes a layer. The last layer cannot be deleted.
 func (s *Scene) DeleteLayer(id int) error {
 	i := s.index(id)

@@ -276,3 +276,20 @@ func BenchmarkSetMillion(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1e6, "ns/voxel")
 }
+
+func TestFreezeAndAddLayerWithID(t *testing.T) {
+	s := NewEmpty()
+	require.NoError(t, s.AddLayerWithID(7, "seven"))
+	assert.Error(t, s.AddLayerWithID(7, "again"))
+	assert.Equal(t, 8, s.AddLayer("next"), "later ids stay above restored ones")
+	s.Set(7, Pos{1, 2, 3}, red)
+	s.Set(7, Pos{100, 2, 3}, blue)
+	frozen := s.Freeze()
+	require.Len(t, frozen, 2)
+	assert.Equal(t, 7, frozen[0].ID)
+	require.Len(t, frozen[0].Blocks, 2)
+	before := *frozen[0].Blocks[0].Block.Voxels()
+	s.Set(7, Pos{1, 2, 3}, green)
+	assert.Equal(t, before, *frozen[0].Blocks[0].Block.Voxels(), "frozen blocks do not change")
+	assert.NotEqual(t, frozen[0].Hashes[0], frozen[0].Hashes[1])
+}

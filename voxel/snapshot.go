@@ -128,3 +128,32 @@ func (s *Snapshot) Each(fn func(Pos, color.NRGBA) bool) {
 		}
 	}
 }
+
+// LayerBlocks is one layer with its frozen blocks, as Freeze returns it.
+type LayerBlocks struct {
+	LayerInfo
+	Blocks []BlockEntry // in (Z, Y, X) order of their origins
+	Hashes []uint64     // content hash of each block, for deduplication
+}
+
+// Freeze ends the current edit epoch and returns every layer, bottom first,
+// with its blocks and their content hashes. The blocks will not change
+// afterwards (edits copy them), so the result may be read without the
+// scene's lock, e.g. to save it in the background.
+func (s *Scene) Freeze() []LayerBlocks {
+	s.freeze()
+	out := make([]LayerBlocks, len(s.layers))
+	for i, l := range s.layers {
+		lb := LayerBlocks{LayerInfo: l.info()}
+		for _, bp := range l.sortedBlocks() {
+			b := l.blocks[bp]
+			if !b.hashed {
+				b.hash, b.hashed = b.contentHash(), true
+			}
+			lb.Blocks = append(lb.Blocks, BlockEntry{Origin: origin(bp), Block: b})
+			lb.Hashes = append(lb.Hashes, b.hash)
+		}
+		out[i] = lb
+	}
+	return out
+}
