@@ -117,13 +117,15 @@ func TestInspectorCLI(t *testing.T) {
 	inspector, err := filepath.Abs(filepath.Join(interopDir, "node_modules", ".bin", "mcp-inspector"))
 	require.NoError(t, err)
 
-	// run invokes the CLI and decodes its JSON output into v; it returns
-	// the exit code.
+	// run invokes the CLI and decodes its JSON output (the result, or the
+	// error envelope when it exits non-zero) into v unless v is nil; it
+	// returns the exit code.
 	run := func(t *testing.T, v any, args ...string) int {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
-		full := []string{inspector, "--cli"}
+		// -q keeps stderr to the error envelope: no banners, no server logs.
+		full := []string{inspector, "--cli", "-q"}
 		for _, kv := range private {
 			full = append(full, "-e", kv)
 		}
@@ -144,6 +146,10 @@ func TestInspectorCLI(t *testing.T) {
 		if code != 0 {
 			out = lastLine(stderr.Bytes())
 		}
+		if v == nil {
+			require.Zero(t, code, "inspector %v exited %d\nstdout:\n%s\nstderr:\n%s", args, code, stdout.String(), stderr.String())
+			return code
+		}
 		require.NoError(t, json.Unmarshal(out, v), "inspector %v printed no JSON (exit %d)\nstdout:\n%s\nstderr:\n%s", args, code, stdout.String(), stderr.String())
 		return code
 	}
@@ -153,7 +159,9 @@ func TestInspectorCLI(t *testing.T) {
 			Name string `json:"name"`
 		} `json:"tools"`
 	}
-	require.Equal(t, 0, run(t, &list, "--method", "tools/list"))
+	// --strict exits 6 on error-severity schema portability problems.
+	// (Untyped colour properties are warnings: they take strings or arrays.)
+	require.Equal(t, 0, run(t, &list, "--method", "tools/list", "--strict"))
 	names := map[string]bool{}
 	for _, tool := range list.Tools {
 		names[tool.Name] = true
@@ -161,6 +169,14 @@ func TestInspectorCLI(t *testing.T) {
 	for _, name := range []string{"create_project", "get_status", "add_voxels", "fill_shape", "get_voxel"} {
 		assert.True(t, names[name], "tools/list lacks %s", name)
 	}
+	// The modern era (2026-07-28, stateless) lists the same tools.
+	var modern struct {
+		Tools []struct {
+			Name string `json:"name"`
+		} `json:"tools"`
+	}
+	require.Equal(t, 0, run(t, &modern, "--method", "tools/list", "--protocol-era", "modern"))
+	assert.Len(t, modern.Tools, len(list.Tools))
 
 	type callResult struct {
 		Content []struct {
@@ -199,7 +215,7 @@ func TestInspectorCLI(t *testing.T) {
 
 		var render callResult
 		require.Equal(t, 0, run(t, &render, "--method", "tools/call", "--tool-name", "render_scene",
-			"--tool-arg", "width=64", "height=48", `options={"return_mode":"file_path"}`))
+			"--tool-args-json", `{"width":64,"height":48,"options":{"return_mode":"file_path"}}`))
 		require.False(t, render.IsError, "%+v", render.Content)
 		var sc struct {
 			File struct {
@@ -246,6 +262,13 @@ func TestInspectorCLI(t *testing.T) {
 		assert.Len(t, blob, file.Size)
 		sum := sha256.Sum256(blob)
 		assert.Equal(t, "sha256:"+hex.EncodeToString(sum[:]), file.Checksum)
+
+		// --output-format raw writes the decoded PNG, as docs/install/inspector.md shows.
+		out := filepath.Join(t.TempDir(), "render.png")
+		require.Equal(t, 0, run(t, nil, "--method", "resources/read", "--uri", file.URI, "--output", out, "--output-format", "raw"))
+		saved, err := os.ReadFile(out)
+		require.NoError(t, err)
+		assert.Equal(t, blob, saved)
 
 		// An unknown render is an error exit with a message, not a hang.
 		var failed struct {
