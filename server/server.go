@@ -11,13 +11,17 @@ import (
 	"log"
 	"log/slog"
 	"os"
+	"path/filepath"
+	"time"
 
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
+	"github.com/goxel-mcp/goxel-mcp/internal/autosave"
 	"github.com/goxel-mcp/goxel-mcp/internal/roots"
 	"github.com/goxel-mcp/goxel-mcp/renderer"
 	"github.com/goxel-mcp/goxel-mcp/storage"
 	"github.com/goxel-mcp/goxel-mcp/tools"
+	"github.com/goxel-mcp/goxel-mcp/voxel"
 )
 
 // Name is the server name reported to clients.
@@ -72,6 +76,12 @@ func New(cfg Config, version string, logger *slog.Logger) (*Server, error) {
 		_ = d.Roots.Add(d.Store.Dir()) // the store just created it; an error only means it cannot be written to by users
 		logger.Info("render store", "dir", d.Store.Dir(), "ttl", cfg.RenderTTL, "max_size", cfg.RenderMaxSize, "max_files", cfg.RenderMaxFiles)
 	}
+	if cfg.Autosave {
+		if err := s.startAutosave(&d); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
 	s.MCP = mcpserver.NewMCPServer(Name, version,
 		mcpserver.WithInstructions(Instructions),
 		mcpserver.WithToolCapabilities(false),
@@ -83,6 +93,52 @@ func New(cfg Config, version string, logger *slog.Logger) (*Server, error) {
 	s.MCP.AddTools(tools.All(d)...)
 	s.MCP.AddResourceTemplate(tools.RenderTemplate(d))
 	return s, nil
+}
+
+// DefaultStateDir is where the scene is autosaved unless configured:
+// goxel-mcp under the user's config directory.
+func DefaultStateDir() (string, error) {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "goxel-mcp"), nil
+}
+
+// startAutosave restores the last autosaved scene and saves after every
+// change. Another process autosaving in the same directory turns it off
+// for this one, with a warning, rather than failing.
+func (s *Server) startAutosave(d *tools.Deps) error {
+	dir := s.cfg.StateDir
+	if dir == "" {
+		var err error
+		if dir, err = DefaultStateDir(); err != nil {
+			return fmt.Errorf("failed to find a state directory (set GOXEL_STATE_DIR or --no-autosave): %w", err)
+		}
+	}
+	sv, err := autosave.Open(dir, s.logger)
+	if errors.Is(err, autosave.ErrBusy) {
+		s.logger.Warn("autosave off: another goxel-mcp process autosaves in this state directory", "dir", dir)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	s.closers = append(s.closers, sv.Close)
+	scene, meta, ok, err := sv.Load()
+	switch {
+	case err != nil:
+		s.logger.Error("could not restore the autosaved scene; starting empty and keeping the old autosave aside", "err", err)
+		_ = os.Rename(filepath.Join(dir, "scene.json"), filepath.Join(dir, fmt.Sprintf("scene.json.damaged-%d", time.Now().Unix()))) // best effort
+	case ok:
+		s.Project.Restore(scene, meta.ProjectPath, meta.Dirty)
+		s.logger.Info("restored autosaved scene", "voxels", scene.Count(), "layers", len(scene.Layers()), "file", meta.ProjectPath, "saved_at", meta.SavedAt)
+	}
+	s.Project.OnChange(func(sc *voxel.Scene, path string, dirty bool) {
+		_ = sv.Save(sc.Freeze(), autosave.Meta{ProjectPath: path, Dirty: dirty, Current: sc.Current()}) // logged and kept for get_status
+	})
+	d.Autosave = sv.Status
+	return nil
 }
 
 // OpenStore opens the managed render directory the configuration names.

@@ -13,8 +13,8 @@ type Project struct {
 	mu      sync.Mutex
 	scene   *voxel.Scene
 	path    string
-	saved   uint64 // scene version at the last open or save
-	changed func() // called after every change, with the lock held
+	saved   uint64                                        // scene version at the last open or save
+	changed func(s *voxel.Scene, path string, dirty bool) // after every change, lock held
 }
 
 // NewProject returns a project holding an empty scene.
@@ -25,7 +25,7 @@ func NewProject() *Project {
 
 // OnChange sets a function called, with the project locked, after every
 // change; autosave uses it.
-func (p *Project) OnChange(fn func()) {
+func (p *Project) OnChange(fn func(s *voxel.Scene, path string, dirty bool)) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.changed = fn
@@ -70,7 +70,19 @@ func (p *Project) Do(fn func(s *voxel.Scene) error) error {
 
 func (p *Project) notify() {
 	if p.changed != nil {
-		p.changed()
+		path, dirty := p.state()
+		p.changed(p.scene, path, dirty)
+	}
+}
+
+// Restore installs a scene recovered from autosave: its file path and
+// whether it had unsaved changes, without notifying a change.
+func (p *Project) Restore(s *voxel.Scene, path string, dirty bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.scene, p.path, p.saved = s, path, s.Version()
+	if dirty {
+		p.saved = s.Version() - 1
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
+	"github.com/goxel-mcp/goxel-mcp/internal/autosave"
 	"github.com/goxel-mcp/goxel-mcp/voxel"
 )
 
@@ -32,15 +33,16 @@ Example: {"force":true}`),
 }
 
 type status struct {
-	Voxels       int       `json:"voxels"`
-	Layers       int       `json:"layers"`
-	CurrentLayer int       `json:"current_layer"`
-	Box          *boxJS    `json:"bounding_box,omitempty"`
-	Dirty        bool      `json:"dirty"`
-	File         string    `json:"file,omitempty"`
-	UndoSteps    int       `json:"undo_steps"`
-	RedoSteps    int       `json:"redo_steps"`
-	LayerList    []layerJS `json:"layer_list"`
+	Voxels       int              `json:"voxels"`
+	Layers       int              `json:"layers"`
+	CurrentLayer int              `json:"current_layer"`
+	Box          *boxJS           `json:"bounding_box,omitempty"`
+	Dirty        bool             `json:"dirty"`
+	File         string           `json:"file,omitempty"`
+	UndoSteps    int              `json:"undo_steps"`
+	RedoSteps    int              `json:"redo_steps"`
+	LayerList    []layerJS        `json:"layer_list"`
+	Autosave     *autosave.Status `json:"autosave,omitempty"`
 }
 
 func statusOf(d Deps) status {
@@ -51,6 +53,10 @@ func statusOf(d Deps) status {
 			Dirty: dirty, File: path, UndoSteps: s.UndoSteps(), RedoSteps: s.RedoSteps(), LayerList: layersJSON(s),
 		}
 	})
+	if d.Autosave != nil {
+		a := d.Autosave()
+		st.Autosave = &a
+	}
 	return st
 }
 
@@ -70,7 +76,16 @@ func GetStatus(d Deps) mcpserver.ServerTool {
 		if st.Box != nil {
 			size = fmt.Sprintf("%d×%d×%d voxels from %v to %v", st.Box.Size[0], st.Box.Size[1], st.Box.Size[2], st.Box.Min, st.Box.Max)
 		}
-		return structured(fmt.Sprintf("%d voxels in %d layers (current %d); %s; file: %s; unsaved changes: %v.",
-			st.Voxels, st.Layers, st.CurrentLayer, size, file, st.Dirty), st), nil
+		msg := fmt.Sprintf("%d voxels in %d layers (current %d); %s; file: %s; unsaved changes: %v.",
+			st.Voxels, st.Layers, st.CurrentLayer, size, file, st.Dirty)
+		switch {
+		case st.Autosave == nil || !st.Autosave.Enabled:
+			msg += " Autosave is off."
+		case st.Autosave.LastError != "":
+			msg += fmt.Sprintf(" Autosave in %s is failing: %s.", st.Autosave.Dir, st.Autosave.LastError)
+		default:
+			msg += fmt.Sprintf(" Autosaved in %s after every change; restored on restart.", st.Autosave.Dir)
+		}
+		return structured(msg, st), nil
 	})}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
+	"github.com/goxel-mcp/goxel-mcp/internal/autosave"
 	"github.com/goxel-mcp/goxel-mcp/internal/roots"
 	"github.com/goxel-mcp/goxel-mcp/renderer"
 	"github.com/goxel-mcp/goxel-mcp/storage"
@@ -51,6 +52,8 @@ type Deps struct {
 	Render   RenderSettings
 	Version  string
 	Now      func() time.Time // injected clock; default time.Now
+	// Autosave reports where the scene is autosaved; nil when it is not.
+	Autosave func() autosave.Status
 }
 
 // DefaultRenderSettings are used when none are configured.
