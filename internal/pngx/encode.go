@@ -137,7 +137,11 @@ type encoder struct {
 	w, h         int
 	ctype, depth int
 	palette      []uint32 // RGBA packed little-endian (R in the low byte), first-appearance order
-	lut          *paletteTable
+	// Paletted images keep the indices found while scanning: strip i covers rows from scanStart[i], its
+	// indices are local to the strip and remap[i] turns them into palette indices.
+	scanStart []int
+	scanIdx   [][]byte
+	remap     [][256]byte
 	rowBytes     int // bytes per row without the filter byte
 }
 
@@ -170,15 +174,6 @@ func (t *paletteTable) lookup(c uint32, n *int) (int, bool) {
 	}
 }
 
-// find returns the index of a colour known to be in the table.
-func (t *paletteTable) find(c uint32) int {
-	h := hashColour(c)
-	for t.keys[h] != c || t.idx[h] == 0 {
-		h = (h + 1) & 1023
-	}
-	return int(t.idx[h]) - 1
-}
-
 func pixel(p []byte, i int) uint32 { return binary.LittleEndian.Uint32(p[i:]) }
 
 // analyse picks the colour type: paletted if the image has at most 256 colours, else RGB or RGBA.
@@ -191,6 +186,7 @@ func (e *encoder) analyse() {
 	}
 	type scan struct {
 		palette []uint32
+		idx     []byte
 		ok      bool // at most 256 colours in this strip
 	}
 	res := make([]scan, strips)
@@ -199,8 +195,8 @@ func (e *encoder) analyse() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			p, ok := e.scanColours(e.h*i/strips, e.h*(i+1)/strips)
-			res[i] = scan{p, ok}
+			p, idx, ok := e.scanColours(e.h*i/strips, e.h*(i+1)/strips)
+			res[i] = scan{p, idx, ok}
 		}()
 	}
 	wg.Wait()
@@ -208,12 +204,13 @@ func (e *encoder) analyse() {
 	n := 0
 	var palette []uint32
 	paletted := true
-	for _, r := range res {
+	remap := make([][256]byte, strips)
+	for i, r := range res {
 		if !r.ok {
 			paletted = false
 			break
 		}
-		for _, c := range r.palette {
+		for j, c := range r.palette {
 			k, ok := t.lookup(c, &n)
 			if !ok {
 				paletted = false
@@ -222,10 +219,15 @@ func (e *encoder) analyse() {
 			if k == len(palette) {
 				palette = append(palette, c)
 			}
+			remap[i][j] = byte(k)
 		}
 	}
 	if paletted {
-		e.ctype, e.palette, e.lut = ctPaletted, palette, t
+		e.ctype, e.palette, e.remap = ctPaletted, palette, remap
+		for i, r := range res {
+			e.scanStart = append(e.scanStart, e.h*i/strips)
+			e.scanIdx = append(e.scanIdx, r.idx)
+		}
 		switch {
 		case n <= 2:
 			e.depth = 1
@@ -247,17 +249,19 @@ func (e *encoder) analyse() {
 	}
 }
 
-// scanColours returns the distinct colours of rows [y0, y1) in first-appearance order, or false as soon
-// as there are more than 256.
-func (e *encoder) scanColours(y0, y1 int) ([]uint32, bool) {
+// scanColours returns the distinct colours of rows [y0, y1) in first-appearance order and each pixel's
+// index in that list, or false as soon as there are more than 256.
+func (e *encoder) scanColours(y0, y1 int) ([]uint32, []byte, bool) {
 	img := e.img
 	t := new(paletteTable)
 	n := 0
 	palette := make([]uint32, 0, 16)
+	idx := make([]byte, (y1-y0)*e.w)
 	// prev is the last colour looked up (a run cache: rendered images are mostly long runs); pair is
 	// prev twice, to skip two equal pixels with one 8-byte compare.
 	prev := pixel(img.Pix, y0*img.Stride)
 	pair := uint64(prev) | uint64(prev)<<32
+	var prevIdx byte
 	add := func(c uint32) bool {
 		k, ok := t.lookup(c, &n)
 		if !ok {
@@ -266,32 +270,37 @@ func (e *encoder) scanColours(y0, y1 int) ([]uint32, bool) {
 		if k == len(palette) {
 			palette = append(palette, c)
 		}
-		prev, pair = c, uint64(c)|uint64(c)<<32
+		prev, pair, prevIdx = c, uint64(c)|uint64(c)<<32, byte(k)
 		return true
 	}
 	add(prev)
 	for y := y0; y < y1; y++ {
 		row := img.Pix[y*img.Stride : y*img.Stride+4*e.w]
-		i := 0
-		for ; i+8 <= len(row); i += 8 {
-			v := binary.LittleEndian.Uint64(row[i:])
+		out := idx[(y-y0)*e.w : (y-y0+1)*e.w]
+		x := 0
+		for ; x+2 <= len(out); x += 2 {
+			v := binary.LittleEndian.Uint64(row[4*x:])
 			if v == pair {
+				out[x], out[x+1] = prevIdx, prevIdx
 				continue
 			}
 			if c := uint32(v); c != prev && !add(c) {
-				return nil, false
+				return nil, nil, false
 			}
+			out[x] = prevIdx
 			if c := uint32(v >> 32); c != prev && !add(c) {
-				return nil, false
+				return nil, nil, false
 			}
+			out[x+1] = prevIdx
 		}
-		if i < len(row) {
-			if c := pixel(row, i); c != prev && !add(c) {
-				return nil, false
+		if x < len(out) {
+			if c := pixel(row, 4*x); c != prev && !add(c) {
+				return nil, nil, false
 			}
+			out[x] = prevIdx
 		}
 	}
-	return palette, true
+	return palette, idx, true
 }
 
 // opaque reports whether every alpha is 255.
@@ -338,7 +347,7 @@ func (e *encoder) writeRows(dst io.Writer, y0, y1 int) (uint32, error) {
 				out[j], out[j+1], out[j+2] = src[i], src[i+1], src[i+2]
 			}
 		case ctPaletted:
-			e.packRow(out, src)
+			e.packRow(out, y)
 		}
 		sum.Write(buf) //nolint:errcheck // hash writes never fail
 		if _, err := dst.Write(buf); err != nil {
@@ -348,26 +357,29 @@ func (e *encoder) writeRows(dst io.Writer, y0, y1 int) (uint32, error) {
 	return sum.Sum32(), nil
 }
 
-func (e *encoder) packRow(out, src []byte) {
-	prev := pixel(src, 0)
-	prevIdx := byte(e.lut.find(prev))
+// packRow writes row y's palette indices at the image's bit depth.
+func (e *encoder) packRow(out []byte, y int) {
+	i := len(e.scanStart) - 1
+	for e.scanStart[i] > y {
+		i--
+	}
+	local := e.scanIdx[i][(y-e.scanStart[i])*e.w : (y-e.scanStart[i]+1)*e.w]
+	remap := &e.remap[i]
 	if e.depth == 8 {
-		for x := range out {
-			if c := pixel(src, 4*x); c != prev {
-				prev, prevIdx = c, byte(e.lut.find(c))
-			}
-			out[x] = prevIdx
+		if i == 0 {
+			copy(out, local) // the first strip's order is the palette's order
+			return
+		}
+		for x, k := range local {
+			out[x] = remap[k]
 		}
 		return
 	}
 	clear(out)
 	perByte := 8 / e.depth
-	for x := range e.w {
-		if c := pixel(src, 4*x); c != prev {
-			prev, prevIdx = c, byte(e.lut.find(c))
-		}
+	for x, k := range local {
 		shift := uint(8 - e.depth*(x%perByte+1))
-		out[x/perByte] |= prevIdx << shift
+		out[x/perByte] |= remap[k] << shift
 	}
 }
 
