@@ -80,3 +80,9 @@ func BenchmarkPrepare(b *testing.B) {
 		buildModel(snap)
 	}
 }
+
+// BenchmarkRenderMonu1 renders MagicaVoxel's monu1.vox (156,942 voxels) at 1080p; it is skipped when
+// the shared sample models are absent.
+func BenchmarkRenderMonu1(b *testing.B) {
+	benchScene(b, "monu1", loadModel(b, "magicavoxel/monu1.vox"), benchSizes[1:2])
+}
