@@ -142,7 +142,7 @@ type encoder struct {
 	scanStart []int
 	scanIdx   [][]byte
 	remap     [][256]byte
-	rowBytes     int // bytes per row without the filter byte
+	rowBytes  int // bytes per row without the filter byte
 }
 
 // paletteTable maps a packed colour to its palette index by open addressing.
