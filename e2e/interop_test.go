@@ -197,6 +197,15 @@ func TestInspectorCLI(t *testing.T) {
 	require.NoError(t, json.Unmarshal(fill.StructuredContent, &filled))
 	assert.Equal(t, 515, filled.Changed, "a radius-5 sphere has 515 voxels")
 
+	// The next process restores the autosaved scene (docs/install/inspector.md relies on it).
+	var status callResult
+	require.Equal(t, 0, run(t, &status, "--method", "tools/call", "--tool-name", "get_status"))
+	var st struct {
+		Voxels int `json:"voxels"`
+	}
+	require.NoError(t, json.Unmarshal(status.StructuredContent, &st))
+	assert.Equal(t, 515, st.Voxels, "a fresh server process restores the autosaved scene")
+
 	t.Run("render", func(t *testing.T) {
 		if !names["render_scene"] {
 			t.Skip("render_scene not available yet")
