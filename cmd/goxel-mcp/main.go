@@ -21,6 +21,9 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"serve", "serve MCP over stdio (the default)", runServe},
+		{"render", "render a .vox/.gox/.txt model to a PNG", runRender},
+		{"convert", "convert between voxel and mesh formats by extension", runConvert},
+		{"renders", "inspect and clean the managed render directory (ls, info, rm, gc)", runRenders},
 		{"version", "print the version", runVersion},
 	}
 }
