@@ -141,12 +141,20 @@ var pngSignature = []byte("\x89PNG\r\n\x1a\n")
 
 func TestGoSDK(t *testing.T) {
 	for _, tc := range []struct{ name, ask string }{
+		{"2024-11-05", "2024-11-05"},
 		{"2025-06-18", "2025-06-18"},
 		{"newest", ""}, // the SDK's default: its newest version (server/discover first)
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var progress atomic.Int32
-			cs := connect(t, tc.ask, func(*mcp.ProgressNotificationParams) { progress.Add(1) })
+			progressed := make(chan struct{}, 1)
+			cs := connect(t, tc.ask, func(*mcp.ProgressNotificationParams) {
+				progress.Add(1)
+				select {
+				case progressed <- struct{}{}:
+				default:
+				}
+			})
 			got := cs.InitializeResult().ProtocolVersion
 			t.Logf("negotiated protocol %s (asked %q; the SDK supports %v)", got, tc.ask, mcp.SupportedProtocolVersions())
 			if tc.ask != "" && got != tc.ask {
@@ -222,7 +230,8 @@ func TestGoSDK(t *testing.T) {
 						image = c
 					}
 				}
-				if link == nil || link.URI != f.URI || link.MIMEType != "image/png" {
+				// resource_link joined the content union in 2025-06-18.
+				if got >= "2025-06-18" && (link == nil || link.URI != f.URI || link.MIMEType != "image/png") {
 					t.Errorf("resource_link = %+v, want %s image/png", link, f.URI)
 				}
 				if image == nil || !bytes.HasPrefix(image.Data, pngSignature) {
@@ -251,6 +260,45 @@ func TestGoSDK(t *testing.T) {
 				// Progress may arrive after the result (mcp-go writes
 				// notifications from another goroutine), so only log it.
 				t.Logf("progress notifications for a 128x96 render: %d", progress.Load())
+			})
+
+			t.Run("cancel", func(t *testing.T) {
+				if tools["render_scene"] == nil {
+					t.Skip("render_scene not available yet")
+				}
+				for len(progressed) > 0 {
+					<-progressed
+				}
+				cctx, cancel := context.WithCancel(ctx)
+				params := &mcp.CallToolParams{Name: "render_scene", Arguments: map[string]any{
+					"width": 8000, "height": 8000, "views": []string{"front", "back", "left", "right", "top", "isometric"},
+					"options": map[string]any{"return_mode": "file_path"},
+				}}
+				params.SetProgressToken("gosdk-cancel")
+				done := make(chan error, 1)
+				go func() {
+					_, err := cs.CallTool(cctx, params)
+					done <- err
+				}()
+				select {
+				case <-progressed: // the render has started
+				case err := <-done:
+					cancel()
+					t.Fatalf("the 8000x8000 render ended before it could be cancelled (err %v)", err)
+				case <-time.After(3 * time.Second):
+				}
+				cancel()
+				if err := <-done; err == nil {
+					t.Errorf("a cancelled render_scene returned no error")
+				}
+				// The server cancelled the render and still serves.
+				var status struct {
+					Voxels int `json:"voxels"`
+				}
+				structured(t, call(t, cs, "get_status", nil), &status)
+				if status.Voxels != 515 {
+					t.Errorf("get_status after cancel: voxels %d, want 515", status.Voxels)
+				}
 			})
 		})
 	}
