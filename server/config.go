@@ -88,6 +88,9 @@ func (c *Config) loadINI(r io.Reader, name string) error {
 			"render.max_file_size": "max_file_size", "render.disable_file_transfer": "disable_file_transfer",
 			"render.max_image_size": "max_image_size", "server.state_dir": "state_dir",
 			"server.allow_dirs": "allow_dirs", "server.log_level": "log_level", "server.autosave": "autosave",
+			"limits.max_scene_voxels": "max_scene_voxels", "limits.max_voxels_per_call": "max_voxels_per_call",
+			"limits.max_shape_volume": "max_shape_volume", "limits.max_flood_fill": "max_flood_fill",
+			"limits.max_page_size": "max_page_size", "limits.max_open_size": "max_open_size",
 		}[section+"."+k]
 		if key == "" {
 			continue // unknown keys of the predecessor's file are ignored
@@ -117,6 +120,12 @@ var envKeys = []struct{ env, key string }{
 	{"GOXEL_STATE_DIR", "state_dir"},
 	{"GOXEL_AUTOSAVE", "autosave"},
 	{"GOXEL_LOG_LEVEL", "log_level"},
+	{"GOXEL_MAX_SCENE_VOXELS", "max_scene_voxels"},
+	{"GOXEL_MAX_VOXELS_PER_CALL", "max_voxels_per_call"},
+	{"GOXEL_MAX_SHAPE_VOLUME", "max_shape_volume"},
+	{"GOXEL_MAX_FLOOD_FILL", "max_flood_fill"},
+	{"GOXEL_MAX_PAGE_SIZE", "max_page_size"},
+	{"GOXEL_MAX_OPEN_SIZE", "max_open_size"},
 }
 
 // LoadEnv applies the GOXEL_* environment variables found by getenv.
@@ -191,6 +200,22 @@ func (c *Config) set(key, v string) error {
 			return err
 		}
 		c.MaxInlineBytes = int(n)
+	case "max_scene_voxels":
+		return count(&c.Limits.MaxSceneVoxels, 1, 1<<30)
+	case "max_voxels_per_call":
+		return count(&c.Limits.MaxVoxelsPerCall, 1, 1<<26)
+	case "max_shape_volume":
+		n := int(c.Limits.MaxShapeVolume)
+		if err := count(&n, 1, 1<<30); err != nil {
+			return err
+		}
+		c.Limits.MaxShapeVolume = int64(n)
+	case "max_flood_fill":
+		return count(&c.Limits.MaxFloodFill, 1, 1<<28)
+	case "max_page_size":
+		return count(&c.Limits.MaxPageSize, 1, 1<<20)
+	case "max_open_size":
+		return bytes(&c.Limits.MaxFileSize)
 	case "allow_dirs":
 		c.AllowDirs = append(c.AllowDirs, filepath.SplitList(v)...)
 	case "state_dir":
