@@ -261,6 +261,21 @@ async function runVersion(version) {
       summary.modes.auto = { ...read, resourceLinks: links, inline: img };
       ok('render auto');
     }
+    // auto with a big render: the inline image is a preview that fits the
+    // hosts (Claude Desktop refuses results over 1 MiB; vision downscales
+    // anything over 1568 px anyway), while the file keeps every pixel.
+    {
+      const want = { width: 2400, height: 1800 };
+      const { res, s } = await render({ ...want, view: 'isometric', options: { return_mode: 'auto' } }, 'render auto big');
+      const img = imageBlock(res);
+      check(img, 'render auto big: no inline preview');
+      check(Math.max(img.width, img.height) <= 1568, `render auto big: inline preview is ${img.width}x${img.height}, long edge over 1568`);
+      const bytes = Buffer.byteLength(JSON.stringify(res));
+      check(bytes < 1 << 20, `render auto big: result is ${bytes} bytes, over Claude Desktop's 1 MiB`);
+      checkRenderContent(res, s.file, version, 'render auto big');
+      summary.modes.autoBig = { ...(await checkFile(client, s.file, want, 'render auto big')), inline: img, resultBytes: bytes };
+      ok('render auto big');
+    }
     // file_path: a file and a link, no image.
     {
       const want = { width: 320, height: 240 };
