@@ -9,6 +9,30 @@ import (
 	"testing"
 )
 
+// Lookup returns the path of a shared sample model and whether it exists,
+// without skipping: for seeding fuzz targets, which must run without them.
+func Lookup(name string) (string, bool) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", false
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", false
+		}
+		dir = parent
+	}
+	p := filepath.Join(dir, "..", "shared", "models", filepath.FromSlash(name))
+	if _, err := os.Stat(p); err != nil {
+		return "", false
+	}
+	return p, true
+}
+
 // Dir returns the shared models folder: the directory holding go.mod, found
 // by walking up from the working directory, then ../shared/models. It skips
 // the test when the folder is absent.

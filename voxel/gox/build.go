@@ -15,6 +15,7 @@ type builder struct {
 	blocks map[blockKey]struct{}
 	last   blockKey
 	hasOne bool
+	work   int
 }
 
 type blockKey struct {
@@ -24,6 +25,17 @@ type blockKey struct {
 
 func newBuilder(s *voxel.Scene, lim Limits) *builder {
 	return &builder{s: s, lim: lim, blocks: map[blockKey]struct{}{}}
+}
+
+// spend accounts for n voxel visits that may place nothing (empty colour
+// indices, empty block voxels, shape tests), so that a small file cannot
+// keep Decode busy for long: visits are capped at 4×MaxVoxels.
+func (b *builder) spend(n int) error {
+	b.work += n
+	if b.work > 4*b.lim.MaxVoxels {
+		return UnsupportedError(fmt.Sprintf("file needs more than %d voxel visits", 4*b.lim.MaxVoxels))
+	}
+	return nil
 }
 
 func (b *builder) set(layer int, p voxel.Pos, c color.NRGBA) error {

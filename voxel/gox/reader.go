@@ -200,7 +200,7 @@ func (d *decoder) chunk(id string, data []byte) error {
 				if i := bytes.IndexByte(v, 0); i >= 0 {
 					v = v[:i] // Goxel reads names as C strings
 				}
-				l.name = string(v)
+				l.name = clip(string(v), maxDictVal)
 			case "visible":
 				if len(v) == 1 {
 					l.visible = v[0] != 0
@@ -248,6 +248,11 @@ func (d *decoder) chunk(id string, data []byte) error {
 	return nil
 }
 
+// maxMat bounds the entries of a shape layer's "mat", so that the shape's
+// voxel coordinates stay far from int overflow. A "box" may be larger: it
+// only clips.
+const maxMat = 1 << 24
+
 func readMat(v []byte, what string) (*[16]float32, error) {
 	if len(v) != matSize {
 		return nil, FormatError(fmt.Sprintf("%s of %d bytes, want %d", what, len(v), matSize))
@@ -255,7 +260,7 @@ func readMat(v []byte, what string) (*[16]float32, error) {
 	var m [16]float32
 	for i := range m {
 		m[i] = math.Float32frombits(le.Uint32(v[4*i:]))
-		if math.IsNaN(float64(m[i])) || math.IsInf(float64(m[i]), 0) || math.Abs(float64(m[i])) > 1<<24 {
+		if math.IsNaN(float64(m[i])) || math.IsInf(float64(m[i]), 0) || (what == "mat" && math.Abs(float64(m[i])) > maxMat) {
 			return nil, FormatError(fmt.Sprintf("%s holds %v", what, m[i]))
 		}
 	}
@@ -366,6 +371,9 @@ func (d *decoder) build() (*voxel.Scene, error) {
 			blk := d.blocks[ref.index]
 			if blk == nil {
 				continue
+			}
+			if err := b.spend(len(blk)); err != nil {
+				return nil, err
 			}
 			for j, c := range blk {
 				if c.A == 0 {

@@ -87,6 +87,9 @@ func (d *decoder) paintShape(b *builder, layer int, l layerChunk) error {
 	if volume > float64(b.lim.MaxVoxels) {
 		return UnsupportedError(fmt.Sprintf("shape layer %q spans more than %d voxels", l.name, b.lim.MaxVoxels))
 	}
+	if err := b.spend(int(volume)); err != nil {
+		return err
+	}
 	x0, y0, z0 := int(math.Floor(float64(lo[0])))-1, int(math.Floor(float64(lo[1])))-1, int(math.Floor(float64(lo[2])))-1
 	x1, y1, z1 := int(math.Ceil(float64(hi[0]))), int(math.Ceil(float64(hi[1]))), int(math.Ceil(float64(hi[2])))
 	for z := z0; z <= z1; z++ {

@@ -636,6 +636,9 @@ func (d *decoder) build(lim Limits) (*voxel.Scene, error) {
 		m := &d.models[p.model]
 		layer := ids[p.layer]
 		half := [3]int{m.size[0] / 2, m.size[1] / 2, m.size[2] / 2}
+		if err := b.spend(len(m.xyzi) / 4); err != nil {
+			return nil, err
+		}
 		for i := 0; i+4 <= len(m.xyzi); i += 4 {
 			v := m.xyzi[i : i+4 : i+4]
 			if v[3] == 0 {
