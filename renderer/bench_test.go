@@ -32,6 +32,7 @@ func benchScene(b *testing.B, name string, snap *voxel.Snapshot, sizes []struct{
 		}
 		tag := fmt.Sprintf("%s/%dx%d", name, s.w, s.h)
 		b.Run(tag+"/render", func(b *testing.B) {
+			defer reportCPU(b)()
 			for b.Loop() {
 				if _, err := r.Render(ctx, snap, opt); err != nil {
 					b.Fatal(err)
@@ -40,6 +41,7 @@ func benchScene(b *testing.B, name string, snap *voxel.Snapshot, sizes []struct{
 		})
 		img, _ := r.Render(ctx, snap, opt)
 		b.Run(tag+"/encode", func(b *testing.B) {
+			defer reportCPU(b)()
 			var cw countingWriter
 			for b.Loop() {
 				cw.n = 0
@@ -50,6 +52,7 @@ func benchScene(b *testing.B, name string, snap *voxel.Snapshot, sizes []struct{
 			b.ReportMetric(float64(cw.n), "png-bytes")
 		})
 		b.Run(tag+"/total", func(b *testing.B) {
+			defer reportCPU(b)()
 			var cw countingWriter
 			var out *image.NRGBA
 			for b.Loop() {
@@ -64,6 +67,17 @@ func benchScene(b *testing.B, name string, snap *voxel.Snapshot, sizes []struct{
 			}
 			b.ReportMetric(float64(cw.n), "png-bytes")
 		})
+	}
+}
+
+// reportCPU reports the process CPU time per operation (all cores), which other processes on a busy
+// machine disturb less than wall time. Call as defer reportCPU(b)().
+func reportCPU(b *testing.B) func() {
+	start := cpuTime()
+	return func() {
+		if end := cpuTime(); start >= 0 && end >= 0 && b.N > 0 {
+			b.ReportMetric(float64(end-start)/1e6/float64(b.N), "cpu-ms/op")
+		}
 	}
 }
 

@@ -228,7 +228,7 @@ func (q *quad) draw(t *target, r0, r1 int32, sh *shadowSampler) {
 		case quadAO:
 			q.spanAO(line, s, tt, dsFix, dtFix)
 		case quadShadow:
-			sh.span(line, int(xl), int(row), s, tt, dsFix, dtFix)
+			sh.span(line, int(xl), int(row), q.shade, s, tt, dsFix, dtFix)
 		}
 	}
 }

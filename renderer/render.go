@@ -231,11 +231,9 @@ func renderPanel(ctx context.Context, m *model, opt *Options, v View, frame targ
 		quads := buildQuads(m, cam, &proj, opt, ss, &t)
 		var sh *shadowSampler
 		if shadow {
-			sq, s, ok := shadowQuad(m, &proj, &t, bg)
-			if ok {
-				sh = s
-				quads = append([]quad{sq}, quads...)
-			}
+			var sq []quad
+			sq, sh = shadowQuads(m, &proj, &t, bg)
+			quads = append(sq, quads...)
 		}
 		if err := ctx.Err(); err != nil {
 			return err
@@ -389,21 +387,39 @@ func abs32(v int32) int32 {
 	return v
 }
 
-// shadowQuad returns the ground quad carrying the shadow map, first in painter's order.
-func shadowQuad(m *model, proj *projection, t *target, bg uint32) (quad, *shadowSampler, bool) {
+// shadowTile is the edge, in map cells, of the ground tiles that carry the shadow. Tiles with no shadow
+// (including a one-cell border read by bilinear sampling) are not drawn at all.
+const shadowTile = 8
+
+// shadowQuads returns the ground tiles carrying the shadow map, to be drawn first in painter's order.
+// A tile's shade field holds its map rectangle: x, y, width, height in cells.
+func shadowQuads(m *model, proj *projection, t *target, bg uint32) ([]quad, *shadowSampler) {
 	sm := m.shadow
-	q := quad{kind: quadShadow}
-	q.px, q.py = proj.point(int64(sm.x0), int64(sm.y0), 0)
-	q.a = [2]int64{proj.ax[0] * int64(sm.w), proj.ax[1] * int64(sm.w)}
-	q.b = [2]int64{proj.ay[0] * int64(sm.h), proj.ay[1] * int64(sm.h)}
-	s := newShadowSampler(sm, bg)
-	if q.a[0]*q.b[1]-q.a[1]*q.b[0] < 0 {
-		q.a, q.b, s.swapped = q.b, q.a, true
+	sh := newShadowSampler(sm, bg)
+	a, b := proj.ax, proj.ay
+	if a[0]*b[1]-a[1]*b[0] < 0 {
+		sh.swapped = true
 	}
-	if !q.setBounds(t) {
-		return q, nil, false
+	var quads []quad
+	for ty := 0; ty < sm.h; ty += shadowTile {
+		for tx := 0; tx < sm.w; tx += shadowTile {
+			tw, th := min(shadowTile, sm.w-tx), min(shadowTile, sm.h-ty)
+			if !sm.any(tx-1, ty-1, tx+tw+1, ty+th+1) {
+				continue
+			}
+			q := quad{kind: quadShadow, shade: [4]int32{int32(tx), int32(ty), int32(tw), int32(th)}}
+			q.px, q.py = proj.point(int64(sm.x0)+int64(tx), int64(sm.y0)+int64(ty), 0)
+			q.a = [2]int64{a[0] * int64(tw), a[1] * int64(tw)}
+			q.b = [2]int64{b[0] * int64(th), b[1] * int64(th)}
+			if sh.swapped {
+				q.a, q.b = q.b, q.a
+			}
+			if q.setBounds(t) {
+				quads = append(quads, q)
+			}
+		}
 	}
-	return q, s, true
+	return quads, sh
 }
 
 // drawBands rasterises quads in order into row bands of t, in parallel. Bands own disjoint rows and

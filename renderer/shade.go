@@ -103,6 +103,19 @@ func (m *shadowMap) add(x, y, z int32) {
 	}
 }
 
+// any reports whether any cell in [x0, x1) × [y0, y1), clipped to the map, is non-zero.
+func (m *shadowMap) any(x0, y0, x1, y1 int) bool {
+	x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, m.w), min(y1, m.h)
+	for y := y0; y < y1; y++ {
+		for _, v := range m.v[y*m.w+x0 : y*m.w+x1] {
+			if v != 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // finish blurs the map with three 1-2-1 passes in each direction (close to a Gaussian).
 func (m *shadowMap) finish() {
 	if m.v == nil {
@@ -154,12 +167,13 @@ var bayer = [4][4]int64{
 	{1920, 896, 1664, 640},
 }
 
-func (sh *shadowSampler) span(line []uint32, x0, row int, s, t, ds, dt int32) {
+func (sh *shadowSampler) span(line []uint32, x0, row int, tile [4]int32, s, t, ds, dt int32) {
 	m := sh.m
 	if sh.swapped {
 		s, t, ds, dt = t, s, dt, ds
 	}
 	w, h := int64(m.w), int64(m.h)
+	tx, ty, tw, th := int64(tile[0])<<8-128, int64(tile[1])<<8-128, int64(tile[2]), int64(tile[3])
 	v := m.v
 	// The four cells around the last sample, reloaded only when the sample moves to another cell
 	// (cells span many pixels).
@@ -167,8 +181,8 @@ func (sh *shadowSampler) span(line []uint32, x0, row int, s, t, ds, dt int32) {
 	var c00, c10, c01, c11 int64
 	for i := range line {
 		// Map position in 24.8 with cell centres at .5; cells -1 and w (or h) are outside and read 0.
-		mx := min(max((int64(s)*w)>>8-128, -256), w<<8-1)
-		my := min(max((int64(t)*h)>>8-128, -256), h<<8-1)
+		mx := min(max(tx+(int64(s)*tw)>>8, -256), w<<8-1)
+		my := min(max(ty+(int64(t)*th)>>8, -256), h<<8-1)
 		s += ds
 		t += dt
 		cellX, cellY := mx>>8, my>>8
