@@ -10,10 +10,13 @@ import (
 	"io"
 	"log"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
+	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
 	"github.com/goxel-mcp/goxel-mcp/internal/autosave"
@@ -46,6 +49,9 @@ type Server struct {
 	cfg     Config
 	logger  *slog.Logger
 	closers []func() error
+	roots   *roots.Roots
+	// rootsAsked holds the sessions whose client roots were requested.
+	rootsAsked sync.Map
 }
 
 // New builds the server. Close releases what it holds.
@@ -68,6 +74,7 @@ func New(cfg Config, version string, logger *slog.Logger) (*Server, error) {
 	if d.Roots, err = s.allowedRoots(); err != nil {
 		return nil, err
 	}
+	s.roots = d.Roots
 	if !cfg.DisableFileTransfer {
 		if d.Store, err = OpenStore(cfg, logger); err != nil {
 			return nil, err
@@ -76,6 +83,7 @@ func New(cfg Config, version string, logger *slog.Logger) (*Server, error) {
 		_ = d.Roots.Add(d.Store.Dir()) // the store just created it; an error only means it cannot be written to by users
 		logger.Info("render store", "dir", d.Store.Dir(), "ttl", cfg.RenderTTL, "max_size", cfg.RenderMaxSize, "max_files", cfg.RenderMaxFiles)
 	}
+	d.ClientRoots = s.clientRoots
 	if cfg.Autosave {
 		if err := s.startAutosave(&d); err != nil {
 			s.Close()
@@ -139,6 +147,40 @@ func (s *Server) startAutosave(d *tools.Deps) error {
 	})
 	d.Autosave = sv.Status
 	return nil
+}
+
+// clientRoots asks the client for its roots (once per session, when it
+// declared the capability) and allows the file:// ones as extra directories.
+// A client that does not answer within two seconds is not asked again.
+func (s *Server) clientRoots(ctx context.Context) {
+	sess := mcpserver.ClientSessionFromContext(ctx)
+	if sess == nil {
+		return
+	}
+	if ci, ok := sess.(mcpserver.SessionWithClientInfo); !ok || ci.GetClientCapabilities().Roots == nil {
+		return
+	}
+	if _, asked := s.rootsAsked.LoadOrStore(sess.SessionID(), true); asked {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	res, err := s.MCP.RequestRoots(ctx, mcp.ListRootsRequest{})
+	if err != nil {
+		s.logger.Info("client roots not available", "err", err)
+		return
+	}
+	for _, r := range res.Roots {
+		u, err := url.Parse(r.URI)
+		if err != nil || u.Scheme != "file" {
+			continue
+		}
+		if err := s.roots.Add(filepath.FromSlash(u.Path)); err != nil {
+			s.logger.Info("client root not usable", "uri", r.URI, "err", err)
+			continue
+		}
+		s.logger.Info("allowed client root", "dir", u.Path)
+	}
 }
 
 // OpenStore opens the managed render directory the configuration names.

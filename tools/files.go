@@ -25,7 +25,8 @@ func (d Deps) formatLimits() formats.Limits {
 	return lim
 }
 
-func pathArg(a args, d Deps) (string, error) {
+func pathArg(ctx context.Context, a args, d Deps) (string, error) {
+	d.clientRoots(ctx)
 	p, err := a.requireString("path")
 	if err != nil {
 		return "", fmt.Errorf("%w: a file path inside the allowed directories", err)
@@ -61,7 +62,7 @@ Example: {"path":"models/knight.vox"}`),
 		mcp.WithBoolean("force", mcp.Description("Discard unsaved changes. Default false.")),
 	)
 	return mcpserver.ServerTool{Tool: tool, Handler: wrap(func(ctx context.Context, a args, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		path, err := pathArg(a, d)
+		path, err := pathArg(ctx, a, d)
 		if err != nil {
 			return nil, err
 		}
@@ -115,6 +116,7 @@ Example: {"path":"castle.gox"}`),
 		if d.Roots == nil {
 			return nil, errors.New("file access is not available on this server")
 		}
+		d.clientRoots(ctx)
 		var msg string
 		var out map[string]any
 		var saveErr error
@@ -164,7 +166,7 @@ Example: {"path":"castle.glb"}`),
 		mcp.WithString("path", mcp.Required(), mcp.Description("Target file; the extension picks the format")),
 	)
 	return mcpserver.ServerTool{Tool: tool, Handler: wrap(func(ctx context.Context, a args, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		path, err := pathArg(a, d)
+		path, err := pathArg(ctx, a, d)
 		if err != nil {
 			return nil, err
 		}

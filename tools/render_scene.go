@@ -163,6 +163,9 @@ func (d Deps) renderScene(ctx context.Context, r renderRequest, prog *progress) 
 		return nil, err
 	}
 	out.Render.RenderMS = ms(time.Since(start))
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("render cancelled: %v; no file was written", err)
+	}
 	prog.step(2, "encoding")
 	encStart := time.Now()
 	text := d.pngText(r, facts, key)
@@ -209,6 +212,7 @@ func (d Deps) renderScene(ctx context.Context, r renderRequest, prog *progress) 
 			}
 		}
 	default:
+		d.clientRoots(ctx)
 		file, err := d.writeUserFile(r, img, text, d.now())
 		if err != nil {
 			return nil, err

@@ -54,6 +54,15 @@ type Deps struct {
 	Now      func() time.Time // injected clock; default time.Now
 	// Autosave reports where the scene is autosaved; nil when it is not.
 	Autosave func() autosave.Status
+	// ClientRoots adds the client's roots to Roots when the client offers
+	// them; called before a path is checked. May be nil.
+	ClientRoots func(ctx context.Context)
+}
+
+func (d Deps) clientRoots(ctx context.Context) {
+	if d.ClientRoots != nil {
+		d.ClientRoots(ctx)
+	}
 }
 
 // DefaultRenderSettings are used when none are configured.
