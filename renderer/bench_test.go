@@ -100,3 +100,31 @@ func BenchmarkPrepare(b *testing.B) {
 func BenchmarkRenderMonu1(b *testing.B) {
 	benchScene(b, "monu1", loadModel(b, "magicavoxel/monu1.vox"), benchSizes[1:2])
 }
+
+// BenchmarkSupersample compares render+encode with supersampling off and on at a few sizes.
+func BenchmarkSupersample(b *testing.B) {
+	snap := referenceScene()
+	r := NewRenderer()
+	ctx := context.Background()
+	for _, s := range []struct{ w, h int }{{256, 256}, {400, 400}, {800, 600}, {1920, 1080}} {
+		for _, ss := range []int{1, 2} {
+			opt := DefaultOptions()
+			opt.Width, opt.Height, opt.Supersample = s.w, s.h, ss
+			b.Run(fmt.Sprintf("%dx%d/ss%d", s.w, s.h, ss), func(b *testing.B) {
+				defer reportCPU(b)()
+				var cw countingWriter
+				for b.Loop() {
+					cw.n = 0
+					img, err := r.Render(ctx, snap, opt)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if err := pngx.Encode(&cw, img, nil); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(cw.n), "png-bytes")
+			})
+		}
+	}
+}

@@ -18,11 +18,11 @@ import (
 // DefaultMaxSize is the largest width or height accepted when Options.MaxSize is 0.
 const DefaultMaxSize = 8192
 
-// autoSupersampleArea is the largest output area (pixels) that Supersample 0 renders at 2×.
-// Measured on 2 cores (docs/benchmarks.md): 2× costs about 4× the raster plus a downsample and turns
-// every edge into blended colours, which also rules out a paletted PNG; at 400×400 that still fits the
-// 3 ms budget, at 1920×1080 it does not (see doc.go).
-const autoSupersampleArea = 640 * 480
+// autoSupersampleArea is the largest output area (pixels) that Supersample 0 renders at 2×: thumbnails.
+// Measured on 2 cores (docs/benchmarks.md): 2× costs about 2-4× the CPU of a plain render with encode,
+// because the raster covers four times the pixels and blended edges rule out a paletted PNG; that
+// breaks the 400×400 ≤ 3 ms and 1080p ≤ 25 ms budgets, so larger images are not anti-aliased.
+const autoSupersampleArea = 300 * 300
 
 // maxZoom bounds Options.Zoom so fixed-point vertex maths cannot overflow.
 const maxZoom = 256
