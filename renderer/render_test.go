@@ -329,3 +329,34 @@ func TestDirectionShades(t *testing.T) {
 		assert.InDelta(t, w, float64(dirShade[dir])/shadeOne, 0.01, "direction %d", dir)
 	}
 }
+
+// TestExtremes renders degenerate and far-flung scenes at extreme zoom without failing.
+func TestExtremes(t *testing.T) {
+	one := voxel.New()
+	one.Set(one.Current(), voxel.Pos{X: -7, Y: 3, Z: 1 << 20}, red)
+	far := voxel.New()
+	far.Set(far.Current(), voxel.Pos{X: -200000, Y: 5, Z: 0}, green)
+	far.Set(far.Current(), voxel.Pos{X: 200000, Y: -70000, Z: 90000}, blue)
+	for _, c := range []struct {
+		name string
+		snap *voxel.Snapshot
+		zoom float64
+		w, h int
+	}{
+		{"one voxel", one.Snapshot(), 0, 64, 48},
+		{"one voxel zoomed", one.Snapshot(), maxZoom, 2000, 1},
+		{"far apart", far.Snapshot(), 0, 300, 200},
+		{"far apart zoomed", far.Snapshot(), maxZoom, 1, 2000},
+	} {
+		for _, v := range []View{presets[6], {Yaw: 13, Pitch: -71}, presets[4]} {
+			opt := DefaultOptions()
+			opt.Width, opt.Height, opt.Zoom, opt.View, opt.Grid = c.w, c.h, c.zoom, v, true
+			_, err := Render(context.Background(), c.snap, opt)
+			require.NoError(t, err, c.name)
+		}
+	}
+	// A single voxel seen from the front fills the middle of the frame with its front colour.
+	opt := plain(50, 50, presets[0])
+	img := render(t, one.Snapshot(), opt)
+	assert.Equal(t, "red", hue(img.NRGBAAt(25, 25)))
+}
