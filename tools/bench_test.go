@@ -33,3 +33,42 @@ func BenchmarkAddVoxelsData(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/voxel")
 }
+
+// BenchmarkAddVoxelsMillion adds 1,000,000 voxels in one add_voxels call
+// through the MCP layer (JSON in, result out), in both input forms.
+func BenchmarkAddVoxelsMillion(b *testing.B) {
+	const n = 1_000_000
+	list := make([]any, 0, n)
+	var data strings.Builder
+	for i := range n {
+		x, y, z := i%100, (i/100)%100, i/10000
+		list = append(list, []any{x, y, z, "#336699"})
+		fmt.Fprintf(&data, "%d %d %d 336699\n", x, y, z)
+	}
+	for _, form := range []struct {
+		name string
+		args map[string]any
+	}{
+		{"json_array", map[string]any{"voxels": list}},
+		{"data_text", map[string]any{"data": data.String()}},
+	} {
+		b.Run(form.name, func(b *testing.B) {
+			h := newHarness(&testing.T{})
+			for b.Loop() {
+				h.ok("add_voxels", form.args)
+				h.ok("create_project", map[string]any{"force": true})
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/voxel")
+		})
+	}
+}
+
+// BenchmarkFillShapeBox256 fills a 256³ box (16.8 M voxels) in one call.
+func BenchmarkFillShapeBox256(b *testing.B) {
+	h := newHarness(&testing.T{})
+	for b.Loop() {
+		h.ok("fill_shape", map[string]any{"shape": "box", "from": []any{0, 0, 0}, "to": []any{255, 255, 255}, "color": "#808080"})
+		h.ok("create_project", map[string]any{"force": true})
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/(256*256*256), "ns/voxel")
+}

@@ -142,6 +142,17 @@ Example: {"shape":"sphere","center":[0,0,0],"radius":20,"color":"#3080FF"}`),
 				return err
 			}
 			r.Layer = id
+			if sh.Kind == voxel.ShapeBox && !sh.Hollow && mode != "paint" {
+				fill := c
+				if mode == "remove" {
+					fill = color.NRGBA{}
+				}
+				r.Changed = s.FillBox(id, box, fill)
+				r.Unchanged = int(box.Volume()) - r.Changed
+				r.Voxels = s.Count()
+				r.Box = boxJSON(s.Box())
+				return checkSceneSize(d, s)
+			}
 			n := 0
 			err = sh.Each(func(p voxel.Pos) bool {
 				if n++; n&0xFFFF == 0 && ctx.Err() != nil {

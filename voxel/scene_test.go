@@ -293,3 +293,40 @@ func TestFreezeAndAddLayerWithID(t *testing.T) {
 	assert.Equal(t, before, *frozen[0].Blocks[0].Block.Voxels(), "frozen blocks do not change")
 	assert.NotEqual(t, frozen[0].Hashes[0], frozen[0].Hashes[1])
 }
+
+func TestFillBoxMatchesSet(t *testing.T) {
+	box := Box{Pos{-20, -3, 5}, Pos{17, 30, 21}}
+	a, b := New(), New()
+	a.Set(1, Pos{0, 0, 10}, blue)
+	b.Set(1, Pos{0, 0, 10}, blue)
+	a.Set(1, Pos{100, 0, 0}, blue)
+	b.Set(1, Pos{100, 0, 0}, blue)
+	b.Begin("fill")
+	n := b.FillBox(1, box, red)
+	b.Commit()
+	m := 0
+	for z := box.Min.Z; z <= box.Max.Z; z++ {
+		for y := box.Min.Y; y <= box.Max.Y; y++ {
+			for x := box.Min.X; x <= box.Max.X; x++ {
+				if a.Set(1, Pos{x, y, z}, red) {
+					m++
+				}
+			}
+		}
+	}
+	assert.Equal(t, m, n)
+	assert.Equal(t, dump(a), dump(b))
+	assert.Equal(t, a.Box(), b.Box())
+	assert.Equal(t, a.Count(), b.Count())
+	assert.Equal(t, 0, b.FillBox(1, box, red), "a second fill changes nothing")
+	// clearing part of it, then undo restores exactly
+	before := dump(b)
+	b.Begin("clear")
+	b.FillBox(1, Box{Pos{-20, -3, 5}, Pos{0, 30, 21}}, color.NRGBA{})
+	b.Commit()
+	assert.Less(t, b.Count(), a.Count())
+	assert.Equal(t, Box{Pos{1, -3, 0}, Pos{100, 30, 21}}, b.Box())
+	_, err := b.Undo()
+	require.NoError(t, err)
+	assert.Equal(t, before, dump(b))
+}
