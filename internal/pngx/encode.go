@@ -18,7 +18,7 @@ import (
 
 // TextChunk is one textual metadata entry, written as a tEXt chunk (or iTXt when the value is not ASCII).
 type TextChunk struct {
-	Keyword string // 1 to 79 printable Latin-1 characters, no leading, trailing or double spaces
+	Keyword string // 1 to 79 printable ASCII characters, no leading, trailing or double spaces
 	Value   string
 }
 
