@@ -32,7 +32,7 @@ func requireInterop(t *testing.T, needs ...string) string {
 		if os.Getenv("GOXEL_REQUIRE_INTEROP") == "1" {
 			t.Fatalf("GOXEL_REQUIRE_INTEROP=1 but %s", msg)
 		}
-		t.Skipf("skipping: %s (run `npm ci` in e2e/interop; CI sets GOXEL_REQUIRE_INTEROP=1 to make this a failure)", msg)
+		t.Skipf("skipping: %s (needs Node 20+ and `npm ci` in e2e/interop; CI sets GOXEL_REQUIRE_INTEROP=1 to make this a failure)", msg)
 	}
 	node, err := exec.LookPath("node")
 	if err != nil {
