@@ -125,3 +125,26 @@ func GoxelRead(t testing.TB, path string) Voxels {
 	}
 	return m
 }
+
+// Diff describes the first differences between want and got in a few
+// lines, or returns "" when they are equal. It is cheap where a generic
+// diff of two large maps is not.
+func Diff(want, got Voxels) string {
+	var b strings.Builder
+	if len(want) != len(got) {
+		fmt.Fprintf(&b, "got %d voxels, want %d; ", len(got), len(want))
+	}
+	n := 0
+	for p, c := range want {
+		if g, ok := got[p]; !ok || g != c {
+			if n < 3 {
+				fmt.Fprintf(&b, "at %v got %v (present %v), want %v; ", p, g, ok, c)
+			}
+			n++
+		}
+	}
+	if n > 0 {
+		fmt.Fprintf(&b, "%d positions differ", n)
+	}
+	return b.String()
+}
