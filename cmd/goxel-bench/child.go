@@ -30,6 +30,7 @@ type child struct {
 	stdin   io.WriteCloser
 	out     *countingReader
 	dir     string
+	logw    io.Writer
 	renders chan time.Duration // handler durations from the server's "render" log lines
 	logWG   sync.WaitGroup
 }
@@ -77,7 +78,7 @@ func startChild(ctx context.Context, bin string, logw io.Writer, args ...string)
 		_ = os.RemoveAll(dir) // best effort: our own temp dir
 		return nil, fmt.Errorf("failed to start %s: %w", bin, err)
 	}
-	c := &child{cmd: cmd, stdin: stdin, out: &countingReader{r: stdout}, dir: dir, renders: make(chan time.Duration, 4096)}
+	c := &child{cmd: cmd, stdin: stdin, out: &countingReader{r: stdout}, dir: dir, logw: logw, renders: make(chan time.Duration, 4096)}
 	c.logWG.Add(1)
 	go c.readLog(stderr, logw)
 

@@ -162,6 +162,10 @@ func run(ctx context.Context, cfg config) (*report, error) {
 	} else {
 		rep.Notes = append(rep.Notes, "no models directory: the model-size phase was skipped")
 	}
+	phases = append(phases, struct {
+		name string
+		run  func(context.Context) error
+	}{"build --no-autosave", func(ctx context.Context) error { return b.buildVariant(ctx, args, "--no-autosave") }})
 	for _, p := range phases {
 		fmt.Fprintf(cfg.stderr, "goxel-bench: phase %s\n", p.name)
 		if err := p.run(ctx); err != nil {

@@ -54,10 +54,11 @@ var (
 
 // bench runs the phases against one server process.
 type bench struct {
-	cfg   config
-	c     *child
-	rep   *report
-	bgSeq atomic.Int64
+	cfg     config
+	c       *child
+	rep     *report
+	bgSeq   atomic.Int64
+	variant string // server flags other than the defaults, for the build phase
 }
 
 // background returns a colour near the default background that no earlier
@@ -81,6 +82,18 @@ func (b *bench) phaseDone(name string) {
 	}
 	b.rep.Memory = append(b.rep.Memory, phaseMemory{Phase: name, RSSKiB: m.RSSKiB, PeakKiB: m.HWMKiB, PeakOfPhase: b.rep.PeakPerPhase})
 	b.rep.PeakPerPhase = b.c.resetPeak()
+}
+
+// buildVariant repeats the build phase against a second server started
+// with extra flags.
+func (b *bench) buildVariant(ctx context.Context, args []string, flags ...string) error {
+	c, err := startChild(ctx, b.cfg.bin, b.c.logw, append(slices.Clone(args), flags...)...)
+	if err != nil {
+		return err
+	}
+	defer c.close()
+	v := &bench{cfg: b.cfg, c: c, rep: b.rep, variant: strings.Join(flags, " ")}
+	return v.build(ctx)
 }
 
 func (b *bench) fresh(ctx context.Context) error {
@@ -155,12 +168,19 @@ func (b *bench) build(ctx context.Context) error {
 			samples = append(samples, msOf(el))
 		}
 		d := summarise(samples)
+		server := "defaults (autosave on)"
+		if b.variant != "" {
+			server = b.variant
+		}
 		b.rep.Build = append(b.rep.Build, buildResult{
-			Method: m.name, Calls: len(m.calls), Voxels: referenceVoxels, RequestBytes: reqBytes, Client: d,
+			Server: server, Method: m.name, Calls: len(m.calls), Voxels: referenceVoxels, RequestBytes: reqBytes, Client: d,
 			USPerVoxel:   d.Median * 1000 / referenceVoxels,
 			ClientAllocs: allocs, ClientBytes: bytes,
 		})
-		b.logf("build %s: median %.1f ms", m.name, d.Median)
+		b.logf("build %s, %s: median %.1f ms", server, m.name, d.Median)
+	}
+	if b.variant != "" {
+		return nil
 	}
 	b.phaseDone("scene build (" + fmt.Sprint(3*(iters+1)) + " builds)")
 	// Leave the reference scene open for the render phases.

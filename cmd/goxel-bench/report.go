@@ -28,6 +28,7 @@ type report struct {
 }
 
 type buildResult struct {
+	Server       string  `json:"server"` // the server's configuration
 	Method       string  `json:"method"`
 	Calls        int     `json:"calls"`
 	Voxels       int     `json:"voxels"`
@@ -153,14 +154,22 @@ func (r *report) targets() []target {
 				f1(x.Client.Median) + " ms", x.Client.Median <= s.goal})
 		}
 	}
-	if len(r.Build) > 0 {
-		best := r.Build[0]
-		for _, b := range r.Build {
-			if b.USPerVoxel < best.USPerVoxel {
-				best = b
-			}
+	var bestDefault, bestOther *buildResult
+	for i := range r.Build {
+		b := &r.Build[i]
+		best := &bestDefault
+		if strings.HasPrefix(b.Server, "--") {
+			best = &bestOther
 		}
-		ts = append(ts, target{"scene building per voxel (best method, median)", "≤ 0.5 µs", fmt.Sprintf("%.3f µs (%s)", best.USPerVoxel, best.Method), best.USPerVoxel <= 0.5})
+		if *best == nil || b.USPerVoxel < (*best).USPerVoxel {
+			*best = b
+		}
+	}
+	for _, b := range []*buildResult{bestDefault, bestOther} {
+		if b != nil {
+			ts = append(ts, target{"scene building per voxel, best method, server " + b.Server + " (median)", "≤ 0.5 µs",
+				fmt.Sprintf("%.3f µs (%s)", b.USPerVoxel, b.Method), b.USPerVoxel <= 0.5})
+		}
 	}
 	for _, c := range r.Concurrency {
 		if c.InFlight == 150 {
@@ -206,9 +215,9 @@ func (r *report) writeMarkdown(w io.Writer) {
 	if len(r.Build) > 0 {
 		p("## Scene building: the reference scene (37,497 voxels)\n\n")
 		p("A fresh project (`create_project`, not timed) before each build; time for all the calls of one build.\n\n")
-		p("| method | request bytes | n | median ms | p90 | p99 | µs per voxel (median) | client allocs per build | client bytes per build |\n|---|---|---|---|---|---|---|---|---|\n")
+		p("| server | method | request bytes | n | median ms | p90 | p99 | µs per voxel (median) | client allocs per build | client bytes per build |\n|---|---|---|---|---|---|---|---|---|---|\n")
 		for _, b := range r.Build {
-			p("| %s | %s | %d | %s | %s | %s | %.3f | %.0f | %s |\n", b.Method, bytesStr(int64(b.RequestBytes)), b.Client.N,
+			p("| %s | %s | %s | %d | %s | %s | %s | %.3f | %.0f | %s |\n", b.Server, b.Method, bytesStr(int64(b.RequestBytes)), b.Client.N,
 				f1(b.Client.Median), f1(b.Client.P90), f1(b.Client.P99), b.USPerVoxel, b.ClientAllocs, bytesStr(int64(b.ClientBytes)))
 		}
 		p("\n")
