@@ -289,6 +289,18 @@ func decodeBlock(data []byte) (*[4096]color.NRGBA, error) {
 			b[i] = color.NRGBA{R: p[0], G: p[1], B: p[2], A: p[3]}
 			empty = empty && p[3] == 0
 		}
+	} else if m, ok := img.(*image.RGBA); ok && m.Stride == 4*blockImage && len(m.Pix) == voxelBytes {
+		// image/png decodes opaque (colour type 2) images as RGBA.
+		for i := range b {
+			p := m.Pix[4*i : 4*i+4 : 4*i+4]
+			c := color.RGBA{R: p[0], G: p[1], B: p[2], A: p[3]}
+			if c.A == 255 || c.A == 0 {
+				b[i] = color.NRGBA(c)
+			} else {
+				b[i] = color.NRGBAModel.Convert(c).(color.NRGBA)
+			}
+			empty = empty && c.A == 0
+		}
 	} else {
 		bounds := img.Bounds()
 		for i := range b {
