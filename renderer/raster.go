@@ -11,19 +11,58 @@ type target struct {
 	w, h   int
 }
 
-// quad is one face projected for one view: the parallelogram p, p+a, p+a+b, p+b in 1/256 pixel, with
-// positive orientation (cross(a, b) > 0) so that interior points lie left of every edge.
+// shape is what all faces of one direction share in one view: the parallelogram's edge vectors a and
+// b in 1/256 pixel, with positive orientation (cross(a, b) > 0) so that interior points lie left of
+// every edge, and everything derived from them. Faces are translates of their shape, so per face only
+// the corner p and the walkers' starting quotients are computed.
+type shape struct {
+	a, b     [2]int64
+	edges    [4]edgeShape
+	dsx, dtx int64 // change of (s, t) in 16.16 per pixel to the right
+	dsy, dty int64 // and per row down
+	k        float64
+	ws, wt   int32 // outline width in s and t units (16.16)
+}
+
+// edgeShape is one edge of a shape: it starts at off from the face corner and runs along (dx, dy).
+type edgeShape struct {
+	off    [2]int64
+	dx, dy int64
+	w      walker // the per-row step, shared; q and r are set per face
+	sgn    int64  // the walker tracks floor(sgn·β / d)
+}
+
+func newShape(a, b [2]int64) *shape {
+	sh := &shape{a: a, b: b}
+	ends := [4][2]int64{{0, 0}, a, {a[0] + b[0], a[1] + b[1]}, b}
+	dirs := [4][2]int64{a, b, {-a[0], -a[1]}, {-b[0], -b[1]}}
+	for i := range 4 {
+		e := newEdge(0, 0, dirs[i][0], dirs[i][1])
+		w, sgn := newWalker(&e, 0)
+		sh.edges[i] = edgeShape{off: ends[i], dx: dirs[i][0], dy: dirs[i][1], w: w, sgn: sgn}
+	}
+	sh.k = float64(a[0]*b[1] - a[1]*b[0])
+	if sh.k > 0 {
+		fix := func(v int64) int64 { return int64(math.Round(float64(v<<subBits) / sh.k * fixOne)) }
+		sh.dsx, sh.dtx = fix(b[1]), fix(-a[1])
+		sh.dsy, sh.dty = fix(-b[0]), fix(a[0])
+	}
+	return sh
+}
+
+// quad is one face projected for one view: its shape placed with corner 0 at (px, py).
 type quad struct {
 	px, py     int64
-	a, b       [2]int64
+	shape      *shape
 	rowMin     int32 // first pixel row whose centre may be inside
 	rowMax     int32 // one past the last
 	kind       uint8 // quadFlat, quadEdges, quadAO or quadShadow
 	edges      uint8 // outline flags in (a, b) order: bit 0 s=0, bit 1 s=1, bit 2 t=0, bit 3 t=1
 	col        uint32
-	fill, line uint32   // flat and outline pixels for quadFlat and quadEdges
-	shade      [4]int32 // corner shades (fixed point) in (s,t) order (0,0), (1,0), (1,1), (0,1)
-	ws, wt     int32    // outline width in s and t units (16.16)
+	lut        *shadeLUT // quadAO: col at every shade level, or nil to compute each
+	fill, line uint32    // flat and outline pixels for quadFlat and quadEdges
+	shade      [4]int32 // corner shades (fixed point) in (s,t) order (0,0), (1,0), (1,1), (0,1);
+	// for quadShadow, the shadow map rectangle x, y, w, h in cells
 }
 
 const (
@@ -39,12 +78,13 @@ const fixOne = 1 << 16
 // setBounds computes the rows a quad may cover; it returns false when the quad misses the target or is
 // degenerate.
 func (q *quad) setBounds(t *target) bool {
-	if q.a[0]*q.b[1]-q.a[1]*q.b[0] <= 0 {
+	a, b := q.shape.a, q.shape.b
+	if q.shape.k <= 0 {
 		return false
 	}
 	minX, maxX := q.px, q.px
 	minY, maxY := q.py, q.py
-	for _, v := range [3][2]int64{q.a, {q.a[0] + q.b[0], q.a[1] + q.b[1]}, q.b} {
+	for _, v := range [3][2]int64{a, {a[0] + b[0], a[1] + b[1]}, b} {
 		minX, maxX = min(minX, q.px+v[0]), max(maxX, q.px+v[0])
 		minY, maxY = min(minY, q.py+v[1]), max(maxY, q.py+v[1])
 	}
@@ -103,40 +143,57 @@ const (
 	walkFlat
 )
 
-// newWalker sets up edge e for rows from row0 on (see edge for the inside test).
-func newWalker(e *edge, row0 int64) walker {
+// newWalker sets up edge e for rows from row0 on (see edge for the inside test). It also returns the
+// sign s with which the walker tracks floor(s·β/d), β being the edge function's row term.
+func newWalker(e *edge, row0 int64) (walker, int64) {
 	A := -e.dy
 	alpha := A << subBits
 	py := row0<<subBits + 1<<(subBits-1)
 	beta := A*(1<<(subBits-1)) + e.dx*(py-e.oy) + e.dy*e.ox
 	dbeta := e.dx << subBits
 	w := walker{incl: e.incl}
-	var n, k int64
+	var sgn int64
 	switch {
 	case alpha > 0:
 		// strict: x ≥ floor(−β/α)+1; inclusive: x ≥ ceil(−β/α) = −floor(β/α).
 		w.kind, w.d = walkLower, alpha
 		if e.incl {
-			n, k, w.sigma, w.kappa = beta, dbeta, -1, 0
+			sgn, w.sigma, w.kappa = 1, -1, 0
 		} else {
-			n, k, w.sigma, w.kappa = -beta, -dbeta, 1, 1
+			sgn, w.sigma, w.kappa = -1, 1, 1
 		}
 	case alpha < 0:
 		// strict: x < ceil(β/−α) = −floor(−β/−α); inclusive: x < floor(β/−α)+1.
 		w.kind, w.d = walkUpper, -alpha
 		if e.incl {
-			n, k, w.sigma, w.kappa = beta, dbeta, 1, 1
+			sgn, w.sigma, w.kappa = 1, 1, 1
 		} else {
-			n, k, w.sigma, w.kappa = -beta, -dbeta, -1, 0
+			sgn, w.sigma, w.kappa = -1, -1, 0
 		}
 	default:
 		w.kind, w.beta, w.inc = walkFlat, beta, dbeta
-		return w
+		return w, 1
 	}
+	n, k := sgn*beta, sgn*dbeta
 	w.q = floorDiv(n, w.d)
 	w.r = n - w.q*w.d
 	w.kq = floorDiv(k, w.d)
 	w.kr = k - w.kq*w.d
+	return w, sgn
+}
+
+// start returns the shared walker of e placed for a face whose edge starts at (ox, oy), from the row
+// whose centre is py on.
+func (e *edgeShape) start(ox, oy, py int64) walker {
+	w := e.w
+	beta := -e.dy*(1<<(subBits-1)) + e.dx*(py-oy) + e.dy*ox
+	if w.kind == walkFlat {
+		w.beta = beta
+		return w
+	}
+	n := e.sgn * beta
+	w.q = floorDiv(n, w.d)
+	w.r = n - w.q*w.d
 	return w
 }
 
@@ -175,36 +232,22 @@ func (q *quad) draw(t *target, r0, r1 int32, sh *shadowSampler) {
 	if r0 >= r1 {
 		return
 	}
-	p1x, p1y := q.px+q.a[0], q.py+q.a[1]
-	p2x, p2y := p1x+q.b[0], p1y+q.b[1]
-	p3x, p3y := q.px+q.b[0], q.py+q.b[1]
-	edges := [4]edge{
-		newEdge(q.px, q.py, q.a[0], q.a[1]),
-		newEdge(p1x, p1y, q.b[0], q.b[1]),
-		newEdge(p2x, p2y, -q.a[0], -q.a[1]),
-		newEdge(p3x, p3y, -q.b[0], -q.b[1]),
-	}
+	shp := q.shape
+	py0 := int64(r0)<<subBits + 1<<(subBits-1)
 	var walk [4]walker
-	for i := range edges {
-		walk[i] = newWalker(&edges[i], int64(r0))
+	for i := range walk {
+		e := &shp.edges[i]
+		walk[i] = e.start(q.px+e.off[0], q.py+e.off[1], py0)
 	}
-	var s0, t0, dsx, dtx, dsy, dty float64
 	needST := q.kind != quadFlat
+	// (s, t) at the centre of pixel 0 of row r0, then stepped in 16.16 (s, t are affine in position).
+	var sRow, tRow int64
 	if needST {
-		// s = cross(P−p, b)/K and t = cross(a, P−p)/K are affine in the pixel position; the row start is
-		// computed in float64 (single operations, so no fused rounding) and the span steps in 16.16.
-		k := float64(q.a[0]*q.b[1] - q.a[1]*q.b[0])
-		dsx = float64(q.b[1]<<subBits) / k
-		dtx = -float64(q.a[1]<<subBits) / k
-		dsy = -float64(q.b[0]<<subBits) / k
-		dty = float64(q.a[0]<<subBits) / k
-		// Parameters at the centre of pixel (0,0).
-		cx, cy := float64(int64(1<<(subBits-1))-q.px), float64(int64(1<<(subBits-1))-q.py)
-		s0 = float64(cx*float64(q.b[1])-cy*float64(q.b[0])) / k
-		t0 = float64(float64(q.a[0])*cy-float64(q.a[1])*cx) / k
+		cx, cy := int64(1<<(subBits-1))-q.px, py0-q.py
+		a, b := shp.a, shp.b
+		sRow = int64(math.Round(float64(cx*b[1]-cy*b[0]) / shp.k * fixOne))
+		tRow = int64(math.Round(float64(a[0]*cy-a[1]*cx) / shp.k * fixOne))
 	}
-	dsFix := int32(math.Round(dsx * fixOne))
-	dtFix := int32(math.Round(dtx * fixOne))
 	w := int64(t.w)
 	for row := r0; row < r1; row++ {
 		xl, xr := int64(0), w
@@ -212,6 +255,9 @@ func (q *quad) draw(t *target, r0, r1 int32, sh *shadowSampler) {
 			xl, xr = walk[i].clip(xl, xr)
 			walk[i].next()
 		}
+		s0, t0 := sRow, tRow
+		sRow += shp.dsy
+		tRow += shp.dty
 		if xl >= xr {
 			continue
 		}
@@ -220,15 +266,16 @@ func (q *quad) draw(t *target, r0, r1 int32, sh *shadowSampler) {
 			fillSpan(line, q.fill)
 			continue
 		}
-		s := int32(math.Round(float64(s0+float64(float64(xl)*dsx)+float64(float64(row)*dsy)) * fixOne))
-		tt := int32(math.Round(float64(t0+float64(float64(xl)*dtx)+float64(float64(row)*dty)) * fixOne))
+		s := int32(min(max(s0+xl*shp.dsx, -fixOne), 2*fixOne))
+		tt := int32(min(max(t0+xl*shp.dtx, -fixOne), 2*fixOne))
+		ds, dt := int32(shp.dsx), int32(shp.dtx)
 		switch q.kind {
 		case quadEdges:
-			q.spanEdges(line, s, tt, dsFix, dtFix)
+			q.spanEdges(line, s, tt, ds, dt)
 		case quadAO:
-			q.spanAO(line, s, tt, dsFix, dtFix)
+			q.spanAO(line, s, tt, ds, dt)
 		case quadShadow:
-			sh.span(line, int(xl), int(row), q.shade, s, tt, dsFix, dtFix)
+			sh.span(line, int(xl), int(row), q.shade, s, tt, ds, dt)
 		}
 	}
 }
@@ -242,9 +289,9 @@ func fillSpan(line []uint32, c uint32) {
 
 // onOutline reports whether (s, t) lies within the outline width of a flagged edge.
 func (q *quad) onOutline(s, t int32) bool {
-	e := q.edges
-	return (e&1 != 0 && s < q.ws) || (e&2 != 0 && s > fixOne-q.ws) ||
-		(e&4 != 0 && t < q.wt) || (e&8 != 0 && t > fixOne-q.wt)
+	e, ws, wt := q.edges, q.shape.ws, q.shape.wt
+	return (e&1 != 0 && s < ws) || (e&2 != 0 && s > fixOne-ws) ||
+		(e&4 != 0 && t < wt) || (e&8 != 0 && t > fixOne-wt)
 }
 
 func (q *quad) spanEdges(line []uint32, s, t, ds, dt int32) {
@@ -273,7 +320,12 @@ func (q *quad) spanAO(line []uint32, s, t, ds, dt int32) {
 			sh = sh * outlineFactor >> 8
 		}
 		if sh&shadeQuant != last {
-			last, lastCol = sh&shadeQuant, shadeColour(q.col, sh)
+			last = sh & shadeQuant
+			if q.lut != nil {
+				lastCol = q.lut[sh>>3]
+			} else {
+				lastCol = shadeColour(q.col, sh)
+			}
 		}
 		line[i] = lastCol
 		s += ds

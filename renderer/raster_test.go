@@ -49,10 +49,18 @@ func TestWalkerMatchesDivision(t *testing.T) {
 			e = newEdge(e.ox, e.oy, 0, e.dy)
 		}
 		row0 := r.Int64N(4000) - 2000
-		w := newWalker(&e, row0)
+		w, _ := newWalker(&e, row0)
+		// The shared shape walker placed at the edge's start must agree too.
+		es := newShape([2]int64{e.dx, e.dy}, [2]int64{-e.dy, e.dx}).edges[0]
+		ws := es.start(e.ox, e.oy, row0<<subBits+1<<(subBits-1))
 		for row := row0; row < row0+300; row++ {
 			py := row<<subBits + 1<<(subBits-1)
 			wl, wr := w.clip(-1<<40, 1<<40)
+			sl, sr := ws.clip(-1<<40, 1<<40)
+			if (wl >= wr) != (sl >= sr) || (wl < wr && (wl != sl || wr != sr)) {
+				t.Fatalf("edge %+v row %d: walker [%d,%d) shape walker [%d,%d)", e, row, wl, wr, sl, sr)
+			}
+			ws.next()
 			dl, dr := e.clipDirect(py, -1<<40, 1<<40)
 			empty := wl >= wr
 			if empty != (dl >= dr) || (!empty && (wl != dl || wr != dr)) {
@@ -77,6 +85,7 @@ func TestWatertight(t *testing.T) {
 		}
 		ox, oy := r.Int64N(256), r.Int64N(256)
 		counts := make([]int, w*h)
+		shp := newShape(a, b)
 		// Tile index range covering the target: invert the corners.
 		k := float64(a[0]*b[1] - a[1]*b[0])
 		lo, hi := [2]int{1 << 30, 1 << 30}, [2]int{-1 << 30, -1 << 30}
@@ -89,7 +98,7 @@ func TestWatertight(t *testing.T) {
 		}
 		for i := lo[0]; i <= hi[0]; i++ {
 			for j := lo[1]; j <= hi[1]; j++ {
-				q := quad{px: ox + int64(i)*a[0] + int64(j)*b[0], py: oy + int64(i)*a[1] + int64(j)*b[1], a: a, b: b, kind: quadFlat, fill: 1}
+				q := quad{px: ox + int64(i)*a[0] + int64(j)*b[0], py: oy + int64(i)*a[1] + int64(j)*b[1], shape: shp, kind: quadFlat, fill: 1}
 				clear(tg.pix)
 				if !q.setBounds(tg) {
 					continue

@@ -306,12 +306,12 @@ func buildQuads(m *model, cam camera, proj *projection, opt *Options, ss int, t 
 			counts[k]++
 		}
 	}
-	// Per-direction set-up: screen edge vectors, orientation and outline widths.
+	// Per-direction set-up: the face shape (screen edge vectors, oriented), outline widths, and the
+	// corner offset of the face plane.
 	type dirSetup struct {
-		a, b    [2]int64
+		shape   *shape
 		swapped bool
-		ws, wt  int32
-		off     [3]int64 // corner offset of the face plane
+		off     [3]int64
 	}
 	var setups [6]dirSetup
 	axisVec := [3][2]int64{proj.ax, proj.ay, proj.az}
@@ -320,29 +320,34 @@ func buildQuads(m *model, cam camera, proj *projection, opt *Options, ss int, t 
 	outlinePx := float64(ss) * math.Max(0, math.Min(1, (proj.scale/float64(ss)-3)/5))
 	for _, dir := range dirs {
 		axis := dir >> 1
-		s := dirSetup{a: axisVec[(axis+1)%3], b: axisVec[(axis+2)%3]}
-		if s.a[0]*s.b[1]-s.a[1]*s.b[0] < 0 {
-			s.a, s.b, s.swapped = s.b, s.a, true
+		var s dirSetup
+		a, b := axisVec[(axis+1)%3], axisVec[(axis+2)%3]
+		if a[0]*b[1]-a[1]*b[0] < 0 {
+			a, b, s.swapped = b, a, true
 		}
 		if dir&1 == 0 {
 			s.off[axis] = 1
 		}
-		k := float64(s.a[0]*s.b[1] - s.a[1]*s.b[0])
-		if k > 0 {
-			la := math.Sqrt(float64(float64(s.a[0]*s.a[0]) + float64(s.a[1]*s.a[1])))
-			lb := math.Sqrt(float64(float64(s.b[0]*s.b[0]) + float64(s.b[1]*s.b[1])))
+		s.shape = newShape(a, b)
+		if k := s.shape.k; k > 0 {
+			la := math.Sqrt(float64(float64(a[0]*a[0]) + float64(a[1]*a[1])))
+			lb := math.Sqrt(float64(float64(b[0]*b[0]) + float64(b[1]*b[1])))
 			// Distance between the s=0 and s=1 edges is k/|b| (in 1/256 px).
 			one := float64(int64(1) << subBits)
-			s.ws = int32(math.Round(math.Min(0.3, outlinePx*one*lb/k) * fixOne))
-			s.wt = int32(math.Round(math.Min(0.3, outlinePx*one*la/k) * fixOne))
+			s.shape.ws = int32(math.Round(math.Min(0.3, outlinePx*one*lb/k) * fixOne))
+			s.shape.wt = int32(math.Round(math.Min(0.3, outlinePx*one*la/k) * fixOne))
 		}
 		setups[dir] = s
 	}
 	quads := make([]quad, 0, n)
+	// Shade tables for the colours of occluded faces, shared by faces of one colour; models with very
+	// many colours fall back to computing each shade.
+	luts := map[uint32]*shadeLUT{}
+	const maxLUTs = 4096
 	for _, o := range order {
 		f, dir := o.f, o.dir
 		s := &setups[dir]
-		q := quad{a: s.a, b: s.b}
+		q := quad{shape: s.shape}
 		q.px, q.py = proj.point(int64(f.x)+s.off[0], int64(f.y)+s.off[1], int64(f.z)+s.off[2])
 		if !q.setBounds(t) {
 			continue
@@ -357,7 +362,6 @@ func buildQuads(m *model, cam camera, proj *projection, opt *Options, ss int, t 
 		}
 		if opt.Outline {
 			q.edges = edges
-			q.ws, q.wt = s.ws, s.wt
 		}
 		switch {
 		case opt.AO && f.ao != aoOpen:
@@ -370,6 +374,10 @@ func buildQuads(m *model, cam camera, proj *projection, opt *Options, ss int, t 
 				c[1], c[3] = c[3], c[1]
 			}
 			q.shade = c
+			if q.lut = luts[f.col]; q.lut == nil && len(luts) < maxLUTs {
+				q.lut = newShadeLUT(f.col)
+				luts[f.col] = q.lut
+			}
 		case q.edges != 0:
 			q.kind = quadEdges
 		default:
@@ -401,6 +409,7 @@ func shadowQuads(m *model, proj *projection, t *target, bg uint32) ([]quad, *sha
 		sh.swapped = true
 	}
 	var quads []quad
+	shapes := map[[2]int]*shape{} // by tile size: at most four
 	for ty := 0; ty < sm.h; ty += shadowTile {
 		for tx := 0; tx < sm.w; tx += shadowTile {
 			tw, th := min(shadowTile, sm.w-tx), min(shadowTile, sm.h-ty)
@@ -409,10 +418,14 @@ func shadowQuads(m *model, proj *projection, t *target, bg uint32) ([]quad, *sha
 			}
 			q := quad{kind: quadShadow, shade: [4]int32{int32(tx), int32(ty), int32(tw), int32(th)}}
 			q.px, q.py = proj.point(int64(sm.x0)+int64(tx), int64(sm.y0)+int64(ty), 0)
-			q.a = [2]int64{a[0] * int64(tw), a[1] * int64(tw)}
-			q.b = [2]int64{b[0] * int64(th), b[1] * int64(th)}
-			if sh.swapped {
-				q.a, q.b = q.b, q.a
+			if q.shape = shapes[[2]int{tw, th}]; q.shape == nil {
+				qa := [2]int64{a[0] * int64(tw), a[1] * int64(tw)}
+				qb := [2]int64{b[0] * int64(th), b[1] * int64(th)}
+				if sh.swapped {
+					qa, qb = qb, qa
+				}
+				q.shape = newShape(qa, qb)
+				shapes[[2]int{tw, th}] = q.shape
 			}
 			if q.setBounds(t) {
 				quads = append(quads, q)

@@ -360,3 +360,7 @@ func TestExtremes(t *testing.T) {
 	img := render(t, one.Snapshot(), opt)
 	assert.Equal(t, "red", hue(img.NRGBAAt(25, 25)))
 }
+
+func TestShadeLUTCoversEveryShade(t *testing.T) {
+	require.Less(t, int(maxShade>>3), len(shadeLUT{}))
+}

@@ -57,6 +57,26 @@ const outlineFactor = 190
 // 8/256 steps are below what the eye separates on a small gradient.
 const shadeQuant = ^int32(7)
 
+// maxShade bounds every pixel shade: the brightest direction with an open corner.
+var maxShade = func() int32 {
+	m := int32(0)
+	for _, s := range dirShade {
+		m = max(m, s)
+	}
+	return m
+}()
+
+// shadeLUT holds one colour at every quantized shade level (shade >> 3).
+type shadeLUT [48]uint32
+
+func newShadeLUT(c uint32) *shadeLUT {
+	var l shadeLUT
+	for i := range l {
+		l[i] = shadeColour(c, int32(i)<<3)
+	}
+	return &l
+}
+
 // shadeColour scales packed colour c (R | G<<8 | B<<16) by s/256 and returns an opaque packed pixel.
 func shadeColour(c uint32, s int32) uint32 {
 	s &= shadeQuant
