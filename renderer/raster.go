@@ -61,7 +61,7 @@ type quad struct {
 	col        uint32
 	lut        *shadeLUT // quadAO: col at every shade level, or nil to compute each
 	fill, line uint32    // flat and outline pixels for quadFlat and quadEdges
-	shade      [4]int32 // corner shades (fixed point) in (s,t) order (0,0), (1,0), (1,1), (0,1);
+	shade      [4]int32  // corner shades (fixed point) in (s,t) order (0,0), (1,0), (1,1), (0,1);
 	// for quadShadow, the shadow map rectangle x, y, w, h in cells
 }
 
