@@ -364,3 +364,14 @@ func TestExtremes(t *testing.T) {
 func TestShadeLUTCoversEveryShade(t *testing.T) {
 	require.Less(t, int(maxShade>>3), len(shadeLUT{}))
 }
+
+func TestPanelLabels(t *testing.T) {
+	iso, _ := Preset("isometric")
+	assert.Equal(t, "ISO", panelLabel(iso))
+	assert.Equal(t, "FRONT", panelLabel(presets[0]))
+	assert.Equal(t, "YAW 30° PITCH -10°", panelLabel(View{Name: "custom", Yaw: 30, Pitch: -10}))
+	assert.Equal(t, "YAW 30° PITCH 0°", panelLabel(View{Yaw: 30}))
+	assert.Equal(t, "DETAIL", panelLabel(View{Name: "detail", Yaw: 30}))
+	assert.Equal(t, "20 × 21 × 20 voxels (X × Y × Z), 1,234,567 voxels in all",
+		caption(&model{box: voxel.Box{Max: voxel.Pos{X: 19, Y: 20, Z: 19}}, size: voxel.Pos{X: 20, Y: 21, Z: 20}, count: 1234567}))
+}

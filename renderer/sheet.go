@@ -50,7 +50,7 @@ func panelLabel(v View) string {
 		}
 		return strings.ToUpper(p.Name)
 	}
-	if v.Name != "" {
+	if v.Name != "" && !strings.EqualFold(v.Name, "custom") {
 		return strings.ToUpper(v.Name)
 	}
 	return fmt.Sprintf("YAW %g° PITCH %g°", v.Yaw, v.Pitch)
