@@ -143,11 +143,7 @@ Example: {"color":"#FF0000","tolerance":8}`),
 		if err != nil {
 			return nil, err
 		}
-		offset, err := a.int("offset", 0, 0, 1<<40)
-		if err != nil {
-			return nil, err
-		}
-		limit, err := a.int("limit", defaultPageSize, 1, d.Limits.MaxPageSize)
+		offset, limit, err := page(a, d)
 		if err != nil {
 			return nil, err
 		}

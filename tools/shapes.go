@@ -245,15 +245,7 @@ Example: {"position":[0,0,5],"color":"#FFFF00"}`),
 			case err != nil:
 				return err
 			}
-			for _, p := range region {
-				if s.Set(id, p, c) {
-					r.Changed++
-				} else {
-					r.Unchanged++
-				}
-			}
-			r.Voxels = s.Count()
-			r.Box = boxJSON(s.Box())
+			setAll(s, id, &r, len(region), func(i int) (voxel.Pos, color.NRGBA) { return region[i], c })
 			return checkSceneSize(d, s)
 		})
 		if err != nil {

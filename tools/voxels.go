@@ -72,6 +72,44 @@ func editSummary(verb string, r editResult) string {
 	return fmt.Sprintf("%s %d voxels on layer %d (%d already as asked); the scene has %d voxels.", verb, r.Changed, r.Layer, r.Unchanged, r.Voxels)
 }
 
+// coloredVoxels reads the voxel list of add_voxels and paint_voxels, with
+// the optional default "color".
+func coloredVoxels(a args, d Deps) ([]voxelItem, error) {
+	var def *color.NRGBA
+	if a.has("color") {
+		c, err := a.color("color", nil)
+		if err != nil {
+			return nil, err
+		}
+		def = &c
+	}
+	return voxelList(a, true, def, d.Limits.MaxVoxelsPerCall)
+}
+
+// setAll sets each position to c (or the item's own colour) and counts
+// what changed in r.
+func setAll(s *voxel.Scene, layer int, r *editResult, n int, at func(i int) (voxel.Pos, color.NRGBA)) {
+	for i := range n {
+		p, c := at(i)
+		if s.Set(layer, p, c) {
+			r.Changed++
+		} else {
+			r.Unchanged++
+		}
+	}
+	r.Voxels = s.Count()
+	r.Box = boxJSON(s.Box())
+}
+
+// page reads the "offset" and "limit" arguments of a paginated tool.
+func page(a args, d Deps) (offset, limit int, err error) {
+	if offset, err = a.int("offset", 0, 0, 1<<40); err != nil {
+		return 0, 0, err
+	}
+	limit, err = a.int("limit", defaultPageSize, 1, d.Limits.MaxPageSize)
+	return offset, limit, err
+}
+
 // AddVoxels returns the add_voxels tool.
 func AddVoxels(d Deps) mcpserver.ServerTool {
 	tool := mcp.NewTool("add_voxels",
@@ -86,15 +124,7 @@ Example: {"voxels":[[0,0,0,"#FF0000"],[1,0,0]],"color":"#00FF00"}`),
 		layerProp("where to add"),
 	)
 	return mcpserver.ServerTool{Tool: tool, Handler: wrap(func(ctx context.Context, a args, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		var def *color.NRGBA
-		if a.has("color") {
-			c, err := a.color("color", nil)
-			if err != nil {
-				return nil, err
-			}
-			def = &c
-		}
-		items, err := voxelList(a, true, def, d.Limits.MaxVoxelsPerCall)
+		items, err := coloredVoxels(a, d)
 		if err != nil {
 			return nil, err
 		}
@@ -110,15 +140,7 @@ Example: {"voxels":[[0,0,0,"#FF0000"],[1,0,0]],"color":"#00FF00"}`),
 				return err
 			}
 			r.Layer = id
-			for _, it := range items {
-				if s.Set(id, it.pos, it.color) {
-					r.Changed++
-				} else {
-					r.Unchanged++
-				}
-			}
-			r.Voxels = s.Count()
-			r.Box = boxJSON(s.Box())
+			setAll(s, id, &r, len(items), func(i int) (voxel.Pos, color.NRGBA) { return items[i].pos, items[i].color })
 			return checkSceneSize(d, s)
 		})
 		if err != nil {
@@ -150,15 +172,7 @@ Example: {"voxels":[[0,0,0],[1,0,0]]}`),
 				return err
 			}
 			r.Layer = id
-			for _, it := range items {
-				if s.Set(id, it.pos, color.NRGBA{}) {
-					r.Changed++
-				} else {
-					r.Unchanged++
-				}
-			}
-			r.Voxels = s.Count()
-			r.Box = boxJSON(s.Box())
+			setAll(s, id, &r, len(items), func(i int) (voxel.Pos, color.NRGBA) { return items[i].pos, color.NRGBA{} })
 			return nil
 		})
 		if err != nil {
@@ -180,15 +194,7 @@ Example: {"voxels":[[0,0,0],[1,0,0]],"color":"#0000FF"}`),
 		layerProp("where to paint"),
 	)
 	return mcpserver.ServerTool{Tool: tool, Handler: wrap(func(ctx context.Context, a args, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		var def *color.NRGBA
-		if a.has("color") {
-			c, err := a.color("color", nil)
-			if err != nil {
-				return nil, err
-			}
-			def = &c
-		}
-		items, err := voxelList(a, true, def, d.Limits.MaxVoxelsPerCall)
+		items, err := coloredVoxels(a, d)
 		if err != nil {
 			return nil, err
 		}
@@ -298,11 +304,7 @@ Example: {"from":[-8,-8,0],"to":[7,7,15],"limit":500}`),
 		if err != nil {
 			return nil, err
 		}
-		offset, err := a.int("offset", 0, 0, 1<<40)
-		if err != nil {
-			return nil, err
-		}
-		limit, err := a.int("limit", defaultPageSize, 1, d.Limits.MaxPageSize)
+		offset, limit, err := page(a, d)
 		if err != nil {
 			return nil, err
 		}
