@@ -9,6 +9,7 @@ import (
 	"image/png"
 	"math/rand/v2"
 	"os/exec"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -144,13 +145,26 @@ func TestLevels(t *testing.T) {
 	assert.Error(t, Encode(&buf, img, &Options{Level: -1}))
 }
 
+// TestDeterministic checks that the bytes do not depend on the worker count, for RGBA and paletted
+// images large enough to be scanned and compressed in parallel strips.
 func TestDeterministic(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
-	img := randomImage(r, 1000, 1100, 4000, true)
-	var a, b bytes.Buffer
-	require.NoError(t, Encode(&a, img, nil))
-	require.NoError(t, Encode(&b, img, nil))
-	assert.Equal(t, a.Bytes(), b.Bytes())
+	prev := runtime.GOMAXPROCS(0)
+	defer runtime.GOMAXPROCS(prev)
+	for _, colours := range []int{4000, 200} {
+		img := randomImage(r, 1000, 1100, colours, true)
+		var first []byte
+		for _, n := range []int{1, 2, 3, 8} {
+			runtime.GOMAXPROCS(n)
+			var buf bytes.Buffer
+			require.NoError(t, Encode(&buf, img, nil))
+			if first == nil {
+				first = buf.Bytes()
+				continue
+			}
+			assert.Equal(t, first, buf.Bytes(), "GOMAXPROCS %d, %d colours", n, colours)
+		}
+	}
 }
 
 func TestText(t *testing.T) {
