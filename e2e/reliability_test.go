@@ -289,16 +289,33 @@ func TestIdleRSS(t *testing.T) {
 }
 
 // A soak of tiny renders against small caps: the directory stays within
-// its file and byte caps at every checkpoint and RSS stays flat. 300
-// renders by default, 10,000 with GOXEL_SOAK=1.
+// its file and byte caps at every checkpoint and RSS stays flat. Two
+// configurations: the (50 files, 20 MiB: the count cap binds) and a
+// 64 KiB directory (the byte cap binds). 300 renders each by default,
+// 10,000 with GOXEL_SOAK=1.
 func TestRenderSoak(t *testing.T) {
 	n := 300
 	if longRun() {
 		n = 10000
 	}
-	const maxFiles, maxBytes = 50, 20 << 20
-	environ := env(t, fmt.Sprintf("GOXEL_RENDER_MAX_FILES=%d", maxFiles), "GOXEL_RENDER_MAX_SIZE=20M",
-		"GOXEL_RENDER_MAX_FILE_SIZE=20M") // without it start-up fails: see TestDirectoryCapAloneStarts
+	for _, cfg := range []struct {
+		name     string
+		maxFiles int
+		maxBytes int64
+		size     string
+	}{
+		{"count cap", 50, 20 << 20, "20M"},
+		{"byte cap", 1000, 64 << 10, "64K"},
+	} {
+		t.Run(cfg.name, func(t *testing.T) {
+			environ := env(t, fmt.Sprintf("GOXEL_RENDER_MAX_FILES=%d", cfg.maxFiles), "GOXEL_RENDER_MAX_SIZE="+cfg.size,
+				"GOXEL_RENDER_MAX_FILE_SIZE="+cfg.size) // without it start-up fails: see TestDirectoryCapAloneStarts
+			soak(t, environ, n, cfg.maxFiles, cfg.maxBytes)
+		})
+	}
+}
+
+func soak(t *testing.T, environ []string, n, maxFiles int, maxBytes int64) {
 	dir := envDir(environ, "GOXEL_RENDER_DIR")
 	s := launch(t, t.TempDir(), environ)
 	structured(t, call(t, s.c, "fill_shape", map[string]any{"shape": "sphere", "center": []int{0, 0, 0}, "radius": 6, "color": "#3080FF"}))
@@ -341,12 +358,14 @@ func TestRenderSoak(t *testing.T) {
 		renders, _, size := renderFiles(t, dir)
 		list := structured(t, call(t, s.c, "list_renders", nil))
 		assert.LessOrEqual(t, len(renders), maxFiles, "files on disk after %d renders", hi)
-		assert.LessOrEqual(t, size, int64(maxBytes), "bytes on disk after %d renders", hi)
+		assert.LessOrEqual(t, size, maxBytes, "bytes on disk after %d renders", hi)
 		assert.LessOrEqual(t, list["count"], float64(maxFiles))
+		assert.LessOrEqual(t, list["total_size"], float64(maxBytes))
 		rss = append(rss, s.rssKB(t))
 		t.Logf("after %5d renders (%v): %d files, %d bytes, RSS %s", hi, time.Since(begin).Round(time.Millisecond), len(renders), size, mb(rss[len(rss)-1]))
 	}
 	stats := structured(t, call(t, s.c, "get_render_stats", nil))
+	assert.EqualValues(t, n, stats["renders_made"])
 	t.Logf("stats: %v", stats)
 	first, last := rss[0], rss[len(rss)-1]
 	t.Logf("RSS first checkpoint %s, last %s", mb(first), mb(last))
