@@ -102,7 +102,7 @@ func TestTypeScriptSDK(t *testing.T) {
 				if !s.RenderAvailable {
 					t.Skip("render_scene not available yet")
 				}
-				assert.Subset(t, s.Checks, []string{"render auto", "render auto big", "render file_path", "render base64", "render error", "cancel", "progress"})
+				assert.Subset(t, s.Checks, []string{"render auto", "render auto big", "render file_path", "render tools", "render base64", "render error", "cancel", "progress"})
 			})
 		})
 	}

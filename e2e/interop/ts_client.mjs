@@ -285,6 +285,23 @@ async function runVersion(version) {
       summary.modes.file_path = { ...(await checkFile(client, s.file, want, 'render file_path')), resourceLinks: links };
       ok('render file_path');
     }
+    // The render tools agree with the file; after cleanup_render the
+    // resource is gone and reading it is an error, not a hang.
+    {
+      const file = summary.modes.file_path;
+      const info = sc(await client.callTool({ name: 'get_render_info', arguments: { uri: file.uri } }), 'get_render_info');
+      const infoFile = info.file ?? info;
+      check(infoFile.size === file.size, `get_render_info size ${infoFile.size}, want ${file.size}`);
+      const list = sc(await client.callTool({ name: 'list_renders', arguments: {} }), 'list_renders');
+      check(Number.isInteger(list.count) && list.count >= 2 && Array.isArray(list.renders), `list_renders ${JSON.stringify(list).slice(0, 200)}`);
+      check(list.renders.some(r => r.uri === file.uri), `list_renders lacks ${file.uri}`);
+      const freed = sc(await client.callTool({ name: 'cleanup_render', arguments: { uri: file.uri } }), 'cleanup_render');
+      check(freed.freed_bytes === file.size, `cleanup_render freed_bytes ${freed.freed_bytes}, want ${file.size}`);
+      const gone = await client.readResource({ uri: file.uri }).then(() => null, e => e);
+      check(gone, `resources/read of ${file.uri} after cleanup_render succeeded`);
+      summary.readAfterCleanup = String(gone.message ?? gone);
+      ok('render tools');
+    }
     // base64: the full image inline.
     {
       const want = { width: 200, height: 150 };
