@@ -187,8 +187,8 @@ async function runVersion(version) {
     args: [],
     env: serverEnv(),
     stderr: 'inherit',
-    // Renders above 10 MiB per message would otherwise kill the session.
-    maxBufferSize: 64 << 20,
+    // No maxBufferSize: keep the SDK's 10 MiB per-message cap, as hosts
+    // built on it do; a bigger message closes the session and fails here.
   });
   pinProtocol(transport, version, state);
   const client = new Client({ name: 'goxel-interop-ts', version: '1.32.2' }, { capabilities: {} });
