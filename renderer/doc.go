@@ -53,8 +53,10 @@
 // with few colours stays under 256 colours and pngx can write a fast paletted PNG.
 //
 // The contact shadow is a blurred map of the model's footprint, darker where voxels are near the
-// ground, drawn on the ground plane under the model first. It is drawn only on opaque backgrounds and
-// for views from above. The optional grid lies on the same plane.
+// ground, on the ground plane under the model (in tiles; empty ones are skipped). The ground lies
+// behind everything, so it is drawn last and only on pixels that still show the background, which
+// saves shading ground the model hides. It is drawn only on opaque backgrounds and for views from
+// above. The optional grid lies on the same plane, drawn before the faces; it stays over the shadow.
 //
 // # Supersampling
 //

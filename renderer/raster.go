@@ -280,10 +280,20 @@ func (q *quad) draw(t *target, r0, r1 int32, sh *shadowSampler) {
 	}
 }
 
-// fillSpan sets every pixel of line to c.
+// fillSpan sets every pixel of line to c. Long spans are filled by doubling copies, which run at
+// memmove speed (several times a plain loop; measured in notes/renderer-measurements.md §5).
 func fillSpan(line []uint32, c uint32) {
-	for i := range line {
+	if len(line) < 32 {
+		for i := range line {
+			line[i] = c
+		}
+		return
+	}
+	for i := range 16 {
 		line[i] = c
+	}
+	for n := 16; n < len(line); n *= 2 {
+		copy(line[n:], line[:n])
 	}
 }
 

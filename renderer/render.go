@@ -233,7 +233,7 @@ func renderPanel(ctx context.Context, m *model, opt *Options, v View, frame targ
 		if shadow {
 			var sq []quad
 			sq, sh = shadowQuads(m, &proj, &t, bg)
-			quads = append(sq, quads...)
+			quads = append(quads, sq...) // drawn last, on background pixels only (see shadowSampler)
 		}
 		if err := ctx.Err(); err != nil {
 			return err
@@ -399,7 +399,8 @@ func abs32(v int32) int32 {
 // (including a one-cell border read by bilinear sampling) are not drawn at all.
 const shadowTile = 8
 
-// shadowQuads returns the ground tiles carrying the shadow map, to be drawn first in painter's order.
+// shadowQuads returns the ground tiles carrying the shadow map, drawn after the faces on the pixels
+// still showing the background.
 // A tile's shade field holds its map rectangle: x, y, width, height in cells.
 func shadowQuads(m *model, proj *projection, t *target, bg uint32) ([]quad, *shadowSampler) {
 	sm := m.shadow

@@ -200,6 +200,14 @@ func (sh *shadowSampler) span(line []uint32, x0, row int, tile [4]int32, s, t, d
 	cx, cy := int64(-1<<40), int64(0)
 	var c00, c10, c01, c11 int64
 	for i := range line {
+		// The ground is drawn after the model but only where the background still shows, which is what
+		// drawing it first would give (it lies behind everything), without shading hidden ground.
+		p := line[i]
+		if p != sh.bg {
+			s += ds
+			t += dt
+			continue
+		}
 		// Map position in 24.8 with cell centres at .5; cells -1 and w (or h) are outside and read 0.
 		mx := min(max(tx+(int64(s)*tw)>>8, -256), w<<8-1)
 		my := min(max(ty+(int64(t)*th)>>8, -256), h<<8-1)
@@ -238,12 +246,7 @@ func (sh *shadowSampler) span(line []uint32, x0, row int, tile [4]int32, s, t, d
 		// Quantized to 1/32 steps like face shades, to keep palettes small, with a 4×4 ordered dither so
 		// the steps do not show as rings on a plain background.
 		level := (d*shadowStrength + bayer[row&3][(x0+i)&3]) >> 11
-		p := line[i]
-		if p == sh.bg {
-			line[i] = sh.bgShaded[level]
-			continue
-		}
-		line[i] = darken(p, level)
+		line[i] = sh.bgShaded[level]
 	}
 }
 
