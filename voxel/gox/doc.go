@@ -29,8 +29,8 @@
 // Decode makes one scene layer per LAYR, bottom first, keeping names and
 // visibility (Goxel layer ids are not scene ids; Encode writes the scene's
 // ids). A shape layer (sphere, cube, cylinder) is painted into voxels as
-// Goxel paints it. Layers cloned from another ("base_id") are read as their
-// own blocks only. Every length and count is checked against its chunk, a
+// Goxel paints it, and a layer cloned from another ("base_id") gets the base
+// layer's voxels moved by its "mat", as Goxel does. Every length and count is checked against its chunk, a
 // BL16 image must be 64×64 before it is decoded, and Limits caps blocks and
 // voxels, so a hostile file cannot allocate much more than its size.
 //

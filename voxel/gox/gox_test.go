@@ -305,3 +305,36 @@ func TestLimits(t *testing.T) {
 	var ue UnsupportedError
 	assert.True(t, errors.As(err, &ue), "%v", err)
 }
+
+func dictEntry(k string, v []byte) []byte {
+	b := le.AppendUint32(nil, uint32(len(k)))
+	b = append(b, k...)
+	b = le.AppendUint32(b, uint32(len(v)))
+	return append(b, v...)
+}
+
+// TestCloneLayer reads a layer stored as a moved clone of another.
+func TestCloneLayer(t *testing.T) {
+	mat := identity
+	mat[12], mat[13], mat[14] = 32, -3, 7
+	base := append(layr(0), dictEntry("name", []byte("base"))...)
+	base = append(base, dictEntry("id", le.AppendUint32(nil, 5))...)
+	clone := append(layr(), dictEntry("name", []byte("clone"))...)
+	clone = append(clone, dictEntry("id", le.AppendUint32(nil, 6))...)
+	clone = append(clone, dictEntry("base_id", le.AppendUint32(nil, 5))...)
+	clone = append(clone, dictEntry("mat", matBytes(&mat))...)
+	data := file(chunk("BL16", pngBytes(t, 64, 64), true), chunk("LAYR", base, true), chunk("LAYR", clone, true))
+	s, err := Decode(bytes.NewReader(data))
+	require.NoError(t, err)
+	ls := s.Layers()
+	require.Len(t, ls, 2)
+	black := color.NRGBA{A: 255}
+	assert.Equal(t, black, s.Get(ls[0].ID, voxel.Pos{}))
+	assert.Equal(t, black, s.Get(ls[1].ID, voxel.Pos{X: 32, Y: -3, Z: 7}))
+	assert.Equal(t, 1, ls[1].Count)
+
+	testmodels.Goxel(t)
+	path := filepath.Join(t.TempDir(), "clone.gox")
+	require.NoError(t, os.WriteFile(path, data, 0o644))
+	assert.True(t, equalVoxels(t, testmodels.GoxelRead(t, path), testmodels.Merge(s)))
+}

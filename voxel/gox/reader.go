@@ -408,6 +408,9 @@ func (d *decoder) build() (*voxel.Scene, error) {
 			}
 		}
 	}
+	if err := d.cloneLayers(s, b, ids); err != nil {
+		return nil, err
+	}
 	if len(d.layers) == 0 {
 		s.AddLayer(voxel.DefaultLayerName)
 	}

@@ -2,6 +2,7 @@ package gox
 
 import (
 	"fmt"
+	"image/color"
 	"math"
 
 	"github.com/goxel-mcp/goxel-mcp/voxel"
@@ -124,4 +125,54 @@ func boxContains(b *[16]float32, p [3]float32) bool {
 		}
 	}
 	return true
+}
+
+// cloneLayers fills the layers that Goxel stores as clones of another
+// layer ("base_id", no blocks of their own): the base layer's voxels moved
+// by the clone's "mat", each voxel p going to round(mat·p) as in Goxel's
+// mesh_move. This is exact for translations and quarter turns. Clones are
+// filled in file order, so a clone of an earlier clone sees its voxels.
+func (d *decoder) cloneLayers(s *voxel.Scene, b *builder, ids map[int32]int) error {
+	layers := s.Layers()
+	for i, l := range d.layers {
+		if l.baseID == 0 || l.baseID == l.id {
+			continue
+		}
+		base, ok := ids[l.baseID]
+		if !ok {
+			continue // Goxel ignores a missing base too
+		}
+		m := &identity
+		if l.mat != nil {
+			m = l.mat
+		}
+		dst := layers[i].ID
+		info, err := s.LayerInfo(base)
+		if err != nil {
+			return err
+		}
+		if err := b.spend(info.Count); err != nil {
+			return err
+		}
+		type vox struct {
+			p voxel.Pos
+			c color.NRGBA
+		}
+		var moved []vox
+		s.Each(base, func(p voxel.Pos, c color.NRGBA) bool {
+			var q [3]int
+			for r := range 3 {
+				v := float64(m[r])*float64(p.X) + float64(m[4+r])*float64(p.Y) + float64(m[8+r])*float64(p.Z) + float64(m[12+r])
+				q[r] = int(math.Round(v))
+			}
+			moved = append(moved, vox{voxel.Pos{X: q[0], Y: q[1], Z: q[2]}, c})
+			return true
+		})
+		for _, v := range moved {
+			if err := b.set(dst, v.p, v.c); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
