@@ -118,18 +118,22 @@ func TestKillDuringRenders(t *testing.T) {
 				"options": map[string]any{"return_mode": "file_path"}})
 		}()
 	}
-	// Kill as soon as a render is being written (its temp file exists).
+	// Kill while a render is being written: its temp file has some bytes.
 	deadline := time.Now().Add(60 * time.Second)
-	sawTemp := false
-	for !sawTemp && time.Now().Before(deadline) {
+	var partial int64
+	for partial == 0 && time.Now().Before(deadline) {
 		_, temps, _ := renderFiles(t, dir)
-		sawTemp = len(temps) > 0
-		time.Sleep(2 * time.Millisecond)
+		for _, name := range temps {
+			if fi, err := os.Stat(filepath.Join(dir, name)); err == nil && fi.Size() > 0 {
+				partial = fi.Size()
+			}
+		}
+		time.Sleep(time.Millisecond)
 	}
 	s.kill(t)
 	cancel()
 	renders, temps, _ := renderFiles(t, dir)
-	t.Logf("at the kill: temp file seen %v; on disk %d renders, %d temp files", sawTemp, len(renders), len(temps))
+	t.Logf("at the kill: a temp file held %d bytes; on disk %d renders, %d temp files", partial, len(renders), len(temps))
 	for _, name := range renders {
 		assert.NoError(t, decodesWhole(filepath.Join(dir, name)), "%s is visible under a render name but does not decode", name)
 	}
@@ -243,9 +247,11 @@ func TestFullRenderDirFallsBackInline(t *testing.T) {
 	t.Cleanup(func() { _ = syscall.Unmount(dir, syscall.MNT_DETACH) }) // runs after the server is closed
 	s := launch(t, t.TempDir(), environ)
 	structured(t, call(t, s.c, "fill_shape", map[string]any{"shape": "sphere", "center": []int{0, 0, 0}, "radius": 40, "color": "#3080FF"}))
+	var data strings.Builder // 400 colours on top: a PNG too big for the 64 KiB left
 	for i := range 400 {
-		structured(t, call(t, s.c, "add_voxels", map[string]any{"data": fmt.Sprintf("%d %d 41 %02X%02X%02X", i%20-10, i/20-10, i*7%256, i*13%256, i*29%256)}))
+		fmt.Fprintf(&data, "%d %d 41 %02X%02X%02X\n", i%20-10, i/20-10, i*7%256, i*13%256, i*29%256)
 	}
+	structured(t, call(t, s.c, "add_voxels", map[string]any{"data": data.String()}))
 	for _, mode := range []string{"auto", "file_path"} {
 		t.Run(mode, func(t *testing.T) {
 			res := call(t, s.c, "render_scene", map[string]any{"width": 1200, "height": 1200, "options": map[string]any{"return_mode": mode}})
