@@ -278,10 +278,21 @@ func (e *encoder) scanColours(y0, y1 int) ([]uint32, []byte, bool) {
 		row := img.Pix[y*img.Stride : y*img.Stride+4*e.w]
 		out := idx[(y-y0)*e.w : (y-y0+1)*e.w]
 		x := 0
-		for ; x+2 <= len(out); x += 2 {
+		for x+2 <= len(out) {
 			v := binary.LittleEndian.Uint64(row[4*x:])
 			if v == pair {
-				out[x], out[x+1] = prevIdx, prevIdx
+				// Inside a run (the common case in rendered images): four pixels per step while it lasts.
+				for x+4 <= len(out) && binary.LittleEndian.Uint64(row[4*x+8:]) == pair {
+					binary.LittleEndian.PutUint32(out[x:], uint32(prevIdx)*0x01010101)
+					x += 4
+					if x+2 > len(out) || binary.LittleEndian.Uint64(row[4*x:]) != pair {
+						break
+					}
+				}
+				if x+2 <= len(out) && binary.LittleEndian.Uint64(row[4*x:]) == pair {
+					out[x], out[x+1] = prevIdx, prevIdx
+					x += 2
+				}
 				continue
 			}
 			if c := uint32(v); c != prev && !add(c) {
@@ -292,6 +303,7 @@ func (e *encoder) scanColours(y0, y1 int) ([]uint32, []byte, bool) {
 				return nil, nil, false
 			}
 			out[x+1] = prevIdx
+			x += 2
 		}
 		if x < len(out) {
 			if c := pixel(row, 4*x); c != prev && !add(c) {

@@ -301,3 +301,26 @@ func TestDownscale(t *testing.T) {
 	tall := Downscale(image.NewNRGBA(image.Rect(0, 0, 10, 1000)), 100)
 	assert.Equal(t, image.Rect(0, 0, 1, 100), tall.Rect)
 }
+
+// TestRuns round-trips images made of runs of every short length, the case the scanner speeds up.
+func TestRuns(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	for _, w := range []int{1, 2, 3, 4, 5, 7, 8, 9, 31, 64, 257} {
+		img := image.NewNRGBA(image.Rect(0, 0, w, 40))
+		colours := []color.NRGBA{{1, 2, 3, 255}, {9, 9, 9, 0}, {200, 0, 0, 255}, {0, 0, 0, 0}}
+		x, y, c := 0, 0, 0
+		for y < 40 {
+			n := 1 + r.IntN(12)
+			if r.IntN(3) == 0 {
+				c = r.IntN(len(colours))
+			}
+			for range n {
+				img.SetNRGBA(x, y, colours[c])
+				if x++; x == w {
+					x, y = 0, y+1
+				}
+			}
+		}
+		roundTrip(t, img, nil)
+	}
+}
