@@ -285,7 +285,7 @@ func TestGoSDK(t *testing.T) {
 				case err := <-done:
 					cancel()
 					t.Fatalf("the 8000x8000 render ended before it could be cancelled (err %v)", err)
-				case <-time.After(3 * time.Second):
+				case <-time.After(10 * time.Second): // no progress: cancel anyway
 				}
 				cancel()
 				if err := <-done; err == nil {
