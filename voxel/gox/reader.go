@@ -1,6 +1,7 @@
 package gox
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/binary"
 	"errors"
@@ -32,7 +33,7 @@ func (c Config) MaxVoxels() int { return c.BlockRefs * blockSize * blockSize * b
 // DecodeConfig reads the chunk headers and layer tables, skipping block
 // images.
 func DecodeConfig(r io.Reader) (Config, error) {
-	d := &decoder{r: r, configOnly: true}
+	d := &decoder{r: buffered(r), configOnly: true}
 	if err := d.read(); err != nil {
 		return Config{}, err
 	}
@@ -44,7 +45,7 @@ func Decode(r io.Reader) (*voxel.Scene, error) { return DecodeLimits(r, DefaultL
 
 // DecodeLimits is Decode with caller-chosen limits.
 func DecodeLimits(r io.Reader, lim Limits) (*voxel.Scene, error) {
-	d := &decoder{r: r, lim: lim}
+	d := &decoder{r: buffered(r), lim: lim}
 	if err := d.read(); err != nil {
 		return nil, err
 	}
@@ -418,4 +419,13 @@ func (d *decoder) build() (*voxel.Scene, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// buffered wraps r in a bufio.Reader unless it is already buffered, since
+// decoding reads many small headers.
+func buffered(r io.Reader) io.Reader {
+	if _, ok := r.(io.ByteReader); ok {
+		return r
+	}
+	return bufio.NewReaderSize(r, 64<<10)
 }

@@ -1,6 +1,7 @@
 package vox
 
 import (
+	"bufio"
 	"cmp"
 	"encoding/binary"
 	"errors"
@@ -24,7 +25,7 @@ type Config struct {
 
 // DecodeConfig reads the header and the model sizes and voxel counts only.
 func DecodeConfig(r io.Reader) (Config, error) {
-	d := &decoder{r: r, configOnly: true}
+	d := &decoder{r: buffered(r), configOnly: true}
 	if err := d.read(); err != nil {
 		return Config{}, err
 	}
@@ -38,7 +39,7 @@ func Decode(r io.Reader) (*voxel.Scene, error) {
 
 // DecodeLimits is Decode with caller-chosen limits.
 func DecodeLimits(r io.Reader, lim Limits) (*voxel.Scene, error) {
-	d := &decoder{r: r, nodes: map[int32]*node{}}
+	d := &decoder{r: buffered(r), nodes: map[int32]*node{}}
 	if err := d.read(); err != nil {
 		return nil, err
 	}
@@ -654,4 +655,13 @@ func (d *decoder) build(lim Limits) (*voxel.Scene, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// buffered wraps r in a bufio.Reader unless it is already buffered, since
+// decoding reads many small headers.
+func buffered(r io.Reader) io.Reader {
+	if _, ok := r.(io.ByteReader); ok {
+		return r
+	}
+	return bufio.NewReaderSize(r, 64<<10)
 }
