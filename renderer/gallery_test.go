@@ -27,11 +27,11 @@ func TestGallery(t *testing.T) {
 		file, model string
 		opt         func(*Options)
 	}{
-		{"knight_iso.png", "magicavoxel/chr_knight.vox", func(o *Options) { o.Width, o.Height = 480, 480 }},
-		{"monument_iso.png", "magicavoxel/monu10.vox", func(o *Options) { o.Width, o.Height = 600, 600 }},
-		{"knight_sheet.png", "magicavoxel/chr_knight.vox", func(o *Options) {
+		{"knight-iso.png", "magicavoxel/chr_knight.vox", func(o *Options) { o.Width, o.Height = 480, 480 }},
+		{"monument-iso.png", "magicavoxel/monu10.vox", func(o *Options) { o.Width, o.Height = 600, 600 }},
+		{"knight-sheet.png", "magicavoxel/chr_knight.vox", func(o *Options) {
 			o.Width, o.Height = 800, 600
-			o.Views = []View{iso, front, right, top}
+			o.Views = []View{front, right, top, iso}
 			o.Grid = true
 		}},
 	}
