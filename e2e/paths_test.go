@@ -107,7 +107,7 @@ func TestPathAttacksOverStdio(t *testing.T) {
 	refused := func(t *testing.T, tool string, args map[string]any) {
 		t.Helper()
 		res := call(t, c, tool, args)
-		assert.True(t, res.IsError, "%s %q was accepted: %s", tool, args, textOf(res))
+		assert.True(t, res.IsError, "%s %v was accepted: %s", tool, args, textOf(res))
 	}
 	for _, w := range []struct{ tool, ext string }{
 		{"save_project", ".gox"}, {"save_project", ".txt"}, {"save_project", ".vox"},
