@@ -11,7 +11,7 @@
 //
 // Usage:
 //
-//	go run ./cmd/goxel-bench [--bin PATH] [--short] [--json] [--models DIR]
+//	go run ./cmd/goxel-bench [--bin PATH] [--short] [--json] [--json-out FILE] [--models DIR] [-v]
 //
 // The report (markdown, or JSON with --json) goes to stdout, progress to
 // stderr. Figures for docs/benchmarks.md come from a full run; --short does
@@ -36,6 +36,7 @@ type config struct {
 	bin     string
 	short   bool
 	json    bool
+	jsonOut string
 	models  string
 	verbose bool
 	stderr  io.Writer
@@ -60,6 +61,7 @@ func cli(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.bin, "bin", "", "goxel-mcp `binary` to measure (default: go build ./cmd/goxel-mcp into a temp dir)")
 	fs.BoolVar(&cfg.short, "short", false, "a few iterations of each phase (for CI)")
 	fs.BoolVar(&cfg.json, "json", false, "write the report as JSON instead of markdown")
+	fs.StringVar(&cfg.jsonOut, "json-out", "", "also write the JSON report to `file`")
 	fs.StringVar(&cfg.models, "models", "", "`directory` of .vox/.gox models to render at 1080p (default ../shared/models beside the module, when present)")
 	fs.BoolVar(&cfg.verbose, "v", false, "copy the server's log to stderr")
 	fs.Usage = func() {
@@ -82,6 +84,19 @@ func cli(args []string, stdout, stderr io.Writer) int {
 			}
 		} else {
 			rep.writeMarkdown(stdout)
+		}
+		if cfg.jsonOut != "" {
+			f, ferr := os.Create(cfg.jsonOut)
+			if ferr == nil {
+				ferr = rep.writeJSON(f)
+				if cerr := f.Close(); ferr == nil {
+					ferr = cerr
+				}
+			}
+			if ferr != nil {
+				fmt.Fprintln(stderr, "goxel-bench:", ferr)
+				return 1
+			}
 		}
 	}
 	if err != nil {
