@@ -29,10 +29,13 @@ func Encode(w io.Writer, s *voxel.Scene) error {
 
 type tileKey struct{ layer, x, y, z int }
 
+// tile is one model of at most 256³ voxels; xyz holds each voxel's offset
+// from origin, 3 bytes per voxel, to keep big scenes cheap.
 type tile struct {
 	key      tileKey
-	min, max voxel.Pos
-	voxels   []voxel.Pos
+	origin   voxel.Pos
+	min, max [3]uint8
+	xyz      []byte
 	colors   []color.NRGBA
 }
 
@@ -43,6 +46,7 @@ func EncodeReport(w io.Writer, s *voxel.Scene) (Report, error) {
 	layers := s.Layers()
 	hist := map[color.NRGBA]int{}
 	tiles := map[tileKey]*tile{}
+	var last *tile
 	for li, l := range layers {
 		if l.Count == 0 {
 			continue
@@ -51,14 +55,20 @@ func EncodeReport(w io.Writer, s *voxel.Scene) (Report, error) {
 		s.Each(l.ID, func(p voxel.Pos, c color.NRGBA) bool {
 			hist[c]++
 			k := tileKey{li, (p.X - o.X) / maxModelSize, (p.Y - o.Y) / maxModelSize, (p.Z - o.Z) / maxModelSize}
-			t := tiles[k]
-			if t == nil {
-				t = &tile{key: k, min: p, max: p}
-				tiles[k] = t
+			if last == nil || last.key != k {
+				last = tiles[k]
+				if last == nil {
+					last = &tile{key: k, min: [3]uint8{255, 255, 255},
+						origin: voxel.Pos{X: o.X + k.x*maxModelSize, Y: o.Y + k.y*maxModelSize, Z: o.Z + k.z*maxModelSize}}
+					tiles[k] = last
+				}
 			}
-			t.min = voxel.Pos{X: min(t.min.X, p.X), Y: min(t.min.Y, p.Y), Z: min(t.min.Z, p.Z)}
-			t.max = voxel.Pos{X: max(t.max.X, p.X), Y: max(t.max.Y, p.Y), Z: max(t.max.Z, p.Z)}
-			t.voxels = append(t.voxels, p)
+			t := last
+			v := [3]uint8{uint8(p.X - t.origin.X), uint8(p.Y - t.origin.Y), uint8(p.Z - t.origin.Z)}
+			for i := range v {
+				t.min[i], t.max[i] = min(t.min[i], v[i]), max(t.max[i], v[i])
+			}
+			t.xyz = append(t.xyz, v[0], v[1], v[2])
 			t.colors = append(t.colors, c)
 			return true
 		})
@@ -82,6 +92,11 @@ func EncodeReport(w io.Writer, s *voxel.Scene) (Report, error) {
 	})
 
 	var body bytes.Buffer
+	size := 2*chunkHeaderSize + 1024 + len(layers)*64
+	for _, t := range order {
+		size += 5*chunkHeaderSize + 80 + 4*len(t.colors)
+	}
+	body.Grow(size)
 	cw := &chunkWriter{buf: &body}
 	type shape struct {
 		layer int
@@ -89,20 +104,22 @@ func EncodeReport(w io.Writer, s *voxel.Scene) (Report, error) {
 	}
 	var shapes []shape
 	for _, t := range order {
-		size := voxel.Pos{X: t.max.X - t.min.X + 1, Y: t.max.Y - t.min.Y + 1, Z: t.max.Z - t.min.Z + 1}
+		size := voxel.Pos{X: int(t.max[0]-t.min[0]) + 1, Y: int(t.max[1]-t.min[1]) + 1, Z: int(t.max[2]-t.min[2]) + 1}
+		lo := voxel.Pos{X: t.origin.X + int(t.min[0]), Y: t.origin.Y + int(t.min[1]), Z: t.origin.Z + int(t.min[2])}
 		cw.start(idSIZE)
 		cw.u32(uint32(size.X))
 		cw.u32(uint32(size.Y))
 		cw.u32(uint32(size.Z))
 		cw.end()
 		cw.start(idXYZI)
-		cw.u32(uint32(len(t.voxels)))
-		for i, p := range t.voxels {
-			cw.bytes([]byte{byte(p.X - t.min.X), byte(p.Y - t.min.Y), byte(p.Z - t.min.Z), index[t.colors[i]]})
+		cw.u32(uint32(len(t.colors)))
+		for i, c := range t.colors {
+			v := t.xyz[3*i : 3*i+3 : 3*i+3]
+			cw.bytes([]byte{v[0] - t.min[0], v[1] - t.min[1], v[2] - t.min[2], index[c]})
 		}
 		cw.end()
 		// _t is the model's centre: min corner plus floor(size/2).
-		shapes = append(shapes, shape{t.key.layer, voxel.Pos{X: t.min.X + size.X/2, Y: t.min.Y + size.Y/2, Z: t.min.Z + size.Z/2}})
+		shapes = append(shapes, shape{t.key.layer, voxel.Pos{X: lo.X + size.X/2, Y: lo.Y + size.Y/2, Z: lo.Z + size.Z/2}})
 	}
 	if len(shapes) == 0 {
 		// MagicaVoxel expects a model: write an empty 1×1×1 one.
