@@ -385,7 +385,7 @@ func (d *decoder) build() (*voxel.Scene, error) {
 			if blk == nil {
 				continue
 			}
-			if err := b.spend(len(blk)); err != nil {
+			if err := b.Spend(len(blk)); err != nil {
 				return nil, err
 			}
 			for j, c := range blk {
@@ -393,7 +393,7 @@ func (d *decoder) build() (*voxel.Scene, error) {
 					continue
 				}
 				p := voxel.Pos{X: ref.x + j&15, Y: ref.y + (j>>4)&15, Z: ref.z + j>>8}
-				if err := b.set(id, p, c); err != nil {
+				if err := b.Set(id, p, c); err != nil {
 					return nil, err
 				}
 			}

@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/goxel-mcp/goxel-mcp/voxel"
+	"github.com/goxel-mcp/goxel-mcp/voxel/internal/build"
 )
 
 // A shape layer (Goxel's "shape" key: sphere, cube or cylinder) stores no
@@ -60,7 +61,7 @@ func cylinderFunc(p, s [3]float32) float32 {
 	return min(rz, r-d)
 }
 
-func (d *decoder) paintShape(b *builder, layer int, l layerChunk) error {
+func (d *decoder) paintShape(b *build.Builder, layer int, l layerChunk) error {
 	fn := shapeFuncs[l.shape]
 	if fn == nil || l.color.A == 0 {
 		return nil // an unknown shape paints nothing, as in Goxel
@@ -85,10 +86,10 @@ func (d *decoder) paintShape(b *builder, layer int, l layerChunk) error {
 		lo[j], hi[j] = t[j]-ext, t[j]+ext
 		volume *= float64(hi[j]-lo[j]) + 2
 	}
-	if volume > float64(b.lim.MaxVoxels) {
-		return UnsupportedError(fmt.Sprintf("shape layer %q spans more than %d voxels", l.name, b.lim.MaxVoxels))
+	if volume > float64(b.MaxVoxels()) {
+		return UnsupportedError(fmt.Sprintf("shape layer %q spans more than %d voxels", l.name, b.MaxVoxels()))
 	}
-	if err := b.spend(int(volume)); err != nil {
+	if err := b.Spend(int(volume)); err != nil {
 		return err
 	}
 	x0, y0, z0 := int(math.Floor(float64(lo[0])))-1, int(math.Floor(float64(lo[1])))-1, int(math.Floor(float64(lo[2])))-1
@@ -105,7 +106,7 @@ func (d *decoder) paintShape(b *builder, layer int, l layerChunk) error {
 					q[i] = axes[i][0]*(p[0]-t[0]) + axes[i][1]*(p[1]-t[1]) + axes[i][2]*(p[2]-t[2])
 				}
 				if fn(q, size) >= 0 {
-					if err := b.set(layer, voxel.Pos{X: x, Y: y, Z: z}, l.color); err != nil {
+					if err := b.Set(layer, voxel.Pos{X: x, Y: y, Z: z}, l.color); err != nil {
 						return err
 					}
 				}
@@ -132,7 +133,7 @@ func boxContains(b *[16]float32, p [3]float32) bool {
 // by the clone's "mat", each voxel p going to round(mat·p) as in Goxel's
 // mesh_move. This is exact for translations and quarter turns. Clones are
 // filled in file order, so a clone of an earlier clone sees its voxels.
-func (d *decoder) cloneLayers(s *voxel.Scene, b *builder, ids map[int32]int) error {
+func (d *decoder) cloneLayers(s *voxel.Scene, b *build.Builder, ids map[int32]int) error {
 	layers := s.Layers()
 	for i, l := range d.layers {
 		if l.baseID == 0 || l.baseID == l.id {
@@ -151,7 +152,7 @@ func (d *decoder) cloneLayers(s *voxel.Scene, b *builder, ids map[int32]int) err
 		if err != nil {
 			return err
 		}
-		if err := b.spend(info.Count); err != nil {
+		if err := b.Spend(info.Count); err != nil {
 			return err
 		}
 		type vox struct {
@@ -169,7 +170,7 @@ func (d *decoder) cloneLayers(s *voxel.Scene, b *builder, ids map[int32]int) err
 			return true
 		})
 		for _, v := range moved {
-			if err := b.set(dst, v.p, v.c); err != nil {
+			if err := b.Set(dst, v.p, v.c); err != nil {
 				return err
 			}
 		}

@@ -84,7 +84,7 @@ func DecodeLimits(r io.Reader, lim Limits) (*voxel.Scene, error) {
 	s := voxel.NewEmpty()
 	layer := s.AddLayer(voxel.DefaultLayerName)
 	b := newBuilder(s, lim)
-	if err := scan(r, func(p voxel.Pos, c color.NRGBA) error { return b.set(layer, p, c) }); err != nil {
+	if err := scan(r, func(p voxel.Pos, c color.NRGBA) error { return b.Set(layer, p, c) }); err != nil {
 		return nil, err
 	}
 	return s, nil

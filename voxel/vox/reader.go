@@ -637,7 +637,7 @@ func (d *decoder) build(lim Limits) (*voxel.Scene, error) {
 		m := &d.models[p.model]
 		layer := ids[p.layer]
 		half := [3]int{m.size[0] / 2, m.size[1] / 2, m.size[2] / 2}
-		if err := b.spend(len(m.xyzi) / 4); err != nil {
+		if err := b.Spend(len(m.xyzi) / 4); err != nil {
 			return nil, err
 		}
 		for i := 0; i+4 <= len(m.xyzi); i += 4 {
@@ -646,7 +646,7 @@ func (d *decoder) build(lim Limits) (*voxel.Scene, error) {
 				continue // index 0 is empty
 			}
 			pos := p.tr.apply([3]int{int(v[0]) - half[0], int(v[1]) - half[1], int(v[2]) - half[2]})
-			if err := b.set(layer, pos, pal[v[3]]); err != nil {
+			if err := b.Set(layer, pos, pal[v[3]]); err != nil {
 				return nil, err
 			}
 		}

@@ -1,0 +1,69 @@
+// Package build fills a decoded scene while enforcing the decoder's limits,
+// shared by the voxel codecs so a hostile file cannot make any of them
+// allocate or work without bound.
+package build
+
+import (
+	"fmt"
+	"image/color"
+
+	"github.com/goxel-mcp/goxel-mcp/voxel"
+)
+
+// Builder sets voxels into a scene and counts voxels, blocks and work.
+type Builder struct {
+	s         *voxel.Scene
+	maxVoxels int
+	maxBlocks int
+	refuse    func(msg string) error // the codec's UnsupportedError
+	voxels    int
+	blocks    map[blockKey]struct{}
+	last      blockKey
+	hasOne    bool
+	work      int
+}
+
+type blockKey struct {
+	layer int
+	p     voxel.Pos
+}
+
+// New returns a Builder for s; refuse turns a limit message into the
+// codec's own error type.
+func New(s *voxel.Scene, maxVoxels, maxBlocks int, refuse func(msg string) error) *Builder {
+	return &Builder{s: s, maxVoxels: maxVoxels, maxBlocks: maxBlocks, refuse: refuse, blocks: map[blockKey]struct{}{}}
+}
+
+// Spend accounts for n voxel visits that may place nothing (empty colour
+// indices, empty block voxels, shape tests), so that a small file cannot
+// keep a decoder busy for long: visits are capped at 4×maxVoxels.
+func (b *Builder) Spend(n int) error {
+	b.work += n
+	if b.work > 4*b.maxVoxels {
+		return b.refuse(fmt.Sprintf("file needs more than %d voxel visits", 4*b.maxVoxels))
+	}
+	return nil
+}
+
+// MaxVoxels returns the voxel limit the Builder enforces.
+func (b *Builder) MaxVoxels() int { return b.maxVoxels }
+
+// Set places one voxel, refusing when the voxel or block limit is passed.
+func (b *Builder) Set(layer int, p voxel.Pos, c color.NRGBA) error {
+	b.voxels++
+	if b.voxels > b.maxVoxels {
+		return b.refuse(fmt.Sprintf("scene places more than %d voxels", b.maxVoxels))
+	}
+	k := blockKey{layer, voxel.Pos{X: p.X >> 4, Y: p.Y >> 4, Z: p.Z >> 4}}
+	if !b.hasOne || k != b.last {
+		if _, ok := b.blocks[k]; !ok {
+			if len(b.blocks) >= b.maxBlocks {
+				return b.refuse(fmt.Sprintf("scene needs more than %d blocks of 16×16×16 voxels", b.maxBlocks))
+			}
+			b.blocks[k] = struct{}{}
+		}
+		b.last, b.hasOne = k, true
+	}
+	b.s.Set(layer, p, c)
+	return nil
+}
