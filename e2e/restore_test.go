@@ -71,7 +71,7 @@ func TestSceneSurvivesKill(t *testing.T) {
 	c3, cmd3 := startCmd(t, environ)
 	defer func() { _ = c3.Close(); _ = cmd3.Wait() }()
 	assert.EqualValues(t, 0, structured(t, call(t, c3, "get_status", nil))["voxels"])
-	entries, err := os.ReadDir(filepath.Join(environ[1][len("GOXEL_STATE_DIR="):], "blocks"))
+	entries, err := os.ReadDir(filepath.Join(environ[1][len("GOXEL_STATE_DIR="):], "packs"))
 	require.NoError(t, err)
-	assert.Empty(t, entries, "blocks of the discarded scene are gone")
+	assert.Empty(t, entries, "packs of the discarded scene are gone")
 }

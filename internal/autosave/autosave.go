@@ -4,18 +4,23 @@
 //
 // Layout of the state directory (mode 0700, files 0600):
 //
-//	lock             held with flock by the one process that autosaves here
-//	scene.json       the manifest: layers (id, name, visibility) and, for each
-//	                 block, its origin and content hash; plus the project's
-//	                 file path, its dirty flag and the current layer
-//	blocks/<hash>    one 16×16×16 block: its 16 KiB of RGBA, deflated
+//	lock          held with flock by the one process that autosaves here
+//	scene.json    the manifest: layers (id, name, visibility) and, for each
+//	              block, its origin, content hash and place in a pack; plus
+//	              the project's file path, its dirty flag and the current layer
+//	packs/<n>     deflated 16×16×16 blocks (16 KiB of RGBA each), appended
+//	              by one save
 //
-// Saving writes only blocks whose hash is not on disk yet, each to a temporary
-// name renamed into place, then the manifest the same way, then removes
-// blocks no manifest refers to. Blocks are copy-on-write in the scene, so a
-// save costs in proportion to what the last call changed. Nothing is synced:
-// the files survive the process dying, which is what autosave is for; a power
-// cut may lose the last saves.
+// A save writes the blocks whose content is not on disk yet into one new
+// pack, then the manifest (to a temporary name, renamed into place), then
+// removes packs the manifest no longer uses. A pack is written before any
+// manifest refers to it, so a crash mid-save leaves the previous manifest
+// and its packs intact; unreferenced packs are removed at the next start.
+// Packs whose live blocks fill less than half of them are compacted: their
+// live blocks go into the new pack. Blocks are copy-on-write in the scene, so
+// a save costs in proportion to what the last call changed, in a handful of
+// system calls. Nothing is synced: the files survive the process dying, which
+// is what autosave is for; a power cut may lose the last saves.
 package autosave
 
 import (
@@ -29,7 +34,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 	"unsafe"
@@ -44,9 +48,11 @@ var ErrBusy = errors.New("another goxel-mcp process is autosaving in this direct
 
 const (
 	manifestName = "scene.json"
-	blocksDir    = "blocks"
+	packsDir     = "packs"
 	blockRaw     = voxel.BlockSize * voxel.BlockSize * voxel.BlockSize * 4
-	formatID     = "goxel-mcp-autosave/1"
+	formatID     = "goxel-mcp-autosave/2"
+	// compactMin is the smallest pack worth compacting.
+	compactMin = 64 << 10
 )
 
 // Meta is what the manifest records besides the voxels.
@@ -60,14 +66,29 @@ type Meta struct {
 type manifest struct {
 	Format string `json:"format"`
 	Meta
-	Layers []layerEntry `json:"layers"`
+	NextPack uint64       `json:"next_pack"`
+	Layers   []layerEntry `json:"layers"`
 }
 
 type layerEntry struct {
-	ID      int         `json:"id"`
-	Name    string      `json:"name"`
-	Visible bool        `json:"visible"`
-	Blocks  [][4]string `json:"blocks"` // x, y, z of the origin, hash
+	ID      int          `json:"id"`
+	Name    string       `json:"name"`
+	Visible bool         `json:"visible"`
+	Blocks  []blockEntry `json:"blocks"`
+}
+
+// blockEntry is [x, y, z, pack, offset, length, hash] of one block.
+type blockEntry [7]int64
+
+// loc is where a block's bytes are.
+type loc struct {
+	pack     uint64
+	off, len int64
+}
+
+type pack struct {
+	size      int64
+	liveBytes int64 // bytes of blocks the last manifest uses
 }
 
 // Status describes the saver for get_status.
@@ -81,22 +102,26 @@ type Status struct {
 // Saver autosaves one scene into a state directory. It is safe for
 // concurrent use.
 type Saver struct {
-	mu      sync.Mutex
-	dir     string
-	root    *os.Root
-	unlock  func()
-	onDisk  map[string]bool
-	savedAt time.Time
-	lastErr error
-	logger  *slog.Logger
+	mu       sync.Mutex
+	dir      string
+	root     *os.Root
+	unlock   func()
+	onDisk   map[uint64]loc // blocks the last manifest uses, by content hash
+	packs    map[uint64]*pack
+	nextPack uint64
+	savedAt  time.Time
+	lastErr  error
+	logger   *slog.Logger
+	fw       *flate.Writer
 }
 
-// Open takes the state directory dir, creating it (0700) if needed.
+// Open takes the state directory dir, creating it (0700) if needed, and
+// removes what an interrupted save left behind.
 func Open(dir string, logger *slog.Logger) (*Saver, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	if err := os.MkdirAll(filepath.Join(dir, blocksDir), 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Join(dir, packsDir), 0o700); err != nil {
 		return nil, fmt.Errorf("failed to create state directory: %w", err)
 	}
 	if fi, err := os.Lstat(dir); err != nil || fi.Mode()&os.ModeSymlink != 0 {
@@ -111,22 +136,42 @@ func Open(dir string, logger *slog.Logger) (*Saver, error) {
 		root.Close()
 		return nil, err
 	}
-	s := &Saver{dir: dir, root: root, unlock: unlock, onDisk: map[string]bool{}, logger: logger}
-	entries, err := readDir(root, blocksDir)
-	if err == nil {
-		for _, e := range entries {
-			name := e.Name()
-			if strings.HasPrefix(name, ".tmp-") {
-				_ = root.Remove(filepath.Join(blocksDir, name)) // a crash leftover of ours
-				continue
-			}
-			if validHash(name) {
-				s.onDisk[name] = true
+	s := &Saver{dir: dir, root: root, unlock: unlock, onDisk: map[uint64]loc{}, packs: map[uint64]*pack{}, logger: logger}
+	_ = root.Remove(manifestName + ".tmp") // a crash leftover of ours; absent is fine
+	if m, err := s.readManifest(); err == nil && m != nil {
+		s.nextPack = m.NextPack
+		for _, l := range m.Layers {
+			for _, b := range l.Blocks {
+				s.track(uint64(b[6]), loc{uint64(b[3]), b[4], b[5]})
 			}
 		}
 	}
-	_ = root.Remove(manifestName + ".tmp") // a crash leftover of ours; absent is fine
+	entries, _ := readDir(root, packsDir) // an unreadable folder only keeps stray packs
+	for _, e := range entries {
+		n, err := strconv.ParseUint(e.Name(), 10, 64)
+		if _, used := s.packs[n]; err == nil && used {
+			if fi, err := e.Info(); err == nil {
+				s.packs[n].size = fi.Size()
+			}
+			continue
+		}
+		_ = root.Remove(filepath.Join(packsDir, e.Name())) // not in the manifest: an interrupted save's
+	}
 	return s, nil
+}
+
+// track records that the manifest uses the block with hash h at l.
+func (s *Saver) track(h uint64, l loc) {
+	if _, ok := s.onDisk[h]; ok {
+		return
+	}
+	s.onDisk[h] = l
+	p := s.packs[l.pack]
+	if p == nil {
+		p = &pack{}
+		s.packs[l.pack] = p
+	}
+	p.liveBytes += l.len
 }
 
 func readDir(root *os.Root, name string) ([]os.DirEntry, error) {
@@ -136,14 +181,6 @@ func readDir(root *os.Root, name string) ([]os.DirEntry, error) {
 	}
 	defer f.Close()
 	return f.ReadDir(-1)
-}
-
-func validHash(s string) bool {
-	if len(s) != 16 {
-		return false
-	}
-	_, err := strconv.ParseUint(s, 16, 64)
-	return err == nil
 }
 
 // Dir returns the state directory.
@@ -190,102 +227,166 @@ func (s *Saver) Save(layers []voxel.LayerBlocks, meta Meta) error {
 }
 
 func (s *Saver) save(layers []voxel.LayerBlocks, meta Meta) error {
-	m := manifest{Format: formatID, Meta: meta}
-	m.SavedAt = time.Now().UTC()
-	used := map[string]bool{}
-	var buf bytes.Buffer
+	// Which blocks stay, and which packs are mostly dead and get compacted.
+	used := map[uint64]bool{}
+	live := map[uint64]int64{}
 	for _, l := range layers {
-		e := layerEntry{ID: l.ID, Name: l.Name, Visible: l.Visible, Blocks: [][4]string{}}
+		for _, h := range l.Hashes {
+			if !used[h] {
+				used[h] = true
+				if at, ok := s.onDisk[h]; ok {
+					live[at.pack] += at.len
+				}
+			}
+		}
+	}
+	compact := map[uint64]bool{}
+	for n, p := range s.packs {
+		if p.size >= compactMin && live[n] < p.size/2 {
+			compact[n] = true
+		}
+	}
+
+	id := s.nextPack
+	var data bytes.Buffer
+	fresh := map[uint64]loc{}
+	m := manifest{Format: formatID, Meta: meta, NextPack: id + 1}
+	m.SavedAt = time.Now().UTC()
+	for _, l := range layers {
+		e := layerEntry{ID: l.ID, Name: l.Name, Visible: l.Visible, Blocks: []blockEntry{}}
 		for i, b := range l.Blocks {
-			h := fmt.Sprintf("%016x", l.Hashes[i])
+			h := l.Hashes[i]
+			at, ok := s.onDisk[h]
+			if !ok || compact[at.pack] {
+				if at, ok = fresh[h]; !ok {
+					off := int64(data.Len())
+					if err := s.writeBlock(&data, b.Block); err != nil {
+						return err
+					}
+					at = loc{id, off, int64(data.Len()) - off}
+					fresh[h] = at
+				}
+			}
 			o := b.Origin
-			e.Blocks = append(e.Blocks, [4]string{strconv.Itoa(o.X), strconv.Itoa(o.Y), strconv.Itoa(o.Z), h})
-			used[h] = true
-			if s.onDisk[h] {
-				continue
-			}
-			buf.Reset()
-			if err := writeBlock(&buf, b.Block); err != nil {
-				return err
-			}
-			if err := s.writeFile(filepath.Join(blocksDir, h), buf.Bytes()); err != nil {
-				return err
-			}
-			s.onDisk[h] = true
+			e.Blocks = append(e.Blocks, blockEntry{int64(o.X), int64(o.Y), int64(o.Z), int64(at.pack), at.off, at.len, int64(h)})
 		}
 		m.Layers = append(m.Layers, e)
 	}
-	data, err := json.Marshal(m)
+	if data.Len() > 0 {
+		// Written straight to its final name: no manifest refers to it yet.
+		if err := s.writeFile(filepath.Join(packsDir, strconv.FormatUint(id, 10)), data.Bytes(), false); err != nil {
+			return err
+		}
+	}
+	raw, err := json.Marshal(m)
 	if err != nil {
 		return fmt.Errorf("failed to encode the autosave manifest: %w", err)
 	}
-	if err := s.writeFile(manifestName, data); err != nil {
+	if err := s.writeFile(manifestName, raw, true); err != nil {
+		if data.Len() > 0 {
+			_ = s.root.Remove(filepath.Join(packsDir, strconv.FormatUint(id, 10))) // unreferenced after all
+		}
 		return err
 	}
-	for h := range s.onDisk {
-		if !used[h] {
-			_ = s.root.Remove(filepath.Join(blocksDir, h)) // unreferenced now; a failure only wastes space
-			delete(s.onDisk, h)
+	s.nextPack = id + 1
+
+	// The new manifest is in place: forget what it does not use.
+	old := s.packs
+	s.onDisk, s.packs = map[uint64]loc{}, map[uint64]*pack{}
+	for _, l := range m.Layers {
+		for _, b := range l.Blocks {
+			s.track(uint64(b[6]), loc{uint64(b[3]), b[4], b[5]})
 		}
+	}
+	for n, p := range old {
+		if q := s.packs[n]; q != nil {
+			q.size = p.size
+		} else {
+			_ = s.root.Remove(filepath.Join(packsDir, strconv.FormatUint(n, 10))) // unused now; a failure only wastes space
+		}
+	}
+	if p := s.packs[id]; p != nil {
+		p.size = int64(data.Len())
 	}
 	s.savedAt = m.SavedAt
 	return nil
 }
 
-// writeFile writes data to name through a temporary file and a rename.
-func (s *Saver) writeFile(name string, data []byte) error {
-	tmp := filepath.Join(filepath.Dir(name), ".tmp-"+filepath.Base(name))
-	if filepath.Dir(name) == "." {
-		tmp = name + ".tmp"
+// writeFile writes data to name, through a temporary file and a rename when
+// atomic is set.
+func (s *Saver) writeFile(name string, data []byte, atomic bool) error {
+	target := name
+	if atomic {
+		target = name + ".tmp"
 	}
-	f, err := s.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	f, err := s.root.OpenFile(target, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return fmt.Errorf("failed to write autosave: %w", err)
 	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		_ = s.root.Remove(tmp) // ours, and incomplete
-		return fmt.Errorf("failed to write autosave: %w", err)
+	_, werr := f.Write(data)
+	cerr := f.Close()
+	if werr != nil || cerr != nil {
+		_ = s.root.Remove(target) // ours, and incomplete
+		return fmt.Errorf("failed to write autosave: %w", errors.Join(werr, cerr))
 	}
-	if err := f.Close(); err != nil {
-		_ = s.root.Remove(tmp) // ours, and incomplete
-		return fmt.Errorf("failed to write autosave: %w", err)
-	}
-	if err := s.root.Rename(tmp, name); err != nil {
-		return fmt.Errorf("failed to write autosave: %w", err)
+	if atomic {
+		if err := s.root.Rename(target, name); err != nil {
+			return fmt.Errorf("failed to write autosave: %w", err)
+		}
 	}
 	return nil
 }
 
-func writeBlock(w io.Writer, b *voxel.Block) error {
-	fw, err := flate.NewWriter(w, flate.BestSpeed)
-	if err != nil {
-		return err
+// writeBlock deflates one block; the compressor is reused, since a new one
+// costs more than compressing a block.
+func (s *Saver) writeBlock(w io.Writer, b *voxel.Block) error {
+	if s.fw == nil {
+		fw, err := flate.NewWriter(w, flate.BestSpeed)
+		if err != nil {
+			return err
+		}
+		s.fw = fw
+	} else {
+		s.fw.Reset(w)
 	}
 	v := b.Voxels()
 	raw := unsafe.Slice((*byte)(unsafe.Pointer(&v[0])), blockRaw)
-	if _, err := fw.Write(raw); err != nil {
+	if _, err := s.fw.Write(raw); err != nil {
 		return err
 	}
-	return fw.Close()
+	return s.fw.Close()
+}
+
+func (s *Saver) readManifest() (*manifest, error) {
+	data, err := s.root.ReadFile(manifestName)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("failed to read autosave: %w", err)
+	}
+	var m manifest
+	if err := json.Unmarshal(data, &m); err != nil || m.Format != formatID {
+		return nil, fmt.Errorf("autosave manifest %s is not readable (format %q, %v)", filepath.Join(s.dir, manifestName), m.Format, err)
+	}
+	return &m, nil
 }
 
 // Load reads the last autosave. ok is false when there is none.
 func (s *Saver) Load() (scene *voxel.Scene, meta Meta, ok bool, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	data, err := s.root.ReadFile(manifestName)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, Meta{}, false, nil
-	}
-	if err != nil {
-		return nil, Meta{}, false, fmt.Errorf("failed to read autosave: %w", err)
-	}
-	var m manifest
-	if err := json.Unmarshal(data, &m); err != nil || m.Format != formatID {
-		return nil, Meta{}, false, fmt.Errorf("autosave manifest %s is not readable (%v)", filepath.Join(s.dir, manifestName), err)
+	m, err := s.readManifest()
+	if err != nil || m == nil {
+		return nil, Meta{}, false, err
 	}
 	scene = voxel.NewEmpty()
+	files := map[uint64]*os.File{}
+	defer func() {
+		for _, f := range files {
+			f.Close()
+		}
+	}()
 	var raw [blockRaw]byte
 	for _, l := range m.Layers {
 		if err := scene.AddLayerWithID(l.ID, l.Name); err != nil {
@@ -295,24 +396,23 @@ func (s *Saver) Load() (scene *voxel.Scene, meta Meta, ok bool, err error) {
 			return nil, Meta{}, false, err
 		}
 		for _, b := range l.Blocks {
-			var o [3]int
-			for i := range 3 {
-				if o[i], err = strconv.Atoi(b[i]); err != nil {
-					return nil, Meta{}, false, fmt.Errorf("autosave: bad block origin %q", b[i])
+			n := uint64(b[3])
+			f := files[n]
+			if f == nil {
+				if f, err = s.root.Open(filepath.Join(packsDir, strconv.FormatUint(n, 10))); err != nil {
+					return nil, Meta{}, false, fmt.Errorf("autosave: missing pack %d: %w", n, err)
 				}
+				files[n] = f
 			}
-			if !validHash(b[3]) {
-				return nil, Meta{}, false, fmt.Errorf("autosave: bad block hash %q", b[3])
-			}
-			if err := s.readBlock(b[3], raw[:]); err != nil {
-				return nil, Meta{}, false, err
+			if err := readBlock(f, b[4], b[5], raw[:]); err != nil {
+				return nil, Meta{}, false, fmt.Errorf("autosave: damaged block in pack %d: %w", n, err)
 			}
 			for i := 0; i < blockRaw; i += 4 {
 				if raw[i+3] == 0 {
 					continue
 				}
 				j := i / 4
-				p := voxel.Pos{X: o[0] + j&15, Y: o[1] + (j>>4)&15, Z: o[2] + j>>8}
+				p := voxel.Pos{X: int(b[0]) + j&15, Y: int(b[1]) + (j>>4)&15, Z: int(b[2]) + j>>8}
 				scene.Set(l.ID, p, color.NRGBA{raw[i], raw[i+1], raw[i+2], raw[i+3]})
 			}
 		}
@@ -326,16 +426,12 @@ func (s *Saver) Load() (scene *voxel.Scene, meta Meta, ok bool, err error) {
 	return scene, m.Meta, true, nil
 }
 
-func (s *Saver) readBlock(hash string, raw []byte) error {
-	f, err := s.root.Open(filepath.Join(blocksDir, hash))
-	if err != nil {
-		return fmt.Errorf("autosave: missing block %s: %w", hash, err)
+func readBlock(f *os.File, off, n int64, raw []byte) error {
+	if off < 0 || n <= 0 || n > 2*blockRaw {
+		return fmt.Errorf("bad block place %d+%d", off, n)
 	}
-	defer f.Close()
-	fr := flate.NewReader(io.LimitReader(f, 2*blockRaw))
+	fr := flate.NewReader(io.NewSectionReader(f, off, n))
 	defer fr.Close()
-	if _, err := io.ReadFull(fr, raw); err != nil {
-		return fmt.Errorf("autosave: damaged block %s: %w", hash, err)
-	}
-	return nil
+	_, err := io.ReadFull(fr, raw)
+	return err
 }
