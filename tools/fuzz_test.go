@@ -53,8 +53,12 @@ func FuzzParseData(f *testing.F) {
 	def := color.NRGBA{1, 2, 3, 255}
 	f.Fuzz(func(t *testing.T, text string, withColor bool, limit int) {
 		limit = 1 + (limit&0xFF+0xFF)%256
-		for _, d := range []*color.NRGBA{nil, &def} {
-			items, err := parseData(text, withColor, d, limit)
+		for _, c := range []struct {
+			d    *color.NRGBA
+			runs bool
+		}{{nil, false}, {&def, false}, {nil, true}, {&def, true}} {
+			d := c.d
+			items, err := parseData(text, withColor, d, limit, c.runs)
 			if err != nil {
 				if items != nil {
 					t.Fatalf("error %v with %d items", err, len(items))

@@ -325,3 +325,19 @@ func TestConcurrentCalls(t *testing.T) {
 	assert.Equal(t, 25*100, num(t, st, "voxels"))
 	assert.Equal(t, 25, num(t, st, "undo_steps"))
 }
+
+func TestRunsForm(t *testing.T) {
+	h := newHarness(t)
+	r := h.ok("add_voxels", map[string]any{"runs": "0 0 0 10 FF0000\n-5 3 2 3", "color": "#00FF00"})
+	assert.Equal(t, 13, num(t, r, "changed"))
+	v := h.ok("get_voxel", map[string]any{"position": []any{9, 0, 0}})
+	assert.Equal(t, "#FF0000FF", v["color"])
+	v = h.ok("get_voxel", map[string]any{"position": []any{-3, 3, 2}})
+	assert.Equal(t, "#00FF00FF", v["color"])
+	assert.Equal(t, false, h.ok("get_voxel", map[string]any{"position": []any{10, 0, 0}})["exists"])
+	r = h.ok("remove_voxels", map[string]any{"runs": "0 0 0 5"})
+	assert.Equal(t, 5, num(t, r, "changed"))
+	assert.Contains(t, h.fail("add_voxels", map[string]any{"runs": "0 0 0 0 FF0000"}), "length must be an integer from 1")
+	assert.Contains(t, h.fail("add_voxels", map[string]any{"runs": "0 0 0 FF0000"}), `length must be an integer`)
+	assert.Contains(t, h.fail("add_voxels", map[string]any{"runs": "0 0"}), `"x y z length RRGGBB"`)
+}

@@ -114,12 +114,13 @@ func page(a args, d Deps) (offset, limit int, err error) {
 func AddVoxels(d Deps) mcpserver.ServerTool {
 	tool := mcp.NewTool("add_voxels",
 		mcp.WithDescription(`Add or overwrite many voxels in one call (up to the per-call limit, 1,048,576 by default), each with its own colour. Coordinates are integers, Z is up. `+colorHelp+`
-Give "voxels" as an array of [x,y,z], [x,y,z,"#RRGGBB"], [x,y,z,r,g,b] or {"x":0,"y":0,"z":0,"color":"#FF0000"}, and/or "data" as compact text lines "x y z RRGGBB" (Goxel's .txt format; fastest for big batches). Items without a colour use "color".
+Give "voxels" as an array of [x,y,z], [x,y,z,"#RRGGBB"], [x,y,z,r,g,b] or {"x":0,"y":0,"z":0,"color":"#FF0000"}, and/or "data" as compact text lines "x y z RRGGBB" (Goxel's .txt format), and/or "runs" as lines "x y z length RRGGBB" (length voxels along +X: fastest for big batches). Items without a colour use "color".
 For boxes, spheres, cylinders, cones, lines and planes use fill_shape instead. One call is one undo step.
 Example: {"voxels":[[0,0,0,"#FF0000"],[1,0,0]],"color":"#00FF00"}`),
 		annotations(false, true, true),
 		mcp.WithArray("voxels", mcp.Description(`Voxels to add: [x,y,z], [x,y,z,"#RRGGBB"], [x,y,z,r,g,b(,a)] or {"x","y","z","color"}.`)),
 		mcp.WithString("data", mcp.Description(`Compact alternative: lines "x y z RRGGBB" separated by newlines or ';'.`)),
+		mcp.WithString("runs", mcp.Description(`Run-length alternative: lines "x y z length RRGGBB", length voxels from x,y,z along +X.`)),
 		mcp.WithAny("color", mcp.Description("Default colour for items without one. "+colorHelp)),
 		layerProp("where to add"),
 	)
@@ -153,11 +154,12 @@ Example: {"voxels":[[0,0,0,"#FF0000"],[1,0,0]],"color":"#00FF00"}`),
 // RemoveVoxels returns the remove_voxels tool.
 func RemoveVoxels(d Deps) mcpserver.ServerTool {
 	tool := mcp.NewTool("remove_voxels",
-		mcp.WithDescription(`Remove voxels at the given positions from one layer. Give "voxels" as an array of [x,y,z] (or {"x","y","z"}), and/or "data" as text lines "x y z". Positions without a voxel are counted as unchanged. To clear a box or sphere use fill_shape with mode "remove". One call is one undo step.
+		mcp.WithDescription(`Remove voxels at the given positions from one layer. Give "voxels" as an array of [x,y,z] (or {"x","y","z"}), and/or "data" as text lines "x y z", and/or "runs" as lines "x y z length" (along +X). Positions without a voxel are counted as unchanged. To clear a box or sphere use fill_shape with mode "remove". One call is one undo step.
 Example: {"voxels":[[0,0,0],[1,0,0]]}`),
 		annotations(false, true, true),
 		mcp.WithArray("voxels", mcp.Description("Positions to clear: [x,y,z] or {\"x\",\"y\",\"z\"}.")),
 		mcp.WithString("data", mcp.Description(`Compact alternative: lines "x y z" separated by newlines or ';'.`)),
+		mcp.WithString("runs", mcp.Description(`Run-length alternative: lines "x y z length" along +X.`)),
 		layerProp("where to remove"),
 	)
 	return mcpserver.ServerTool{Tool: tool, Handler: wrap(func(ctx context.Context, a args, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {

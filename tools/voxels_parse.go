@@ -44,13 +44,24 @@ func voxelList(a args, withColor bool, def *color.NRGBA, limit int) ([]voxelItem
 		if !ok {
 			return nil, errors.New(`data must be a string of lines "x y z RRGGBB" (Goxel's text format)`)
 		}
-		more, err := parseData(text, withColor, def, limit-len(items))
+		more, err := parseData(text, withColor, def, limit-len(items), false)
 		if err != nil {
 			return nil, err
 		}
 		items = append(items, more...)
 	}
-	if !a.has("voxels") && !a.has("data") {
+	if a.has("runs") {
+		text, ok := a["runs"].(string)
+		if !ok {
+			return nil, errors.New(`runs must be a string of lines "x y z length RRGGBB" (length voxels along +X)`)
+		}
+		more, err := parseData(text, withColor, def, limit-len(items), true)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, more...)
+	}
+	if !a.has("voxels") && !a.has("data") && !a.has("runs") {
 		return nil, fmt.Errorf(`voxels is required: an array where %s; or give data as text lines "x y z RRGGBB"`, voxelForms)
 	}
 	return items, nil
@@ -119,8 +130,17 @@ func voxelItemOf(name string, v any, withColor bool, def *color.NRGBA) (voxelIte
 // with spaces, tabs or commas between fields, an optional '#' before the
 // colour and '#' starting a comment elsewhere. It scans bytes without
 // allocating per line: big batches come this way.
-func parseData(text string, withColor bool, def *color.NRGBA, limit int) ([]voxelItem, error) {
-	items := make([]voxelItem, 0, strings.Count(text, "\n")+1)
+//
+// With runs set, each line is "x y z length [RRGGBB[AA]]": length voxels
+// from (x, y, z) along +X, so rows of a solid cost one line.
+func parseData(text string, withColor bool, def *color.NRGBA, limit int, runs bool) ([]voxelItem, error) {
+	name := "data"
+	extra := 0
+	if runs {
+		name, extra = "runs", 1
+	}
+	// Reserve no more than the limit allows, whatever the text claims.
+	items := make([]voxelItem, 0, min(strings.Count(text, "\n")+1, max(limit, 0)))
 	line := 0
 	for len(text) > 0 {
 		var ln string
@@ -138,7 +158,7 @@ func parseData(text string, withColor bool, def *color.NRGBA, limit int) ([]voxe
 				j++
 				continue
 			}
-			if c == '#' && n != 3 {
+			if c == '#' && n != 3+extra {
 				break // a comment
 			}
 			k := j + 1
@@ -146,7 +166,7 @@ func parseData(text string, withColor bool, def *color.NRGBA, limit int) ([]voxe
 				k++
 			}
 			if n == len(fields) {
-				return nil, dataError(line, ln)
+				return nil, dataError(name, line, ln, runs)
 			}
 			fields[n] = ln[j:k]
 			n++
@@ -155,42 +175,56 @@ func parseData(text string, withColor bool, def *color.NRGBA, limit int) ([]voxe
 		if n == 0 {
 			continue
 		}
-		if n != 3 && n != 4 {
-			return nil, dataError(line, ln)
+		if n != 3+extra && n != 4+extra {
+			return nil, dataError(name, line, ln, runs)
 		}
 		var p [3]int
 		for i := range 3 {
 			v, err := strconv.Atoi(fields[i])
 			if err != nil || v < -maxCoord || v > maxCoord {
-				return nil, fmt.Errorf("data line %d: %c must be an integer from %d to %d, got %q", line, "xyz"[i], -maxCoord, maxCoord, fields[i])
+				return nil, fmt.Errorf("%s line %d: %c must be an integer from %d to %d, got %q", name, line, "xyz"[i], -maxCoord, maxCoord, fields[i])
 			}
 			p[i] = v
 		}
 		it := voxelItem{pos: voxel.Pos{X: p[0], Y: p[1], Z: p[2]}}
+		length := 1
+		if runs {
+			v, err := strconv.Atoi(fields[3])
+			if err != nil || v < 1 || v > limit || p[0]+v-1 > maxCoord {
+				return nil, fmt.Errorf("runs line %d: length must be an integer from 1 to %d, got %q", line, limit, fields[3])
+			}
+			length = v
+		}
 		if withColor {
 			switch {
-			case n == 4:
-				c, ok := parseHex(fields[3])
+			case n == 4+extra:
+				c, ok := parseHex(fields[3+extra])
 				if !ok {
-					return nil, fmt.Errorf("data line %d: colour must be RRGGBB or RRGGBBAA (hex), got %q", line, fields[3])
+					return nil, fmt.Errorf("%s line %d: colour must be RRGGBB or RRGGBBAA (hex), got %q", name, line, fields[3+extra])
 				}
 				it.color = c
 			case def != nil:
 				it.color = *def
 			default:
-				return nil, fmt.Errorf("data line %d has no colour and no default color was given", line)
+				return nil, fmt.Errorf("%s line %d has no colour and no default color was given", name, line)
 			}
 		}
-		if len(items) >= limit {
-			return nil, fmt.Errorf("data has more voxels than the limit per call: split the batch, or use fill_shape for solids")
+		if len(items)+length > limit {
+			return nil, fmt.Errorf("%s has more voxels than the limit of %d per call: split the batch, or use fill_shape for solids", name, limit)
 		}
-		items = append(items, it)
+		for i := range length {
+			items = append(items, voxelItem{pos: voxel.Pos{X: p[0] + i, Y: p[1], Z: p[2]}, color: it.color})
+		}
 	}
 	return items, nil
 }
 
-func dataError(line int, ln string) error {
-	return fmt.Errorf("data line %d must be \"x y z RRGGBB\", got %q", line, strings.TrimSpace(ln))
+func dataError(name string, line int, ln string, runs bool) error {
+	form := "x y z RRGGBB"
+	if runs {
+		form = "x y z length RRGGBB"
+	}
+	return fmt.Errorf("%s line %d must be \"%s\", got %q", name, line, form, strings.TrimSpace(ln))
 }
 
 // parseHex reads "RRGGBB" or "RRGGBBAA", with or without a leading '#'.
