@@ -167,7 +167,7 @@ func TestDirectoryCapAloneStarts(t *testing.T) {
 			cmd.Stdin = strings.NewReader("") // EOF at once: a clean exit if the configuration is valid
 			out, err := cmd.CombinedOutput()
 			if err != nil && strings.Contains(string(out), "per-file render cap") {
-				t.Skipf("BUG: start-up refused (%v): %s — server/config.go Config.Validate compares the default per-file cap with a smaller directory cap", err, strings.TrimSpace(string(out)))
+				t.Fatalf("start-up refused (%v): %s — server/config.go Config.Validate compares the default per-file cap with a smaller directory cap", err, strings.TrimSpace(string(out)))
 			}
 			require.NoError(t, err, "%s", out)
 		})

@@ -261,9 +261,9 @@ func ParseSize(v string) (int64, error) {
 // Validate checks the configuration as a whole.
 func (c *Config) Validate() error {
 	var errs []error
-	if c.RenderMaxFileSize > c.RenderMaxSize {
-		errs = append(errs, fmt.Errorf("the per-file render cap (%d bytes) is larger than the directory cap (%d bytes)", c.RenderMaxFileSize, c.RenderMaxSize))
-	}
+	// A small directory cap (an old daemon.conf's max_cache_size, say) also
+	// bounds each file: no single render may exceed the whole directory.
+	c.RenderMaxFileSize = min(c.RenderMaxFileSize, c.RenderMaxSize)
 	if c.MaxImageSize < 16 {
 		errs = append(errs, fmt.Errorf("the maximum image size must be at least 16 pixels, got %d", c.MaxImageSize))
 	}

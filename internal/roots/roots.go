@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 )
 
 // ErrOutside is returned (wrapped) for a path outside every root.
@@ -80,15 +81,18 @@ func (r *Roots) Dirs() []string {
 	return append([]string(nil), r.dirs...)
 }
 
-func (r *Roots) inside(p string) bool {
+func (r *Roots) inside(p string) bool { return r.containing(p) != "" }
+
+// containing returns the allowed directory that holds p, or "".
+func (r *Roots) containing(p string) string {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	for _, d := range r.dirs {
 		if p == d || strings.HasPrefix(p, d+string(filepath.Separator)) || (d == string(filepath.Separator) && filepath.IsAbs(p)) {
-			return true
+			return d
 		}
 	}
-	return false
+	return ""
 }
 
 func (r *Roots) outside(path string) error {
@@ -161,6 +165,12 @@ func (r *Roots) Open(path string) (*os.File, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Opening a FIFO or a device could block forever: look before opening.
+	if fi, err := os.Stat(real); err != nil {
+		return nil, err
+	} else if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%q is not a regular file", path)
+	}
 	f, err := os.Open(real)
 	if err != nil {
 		return nil, err
@@ -190,11 +200,22 @@ func (r *Roots) WriteFile(path string, perm os.FileMode, write func(io.Writer) e
 	if name == "" || name == "." || name == ".." {
 		return "", fmt.Errorf("%q names a directory, not a file", path)
 	}
-	root, err := os.OpenRoot(dir)
+	// Open the directory through the allowed root it lies in: os.Root refuses
+	// any symlink that would lead outside, even one swapped in after Resolve.
+	top := r.containing(real)
+	base, err := os.OpenRoot(top)
 	if err != nil {
-		return "", fmt.Errorf("failed to open directory %q: %w", dir, err)
+		return "", fmt.Errorf("failed to open directory %q: %w", top, err)
 	}
-	defer root.Close()
+	defer base.Close()
+	root := base
+	if rel, err := filepath.Rel(top, filepath.Clean(dir)); err == nil && rel != "." {
+		if root, err = base.OpenRoot(rel); err != nil {
+			return "", fmt.Errorf("failed to open directory %q: %w", dir, err)
+		}
+		defer root.Close()
+	}
+	sweepTemps(root, name)
 	if fi, err := root.Lstat(name); err == nil {
 		if fi.Mode()&fs.ModeSymlink != 0 {
 			return "", fmt.Errorf("refusing to write %q: it is a symbolic link", path)
@@ -234,6 +255,38 @@ func (r *Roots) WriteFile(path string, perm os.FileMode, write func(io.Writer) e
 	}
 	ok = true
 	return real, nil
+}
+
+// staleTemp is how old a temporary file of ours must be before a later
+// write of the same name removes it: a write that was killed (kill -9,
+// power cut) cannot clean up after itself.
+const staleTemp = 10 * time.Minute
+
+// sweepTemps removes temporary files that earlier, interrupted writes of
+// name left in the directory. Only names this package makes are touched.
+func sweepTemps(root *os.Root, name string) {
+	f, err := root.Open(".")
+	if err != nil {
+		return
+	}
+	entries, err := f.ReadDir(-1)
+	f.Close()
+	if err != nil {
+		return
+	}
+	suffix := "-" + truncate(name, 64)
+	for _, e := range entries {
+		n := e.Name()
+		if !strings.HasPrefix(n, ".tmp-") || !strings.HasSuffix(n, suffix) || len(n) != len(".tmp-")+16+len(suffix) {
+			continue
+		}
+		if _, err := hex.DecodeString(n[len(".tmp-") : len(".tmp-")+16]); err != nil {
+			continue
+		}
+		if fi, err := e.Info(); err == nil && fi.Mode().IsRegular() && time.Since(fi.ModTime()) > staleTemp {
+			_ = root.Remove(n) // best effort: a leftover of an interrupted write
+		}
+	}
 }
 
 func truncate(s string, n int) string {

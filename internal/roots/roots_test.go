@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -92,4 +93,48 @@ func TestResolveInside(t *testing.T) {
 	assert.Equal(t, filepath.Join(real, "b.vox"), got)
 	_, err = r.Open(filepath.Join(dir, "missing.vox"))
 	assert.Error(t, err)
+}
+
+func TestOpenRefusesSpecialFiles(t *testing.T) {
+	dir := t.TempDir()
+	r, err := New(dir)
+	require.NoError(t, err)
+	fifo := filepath.Join(dir, "pipe.vox")
+	if err := mkfifo(fifo); err != nil {
+		t.Skipf("cannot make a FIFO here: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		f, err := r.Open(fifo)
+		if f != nil {
+			f.Close()
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		assert.ErrorContains(t, err, "not a regular file")
+	case <-time.After(5 * time.Second):
+		t.Fatal("opening a FIFO blocked")
+	}
+}
+
+func TestStaleTempFilesAreSwept(t *testing.T) {
+	dir := t.TempDir()
+	r, err := New(dir)
+	require.NoError(t, err)
+	stale := filepath.Join(dir, ".tmp-0123456789abcdef-model.gox")
+	fresh := filepath.Join(dir, ".tmp-fedcba9876543210-model.gox")
+	other := filepath.Join(dir, ".tmp-0123456789abcdef-other.gox")
+	for _, p := range []string{stale, fresh, other} {
+		require.NoError(t, os.WriteFile(p, []byte("partial"), 0o600))
+	}
+	old := time.Now().Add(-time.Hour)
+	require.NoError(t, os.Chtimes(stale, old, old))
+	require.NoError(t, os.Chtimes(other, old, old))
+	_, err = r.WriteFile(filepath.Join(dir, "model.gox"), 0o644, func(w io.Writer) error { _, err := w.Write([]byte("x")); return err })
+	require.NoError(t, err)
+	assert.NoFileExists(t, stale, "an old leftover of the same name goes")
+	assert.FileExists(t, fresh, "a fresh one may be another writer's")
+	assert.FileExists(t, other, "another file's leftovers are left to its own writes")
 }
