@@ -123,7 +123,7 @@ func TestLimitsOverStdio(t *testing.T) {
 
 	t.Run("voxels per scene", func(t *testing.T) {
 		if !longRun() {
-			t.Skip("allocates two 32-million-voxel boxes; runs with GOXEL_SOAK=1 (.ci/run). A GOXEL_MAX_SCENE_VOXELS setting would let this run small")
+			t.Skip("allocates two 32-million-voxel boxes; runs with GOXEL_SOAK=1 (.ci/run); TestToolLimitsFromEnv checks the same refusal small")
 		}
 		structured(t, call(t, s.c, "create_project", map[string]any{"force": true}))
 		structured(t, call(t, s.c, "fill_shape", map[string]any{"shape": "box", "from": []int{0, 0, 0}, "to": []int{319, 319, 319}, "color": "#808080"}))
@@ -135,6 +135,25 @@ func TestLimitsOverStdio(t *testing.T) {
 	})
 
 	require.NoError(t, s.close(), "clean exit; stderr: %s", s.stderr.String())
+}
+
+// The tool limits come from the environment too; the scene limit refuses an
+// edit that would pass it, and changes nothing.
+func TestToolLimitsFromEnv(t *testing.T) {
+	s := launch(t, t.TempDir(), env(t, "GOXEL_MAX_SCENE_VOXELS=1000", "GOXEL_MAX_VOXELS_PER_CALL=50", "GOXEL_MAX_FLOOD_FILL=20", "GOXEL_MAX_PAGE_SIZE=7"))
+	structured(t, call(t, s.c, "fill_shape", map[string]any{"shape": "box", "from": []int{0, 0, 0}, "to": []int{9, 9, 9}, "color": "#808080"}))
+	msg := fails(t, s.c, "fill_shape", map[string]any{"shape": "box", "from": []int{20, 0, 0}, "to": []int{29, 9, 9}, "color": "#FF0000"})
+	assert.Contains(t, msg, "more than the limit of 1000")
+	assert.Contains(t, msg, "nothing was changed")
+	var list []any
+	for i := range 51 {
+		list = append(list, []any{i, 50, 0})
+	}
+	assert.Contains(t, fails(t, s.c, "add_voxels", map[string]any{"voxels": list, "color": "#FF0000"}), "limit of 50 per call")
+	assert.Contains(t, fails(t, s.c, "flood_fill", map[string]any{"position": []int{0, 0, 0}, "color": "#FF0000"}), "more than 20 voxels")
+	assert.Contains(t, fails(t, s.c, "get_voxels_region", map[string]any{"from": []int{0, 0, 0}, "to": []int{9, 9, 9}, "limit": 8}), "from 1 to 7")
+	assert.EqualValues(t, 1000, structured(t, call(t, s.c, "get_status", nil))["voxels"])
+	require.NoError(t, s.close())
 }
 
 // GOXEL_MAX_IMAGE_SIZE lowers the image limit, and the refusal names it.
