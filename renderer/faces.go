@@ -18,10 +18,13 @@ const (
 // face is one exposed voxel face. Corners are numbered in the face's (u, v) plane:
 // 0 = (0,0), 1 = (1,0), 2 = (1,1), 3 = (0,1).
 type face struct {
-	x, y, z int32  // voxel position relative to the model's box minimum
-	col     uint32 // packed R | G<<8 | B<<16, alpha dropped: every voxel renders opaque
-	ao      uint8  // per-corner occlusion level 0 (dark) to 3 (open), 2 bits per corner, corner 0 lowest
-	edges   uint8  // outline flags: bit 0 edge u=0, bit 1 edge u=1, bit 2 edge v=0, bit 3 edge v=1
+	x, y, z    int32  // voxel position relative to the model's box minimum
+	col        uint32 // packed R | G<<8 | B<<16, alpha dropped: every voxel renders opaque
+	fill, line uint32 // the face's pixel, plain and on an outline (light depends only on direction)
+	lut        *shadeLUT
+	dir        uint8
+	ao         uint8 // per-corner occlusion level 0 (dark) to 3 (open), 2 bits per corner, corner 0 lowest
+	edges      uint8 // outline flags: bit 0 edge u=0, bit 1 edge u=1, bit 2 edge v=0, bit 3 edge v=1
 }
 
 // aoOpen is the ao byte of a face with no occluded corner.
@@ -58,6 +61,10 @@ func buildModel(snap *voxel.Snapshot) *model {
 	// Neighbour offsets in the padded grid per axis.
 	step := [3]int{sx, sy, sz}
 	shadow := newShadowMap(m.box)
+	// Shade tables shared by faces of one colour, for faces with occluded corners; a model with very
+	// many colours computes the rest pixel by pixel.
+	luts := map[uint32]*shadeLUT{}
+	const maxLUTs = 4096
 	for _, e := range entries {
 		fillPadded(&grid, e, index)
 		ox := int32(e.Origin.X - m.box.Min.X)
@@ -84,9 +91,18 @@ func buildModel(snap *voxel.Snapshot) *model {
 							continue
 						}
 						u, v := step[(axis+1)%3], step[(axis+2)%3]
-						f := face{x: px, y: py, z: pz, col: c & 0xffffff}
+						col := c & 0xffffff
+						f := face{x: px, y: py, z: pz, col: col, dir: uint8(dir)}
+						f.fill = shadeColour(col, dirShade[dir])
+						f.line = shadeColour(col, dirShade[dir]*outlineFactor>>8)
 						f.ao = faceAO(&grid, i+n, u, v)
 						f.edges = faceEdges(&grid, i, n, u, v)
+						if f.ao != aoOpen {
+							if f.lut = luts[col]; f.lut == nil && len(luts) < maxLUTs {
+								f.lut = newShadeLUT(col)
+								luts[col] = f.lut
+							}
+						}
 						m.faces[dir] = append(m.faces[dir], f)
 					}
 				}

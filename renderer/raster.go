@@ -17,6 +17,7 @@ type target struct {
 // the corner p and the walkers' starting quotients are computed.
 type shape struct {
 	a, b     [2]int64
+	swapped  bool // a and b are the face's v and u axes (kept positively oriented)
 	edges    [4]edgeShape
 	dsx, dtx int64 // change of (s, t) in 16.16 per pixel to the right
 	dsy, dty int64 // and per row down
@@ -28,8 +29,9 @@ type shape struct {
 type edgeShape struct {
 	off    [2]int64
 	dx, dy int64
-	w      walker // the per-row step, shared; q and r are set per face
-	sgn    int64  // the walker tracks floor(sgn·β / d)
+	w      walker  // the per-row step, shared; q and r are set per face
+	sgn    int64   // the walker tracks floor(sgn·β / d)
+	inv    float64 // 1/d
 }
 
 func newShape(a, b [2]int64) *shape {
@@ -40,6 +42,9 @@ func newShape(a, b [2]int64) *shape {
 		e := newEdge(0, 0, dirs[i][0], dirs[i][1])
 		w, sgn := newWalker(&e, 0)
 		sh.edges[i] = edgeShape{off: ends[i], dx: dirs[i][0], dy: dirs[i][1], w: w, sgn: sgn}
+		if w.d > 0 {
+			sh.edges[i].inv = 1 / float64(w.d)
+		}
 	}
 	sh.k = float64(a[0]*b[1] - a[1]*b[0])
 	if sh.k > 0 {
@@ -52,17 +57,14 @@ func newShape(a, b [2]int64) *shape {
 
 // quad is one face projected for one view: its shape placed with corner 0 at (px, py).
 type quad struct {
-	px, py     int64
-	shape      *shape
-	rowMin     int32 // first pixel row whose centre may be inside
-	rowMax     int32 // one past the last
-	kind       uint8 // quadFlat, quadEdges, quadAO or quadShadow
-	edges      uint8 // outline flags in (a, b) order: bit 0 s=0, bit 1 s=1, bit 2 t=0, bit 3 t=1
-	col        uint32
-	lut        *shadeLUT // quadAO: col at every shade level, or nil to compute each
-	fill, line uint32    // flat and outline pixels for quadFlat and quadEdges
-	shade      [4]int32  // corner shades (fixed point) in (s,t) order (0,0), (1,0), (1,1), (0,1);
-	// for quadShadow, the shadow map rectangle x, y, w, h in cells
+	px, py int64
+	shape  *shape
+	f      *face    // nil for shadow tiles
+	tile   [4]int32 // quadShadow: the shadow map rectangle x, y, w, h in cells
+	rowMin int32    // first pixel row whose centre may be inside
+	rowMax int32    // one past the last
+	kind   uint8    // quadFlat, quadEdges, quadAO or quadShadow
+	edges  uint8    // outline flags in (a, b) order: bit 0 s=0, bit 1 s=1, bit 2 t=0, bit 3 t=1
 }
 
 const (
@@ -191,9 +193,21 @@ func (e *edgeShape) start(ox, oy, py int64) walker {
 		w.beta = beta
 		return w
 	}
+	// floor(n/d) from a float estimate (n and d fit well within float64's 53 bits here, so the
+	// estimate is off by at most one or two) corrected exactly: cheaper than a 64-bit division, and
+	// the same result on every platform.
 	n := e.sgn * beta
-	w.q = floorDiv(n, w.d)
-	w.r = n - w.q*w.d
+	q := int64(math.Floor(float64(n) * e.inv))
+	r := n - q*w.d
+	for r < 0 {
+		q--
+		r += w.d
+	}
+	for r >= w.d {
+		q++
+		r -= w.d
+	}
+	w.q, w.r = q, r
 	return w
 }
 
@@ -263,7 +277,7 @@ func (q *quad) draw(t *target, r0, r1 int32, sh *shadowSampler) {
 		}
 		line := t.pix[int(row)*t.stride+int(xl) : int(row)*t.stride+int(xr)]
 		if !needST {
-			fillSpan(line, q.fill)
+			fillSpan(line, q.f.fill)
 			continue
 		}
 		s := int32(min(max(s0+xl*shp.dsx, -fixOne), 2*fixOne))
@@ -275,7 +289,7 @@ func (q *quad) draw(t *target, r0, r1 int32, sh *shadowSampler) {
 		case quadAO:
 			q.spanAO(line, s, tt, ds, dt)
 		case quadShadow:
-			sh.span(line, int(xl), int(row), q.shade, s, tt, ds, dt)
+			sh.span(line, int(xl), int(row), q.tile, s, tt, ds, dt)
 		}
 	}
 }
@@ -305,10 +319,11 @@ func (q *quad) onOutline(s, t int32) bool {
 }
 
 func (q *quad) spanEdges(line []uint32, s, t, ds, dt int32) {
+	fill, out := q.f.fill, q.f.line
 	for i := range line {
-		c := q.fill
+		c := fill
 		if q.onOutline(s, t) {
-			c = q.line
+			c = out
 		}
 		line[i] = c
 		s += ds
@@ -317,7 +332,17 @@ func (q *quad) spanEdges(line []uint32, s, t, ds, dt int32) {
 }
 
 func (q *quad) spanAO(line []uint32, s, t, ds, dt int32) {
-	c0, c1, c2, c3 := q.shade[0], q.shade[1], q.shade[2], q.shade[3]
+	// Corner shades in (s, t) order (0,0), (1,0), (1,1), (0,1).
+	f := q.f
+	base := dirShade[f.dir]
+	c0 := base * aoFactor[f.ao&3] >> 8
+	c1 := base * aoFactor[f.ao>>2&3] >> 8
+	c2 := base * aoFactor[f.ao>>4&3] >> 8
+	c3 := base * aoFactor[f.ao>>6&3] >> 8
+	if q.shape.swapped {
+		c1, c3 = c3, c1
+	}
+	lut := f.lut
 	// The shade is quantized, so neighbouring pixels often repeat it: cache the last colour.
 	last, lastCol := int32(-1), uint32(0)
 	for i := range line {
@@ -331,10 +356,10 @@ func (q *quad) spanAO(line []uint32, s, t, ds, dt int32) {
 		}
 		if sh&shadeQuant != last {
 			last = sh & shadeQuant
-			if q.lut != nil {
-				lastCol = q.lut[sh>>3]
+			if lut != nil {
+				lastCol = lut[sh>>3]
 			} else {
-				lastCol = shadeColour(q.col, sh)
+				lastCol = shadeColour(f.col, sh)
 			}
 		}
 		line[i] = lastCol

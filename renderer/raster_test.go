@@ -98,7 +98,7 @@ func TestWatertight(t *testing.T) {
 		}
 		for i := lo[0]; i <= hi[0]; i++ {
 			for j := lo[1]; j <= hi[1]; j++ {
-				q := quad{px: ox + int64(i)*a[0] + int64(j)*b[0], py: oy + int64(i)*a[1] + int64(j)*b[1], shape: shp, kind: quadFlat, fill: 1}
+				q := quad{px: ox + int64(i)*a[0] + int64(j)*b[0], py: oy + int64(i)*a[1] + int64(j)*b[1], shape: shp, f: &face{fill: 1}, kind: quadFlat}
 				clear(tg.pix)
 				if !q.setBounds(tg) {
 					continue

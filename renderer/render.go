@@ -329,6 +329,7 @@ func buildQuads(m *model, cam camera, proj *projection, opt *Options, ss int, t 
 			s.off[axis] = 1
 		}
 		s.shape = newShape(a, b)
+		s.shape.swapped = s.swapped
 		if k := s.shape.k; k > 0 {
 			la := math.Sqrt(float64(float64(a[0]*a[0]) + float64(a[1]*a[1])))
 			lb := math.Sqrt(float64(float64(b[0]*b[0]) + float64(b[1]*b[1])))
@@ -340,10 +341,6 @@ func buildQuads(m *model, cam camera, proj *projection, opt *Options, ss int, t 
 		setups[dir] = s
 	}
 	quads := make([]quad, 0, n)
-	// Shade tables for the colours of occluded faces, shared by faces of one colour; models with very
-	// many colours fall back to computing each shade.
-	luts := map[uint32]*shadeLUT{}
-	const maxLUTs = 4096
 	for _, o := range order {
 		f, dir := o.f, o.dir
 		s := &setups[dir]
@@ -352,10 +349,7 @@ func buildQuads(m *model, cam camera, proj *projection, opt *Options, ss int, t 
 		if !q.setBounds(t) {
 			continue
 		}
-		base := dirShade[dir]
-		q.col = f.col
-		q.fill = shadeColour(f.col, base)
-		q.line = shadeColour(f.col, base*outlineFactor>>8)
+		q.f = f
 		edges := f.edges
 		if s.swapped {
 			edges = (edges&3)<<2 | (edges>>2)&3
@@ -366,18 +360,6 @@ func buildQuads(m *model, cam camera, proj *projection, opt *Options, ss int, t 
 		switch {
 		case opt.AO && f.ao != aoOpen:
 			q.kind = quadAO
-			var c [4]int32
-			for k := range 4 {
-				c[k] = base * aoFactor[f.ao>>(2*k)&3] >> 8
-			}
-			if s.swapped {
-				c[1], c[3] = c[3], c[1]
-			}
-			q.shade = c
-			if q.lut = luts[f.col]; q.lut == nil && len(luts) < maxLUTs {
-				q.lut = newShadeLUT(f.col)
-				luts[f.col] = q.lut
-			}
 		case q.edges != 0:
 			q.kind = quadEdges
 		default:
@@ -417,7 +399,7 @@ func shadowQuads(m *model, proj *projection, t *target, bg uint32) ([]quad, *sha
 			if !sm.any(tx-1, ty-1, tx+tw+1, ty+th+1) {
 				continue
 			}
-			q := quad{kind: quadShadow, shade: [4]int32{int32(tx), int32(ty), int32(tw), int32(th)}}
+			q := quad{kind: quadShadow, tile: [4]int32{int32(tx), int32(ty), int32(tw), int32(th)}}
 			q.px, q.py = proj.point(int64(sm.x0)+int64(tx), int64(sm.y0)+int64(ty), 0)
 			if q.shape = shapes[[2]int{tw, th}]; q.shape == nil {
 				qa := [2]int64{a[0] * int64(tw), a[1] * int64(tw)}

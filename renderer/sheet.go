@@ -37,7 +37,6 @@ func layoutSheet(w, h, n int) sheetLayout {
 		c, r := i%cols, i/cols
 		l.panels = append(l.panels, image.Rect(c*w/cols, r*area/rows, (c+1)*w/cols, (r+1)*area/rows))
 	}
-	// Panels are at least as large as the label font; else they are dropped from view (tiny sheets).
 	return l
 }
 
