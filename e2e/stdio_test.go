@@ -216,7 +216,37 @@ func BenchmarkReferenceSceneStdio(b *testing.B) {
 			}
 		}
 	}
+	// The same scene as runs along +X: one line per row of voxels.
+	var runs strings.Builder
+	for z := -20; z <= 20; z++ {
+		for y := -20; y <= 20; y++ {
+			for x := -20; x <= 20; x++ {
+				if x*x+y*y+z*z <= 400 {
+					n := 0
+					for x+n <= 20 && (x+n)*(x+n)+y*y+z*z <= 400 {
+						n++
+					}
+					fmt.Fprintf(&runs, "%d %d %d %d 0080FF\n", x, y, z, n)
+					break
+				}
+			}
+		}
+	}
+	for z := -8; z <= 7; z++ {
+		for y := -8; y <= 7; y++ {
+			fmt.Fprintf(&runs, "30 %d %d 16 FF8000\n", y, z)
+		}
+	}
 	c := start(b, "2025-06-18", env(b))
+	b.Run("add_voxels_runs", func(b *testing.B) {
+		for b.Loop() {
+			res := call(b, c, "add_voxels", map[string]any{"runs": runs.String()})
+			require.False(b, res.IsError)
+			require.EqualValues(b, n, structured(b, res)["changed"])
+			call(b, c, "create_project", map[string]any{"force": true})
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/voxel")
+	})
 	b.Run("add_voxels_data", func(b *testing.B) {
 		for b.Loop() {
 			res := call(b, c, "add_voxels", map[string]any{"data": data.String()})

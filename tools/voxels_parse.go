@@ -139,8 +139,13 @@ func parseData(text string, withColor bool, def *color.NRGBA, limit int, runs bo
 	if runs {
 		name, extra = "runs", 1
 	}
-	// Reserve no more than the limit allows, whatever the text claims.
-	items := make([]voxelItem, 0, min(strings.Count(text, "\n")+1, max(limit, 0)))
+	// Reserve no more than the limit allows, whatever the text claims; runs
+	// are usually many voxels a line.
+	lines := strings.Count(text, "\n") + 1
+	if runs {
+		lines *= 32
+	}
+	items := make([]voxelItem, 0, min(lines, max(limit, 0)))
 	line := 0
 	for len(text) > 0 {
 		var ln string
