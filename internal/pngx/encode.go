@@ -275,24 +275,24 @@ func (e *encoder) scanColours(y0, y1 int) ([]uint32, []byte, bool) {
 	}
 	add(prev)
 	for y := y0; y < y1; y++ {
-		row := img.Pix[y*img.Stride : y*img.Stride+4*e.w]
 		out := idx[(y-y0)*e.w : (y-y0+1)*e.w]
+		row := img.Pix[y*img.Stride : y*img.Stride+4*len(out)]
 		x := 0
 		for x+2 <= len(out) {
 			v := binary.LittleEndian.Uint64(row[4*x:])
 			if v == pair {
 				// Inside a run (the common case in rendered images): four pixels per step while it lasts.
-				for x+4 <= len(out) && binary.LittleEndian.Uint64(row[4*x+8:]) == pair {
-					binary.LittleEndian.PutUint32(out[x:], uint32(prevIdx)*0x01010101)
-					x += 4
-					if x+2 > len(out) || binary.LittleEndian.Uint64(row[4*x:]) != pair {
+				fill := uint32(prevIdx) * 0x01010101
+				x += 2
+				for x+4 <= len(out) {
+					b := row[4*x : 4*x+16]
+					if binary.LittleEndian.Uint64(b) != pair || binary.LittleEndian.Uint64(b[8:]) != pair {
 						break
 					}
+					binary.LittleEndian.PutUint32(out[x-2:x+2], fill)
+					x += 4
 				}
-				if x+2 <= len(out) && binary.LittleEndian.Uint64(row[4*x:]) == pair {
-					out[x], out[x+1] = prevIdx, prevIdx
-					x += 2
-				}
+				out[x-2], out[x-1] = prevIdx, prevIdx
 				continue
 			}
 			if c := uint32(v); c != prev && !add(c) {
