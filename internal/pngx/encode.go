@@ -41,7 +41,7 @@ const (
 	// machine, so output bytes are the same everywhere.
 	maxStrips = 16
 	// idatMax is the largest IDAT chunk we write.
-	idatMax = 1 << 18
+	idatMax = 1 << 16
 )
 
 var pngHeader = []byte("\x89PNG\r\n\x1a\n")
@@ -79,7 +79,7 @@ func Encode(w io.Writer, img *image.NRGBA, opt *Options) error {
 	e := &encoder{img: img, w: width, h: height}
 	e.analyse()
 
-	bw := bufio.NewWriterSize(w, 64<<10)
+	bw := bufio.NewWriterSize(w, 32<<10)
 	ew := &chunkWriter{w: bw}
 	ew.raw(pngHeader)
 
