@@ -41,7 +41,9 @@
 //
 // Our own scanline fill writes packed pixels straight into Pix (little-endian CPUs, which all release
 // targets are): each face is a parallelogram whose edge bounds advance row by row without division,
-// with a top-left rule so shared edges are drawn exactly once. Rows are split into bands drawn in
+// with a top-left rule so shared edges are drawn exactly once. All faces of one direction are
+// translates of one shape, so edge steps and (s, t) gradients are computed once per direction; the
+// light, AO corners, outline flags and shade tables of each face once per scene. Rows are split into bands drawn in
 // parallel (GOMAXPROCS workers); every band draws all faces in the same order, so output does not
 // depend on the worker count.
 //
@@ -62,10 +64,12 @@
 //
 // Supersample 2 renders at twice the size and averages 2×2 blocks, weighting colour by alpha (so a
 // transparent background's pixels stay 0,0,0,0 and edges are un-premultiplied). Supersample 0 (auto)
-// uses 2× only for outputs up to autoSupersampleArea pixels: measured on this project's 2-core machine,
-// 2× costs about four times the raster plus a downsample, and its blended edges rule out a paletted PNG
-// (whose encode is several times faster), so it misses the 400×400 ≤ 3 ms and 1080p ≤ 25 ms budgets
-// (docs/benchmarks.md). Above that size images are not anti-aliased; voxel art tolerates it.
+// uses 2× only for outputs of at most 300×300 pixels (90,000), i.e. thumbnails. Measured on this
+// project's 2-core machine (docs/benchmarks.md, BenchmarkSupersample), 2× costs 2.3–3× the CPU of a
+// plain render and encode (four times the raster, a downsample, and blended edges that rule out a
+// paletted PNG, whose encode is several times faster), which breaks the 400×400 ≤ 3 ms and
+// 1080p ≤ 25 ms budgets. Above that size images are not anti-aliased unless asked; voxel art
+// tolerates it.
 //
 // # Transparency
 //
@@ -80,8 +84,9 @@
 //
 // # Determinism
 //
-// No map iteration, time or randomness reaches pixels. Trigonometry runs once per view, and the (s, t)
-// face parameters once per row, in float64 with explicit conversions (no fused multiply-add, so the
-// same bits on every platform); everything per pixel is integer or fixed point. The same snapshot and
+// No map iteration, time or randomness reaches pixels. Trigonometry runs once per view and a face's
+// starting (s, t) once per face, in float64 single operations (no fused multiply-add, so the same bits
+// on every platform); edge walks are exact integer arithmetic and everything per pixel is integer or
+// fixed point. The same snapshot and
 // Options give the same pixels on every run and worker count.
 package renderer
