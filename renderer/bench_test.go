@@ -87,11 +87,22 @@ func BenchmarkRender(b *testing.B) {
 	benchScene(b, "reference", referenceScene(), benchSizes)
 }
 
-// BenchmarkPrepare measures the cached model preparation (faces, AO, outline flags, shadow map).
+// BenchmarkPrepare measures the model preparation a Renderer caches per scene (exposed faces, AO,
+// outline flags, light, shadow map): paid by the first render of a scene only.
 func BenchmarkPrepare(b *testing.B) {
-	snap := referenceScene()
-	for b.Loop() {
-		buildModel(snap)
+	for _, c := range []struct {
+		name string
+		snap func() *voxel.Snapshot
+	}{
+		{"reference", referenceScene},
+		{"monu1", func() *voxel.Snapshot { return loadModel(b, "magicavoxel/monu1.vox") }},
+	} {
+		snap := c.snap()
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				buildModel(snap)
+			}
+		})
 	}
 }
 

@@ -1,6 +1,10 @@
 package renderer
 
 import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+
 	"github.com/goxel-mcp/goxel-mcp/voxel"
 )
 
@@ -43,8 +47,10 @@ type model struct {
 // pad is the edge of a block with a one-voxel border on every side.
 const pad = voxel.BlockSize + 2
 
-// buildModel culls hidden faces and computes AO and outline flags block by block, reading each block
-// with a one-voxel border copied from its 26 neighbours, so no lookup is bounds-checked or hashed per voxel.
+// buildModel culls hidden faces and computes AO, outline flags and light block by block, reading each
+// block with a one-voxel border copied from its 26 neighbours, so no lookup is bounds-checked or hashed
+// per voxel. Runs of blocks are prepared in parallel and concatenated in block order, so the result
+// does not depend on the worker count.
 func buildModel(snap *voxel.Snapshot) *model {
 	m := &model{box: snap.Box(), count: snap.Count()}
 	if m.box.Empty() {
@@ -56,62 +62,109 @@ func buildModel(snap *voxel.Snapshot) *model {
 	for _, e := range entries {
 		index[e.Origin] = e.Block
 	}
-	var grid [pad * pad * pad]uint32
-	const sx, sy, sz = 1, pad, pad * pad
-	// Neighbour offsets in the padded grid per axis.
-	step := [3]int{sx, sy, sz}
-	shadow := newShadowMap(m.box)
+	workers := min(runtime.GOMAXPROCS(0), len(entries))
+	chunks := min(len(entries), 4*workers)
+	out := make([][6][]face, chunks)
+	var next atomic.Int32
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p := newPreparer(m.box.Min, index)
+			for {
+				c := int(next.Add(1) - 1)
+				if c >= chunks {
+					return
+				}
+				for _, e := range entries[len(entries)*c/chunks : len(entries)*(c+1)/chunks] {
+					p.block(e, &out[c])
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for dir := range 6 {
+		n := 0
+		for c := range out {
+			n += len(out[c][dir])
+		}
+		m.faces[dir] = make([]face, 0, n)
+		for c := range out {
+			m.faces[dir] = append(m.faces[dir], out[c][dir]...)
+		}
+	}
+	// The lowest voxel of every column has a -Z face, and only the lowest counts for the shadow.
+	m.shadow = newShadowMap(m.box)
+	for _, f := range m.faces[dirNegZ] {
+		m.shadow.add(f.x, f.y, f.z)
+	}
+	m.shadow.finish()
+	return m
+}
+
+// preparer holds one worker's scratch space for buildModel.
+type preparer struct {
+	min   voxel.Pos
+	index map[voxel.Pos]*voxel.Block
+	grid  [pad * pad * pad]uint32
 	// Shade tables shared by faces of one colour, for faces with occluded corners; a model with very
 	// many colours computes the rest pixel by pixel.
-	luts := map[uint32]*shadeLUT{}
-	const maxLUTs = 4096
-	for _, e := range entries {
-		fillPadded(&grid, e, index)
-		ox := int32(e.Origin.X - m.box.Min.X)
-		oy := int32(e.Origin.Y - m.box.Min.Y)
-		oz := int32(e.Origin.Z - m.box.Min.Z)
-		for z := 1; z <= voxel.BlockSize; z++ {
-			for y := 1; y <= voxel.BlockSize; y++ {
-				row := z*sz + y*sy
-				for x := 1; x <= voxel.BlockSize; x++ {
-					i := row + x
-					c := grid[i]
-					if c == 0 {
+	luts map[uint32]*shadeLUT
+}
+
+const maxLUTs = 4096
+
+func newPreparer(min voxel.Pos, index map[voxel.Pos]*voxel.Block) *preparer {
+	return &preparer{min: min, index: index, luts: map[uint32]*shadeLUT{}}
+}
+
+// block appends the exposed faces of block e to out.
+func (p *preparer) block(e voxel.BlockEntry, out *[6][]face) {
+	const sx, sy, sz = 1, pad, pad * pad
+	step := [3]int{sx, sy, sz} // neighbour offsets in the padded grid per axis
+	grid := &p.grid
+	fillPadded(grid, e, p.index)
+	ox := int32(e.Origin.X - p.min.X)
+	oy := int32(e.Origin.Y - p.min.Y)
+	oz := int32(e.Origin.Z - p.min.Z)
+	for z := 1; z <= voxel.BlockSize; z++ {
+		for y := 1; y <= voxel.BlockSize; y++ {
+			row := z*sz + y*sy
+			for x := 1; x <= voxel.BlockSize; x++ {
+				i := row + x
+				c := grid[i]
+				if c == 0 {
+					continue
+				}
+				px, py, pz := ox+int32(x-1), oy+int32(y-1), oz+int32(z-1)
+				for dir := range 6 {
+					axis := dir >> 1
+					n := step[axis]
+					if dir&1 == 1 {
+						n = -n
+					}
+					if grid[i+n] != 0 {
 						continue
 					}
-					px, py, pz := ox+int32(x-1), oy+int32(y-1), oz+int32(z-1)
-					shadow.add(px, py, pz)
-					for dir := range 6 {
-						axis := dir >> 1
-						n := step[axis]
-						if dir&1 == 1 {
-							n = -n
+					u, v := step[(axis+1)%3], step[(axis+2)%3]
+					col := c & 0xffffff
+					f := face{x: px, y: py, z: pz, col: col, dir: uint8(dir)}
+					f.fill = shadeColour(col, dirShade[dir])
+					f.line = shadeColour(col, dirShade[dir]*outlineFactor>>8)
+					f.ao = faceAO(grid, i+n, u, v)
+					f.edges = faceEdges(grid, i, n, u, v)
+					if f.ao != aoOpen {
+						if f.lut = p.luts[col]; f.lut == nil && len(p.luts) < maxLUTs {
+							f.lut = newShadeLUT(col)
+							p.luts[col] = f.lut
 						}
-						if grid[i+n] != 0 {
-							continue
-						}
-						u, v := step[(axis+1)%3], step[(axis+2)%3]
-						col := c & 0xffffff
-						f := face{x: px, y: py, z: pz, col: col, dir: uint8(dir)}
-						f.fill = shadeColour(col, dirShade[dir])
-						f.line = shadeColour(col, dirShade[dir]*outlineFactor>>8)
-						f.ao = faceAO(&grid, i+n, u, v)
-						f.edges = faceEdges(&grid, i, n, u, v)
-						if f.ao != aoOpen {
-							if f.lut = luts[col]; f.lut == nil && len(luts) < maxLUTs {
-								f.lut = newShadeLUT(col)
-								luts[col] = f.lut
-							}
-						}
-						m.faces[dir] = append(m.faces[dir], f)
 					}
+					out[dir] = append(out[dir], f)
 				}
 			}
 		}
 	}
-	shadow.finish()
-	m.shadow = shadow
-	return m
 }
 
 // faceAO returns the four corner occlusion levels of a face whose front cell is q, in the 0fps style:
