@@ -375,3 +375,34 @@ func TestPanelLabels(t *testing.T) {
 	assert.Equal(t, "20 × 21 × 20 voxels (X × Y × Z), 1,234,567 voxels in all",
 		caption(&model{box: voxel.Box{Max: voxel.Pos{X: 19, Y: 20, Z: 19}}, size: voxel.Pos{X: 20, Y: 21, Z: 20}, count: 1234567}))
 }
+
+// TestSingleViewSheet: one view in Views gives one labelled panel with a caption, unlike View alone.
+func TestSingleViewSheet(t *testing.T) {
+	snap := sidedCube(5, voxel.Pos{})
+	opt := DefaultOptions()
+	opt.Width, opt.Height = 240, 200
+	plainImg := render(t, snap, opt)
+	opt.Views = []View{presets[6]}
+	sheet := render(t, snap, opt)
+	keep(t, "single_view_sheet", sheet)
+	differ := 0
+	for y := range 200 {
+		for x := range 240 {
+			if plainImg.NRGBAAt(x, y) != sheet.NRGBAAt(x, y) {
+				differ++
+			}
+		}
+	}
+	assert.Greater(t, differ, 500, "label, gizmo and caption drawn")
+	// The caption strip at the bottom carries text.
+	bg := opt.Background
+	inked := 0
+	for y := 185; y < 200; y++ {
+		for x := range 240 {
+			if sheet.NRGBAAt(x, y) != bg {
+				inked++
+			}
+		}
+	}
+	assert.Greater(t, inked, 50, "caption text")
+}
