@@ -8,14 +8,18 @@
 //
 // Colour type is chosen from the pixels:
 //   - at most 256 distinct colours: paletted (colour type 3) with bit depth 1, 2, 4 or 8 and a tRNS chunk
-//     when any entry is not opaque. The scan stops at the 257th colour. Palette order is order of first
-//     appearance in raster order, so the output is deterministic.
+//     when any entry is not opaque. The scan (row strips in parallel, runs of equal pixels compared
+//     eight or sixteen bytes at a time) stops at the 257th colour and keeps each pixel's index, so
+//     pixels are looked up once. Palette order is order of first appearance in raster order, so the
+//     output is deterministic.
 //   - otherwise RGB 8-bit (colour type 2) when every alpha is 255, else RGBA 8-bit (colour type 6, straight
 //     alpha: the NRGBA bytes are written as they are, including the colour of fully transparent pixels).
 //
-// Large images are compressed in parallel row strips (as pigz does): each strip is an independent deflate
-// stream ended with a sync flush, the strips are concatenated in order, and their adler32 sums are combined.
-// The output is identical for any GOMAXPROCS: the strip count depends only on the image size.
+// Images of up to 1 MB of raw rows are compressed as one stream, straight through a 32 KB buffered writer
+// into IDAT chunks of at most 64 KB. Larger ones are compressed in parallel row strips (as pigz does):
+// each strip is an independent deflate stream ended with a sync flush, the strips are written in order as
+// they finish, and their adler32 sums are combined. The output is identical for any GOMAXPROCS: the strip
+// count depends only on the image size. Encode is safe for concurrent use.
 //
 // Every output decodes with image/png to the same pixels; the tests and FuzzEncode check that round trip.
 //

@@ -32,7 +32,7 @@ type Options struct {
 }
 
 const (
-	// maxPaletteScan is the largest distinct colour count that still gives a paletted PNG.
+	// maxPalette is the largest distinct colour count that still gives a paletted PNG.
 	maxPalette = 256
 	// stripRawBytes is the uncompressed size of one parallel deflate strip. Below it a single stream is
 	// written straight to the output; above it strips keep both cores busy (deflate dominates encode time).
