@@ -2,7 +2,9 @@
 //
 // Layout: one flat directory, mode 0700; Open refuses a symlink, another user's directory, or one others can
 // write. Files are render_<unixts>_<session>_<random>.png, mode 0600; the id is the name without ".png".
-// Publish: bytes go to .tmp-<random> in the same directory, are synced and closed, then renamed into place.
+// Publish: bytes go to .tmp-<random> in the same directory, are closed (not synced: renders are cache
+// entries), then renamed into place. Adoption drops a file without the closing IEND chunk, which is
+// what a rename that outran its data can leave after a power cut.
 // Expiry: a render expires TTL after the time in its name; byte, count and file-size caps evict oldest first.
 // Start-up: a sweep removes expired renders and temp files older than the longest write (crash leftovers);
 // it repeats every cleanup interval. Names we did not create are never read, listed or removed.

@@ -414,18 +414,21 @@ func TestDamagedRenderRemoved(t *testing.T) {
 	now := strconv.FormatInt(t0.Unix(), 10)
 	damaged := "render_" + now + "_abcd1234_00ff.png"
 	truncated := "render_" + now + "_abcd1234_01ff.png"
-	good := "render_" + now + "_abcd1234_02ff.png"
+	cut := "render_" + now + "_abcd1234_02ff.png"
+	good := "render_" + now + "_abcd1234_03ff.png"
 	require.NoError(t, os.WriteFile(filepath.Join(dir, damaged), []byte("not a png at all, not at all"), 0o600))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, truncated), makePNG(t, 2, 2, "", 0)[:30], 0o600))
-	// IHDR intact, rest cut: adopted (renames are atomic; be conservative and keep what parses).
-	require.NoError(t, os.WriteFile(filepath.Join(dir, good), makePNG(t, 2, 2, "", 0)[:40], 0o600))
+	// IHDR intact, the rest cut off (what an unsynced file may look like after a power cut): removed.
+	require.NoError(t, os.WriteFile(filepath.Join(dir, cut), makePNG(t, 2, 2, "", 0)[:40], 0o600))
+	whole := makePNG(t, 2, 2, "", 0)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, good), whole, 0o600))
 
 	s, _ := openStore(t, Options{Dir: dir})
 	assert.Equal(t, []string{good}, names(t, dir))
-	assert.Equal(t, int64(2), s.Stats().DamagedRemoved)
+	assert.Equal(t, int64(3), s.Stats().DamagedRemoved)
 	rec, err := s.Get(strings.TrimSuffix(good, ".png"))
 	require.NoError(t, err)
-	assert.Equal(t, int64(40), rec.Size)
+	assert.Equal(t, int64(len(whole)), rec.Size)
 }
 
 func TestStrayTemps(t *testing.T) {

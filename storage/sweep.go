@@ -2,6 +2,7 @@ package storage
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -152,6 +153,9 @@ func (s *Store) readDir() ([]fs.DirEntry, error) {
 	return entries, nil
 }
 
+// pngTrailer is the IEND chunk every complete PNG ends with.
+var pngTrailer = []byte{0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xAE, 0x42, 0x60, 0x82}
+
 // adopt builds the record of a render file from its bytes: the PNG header for size and cache key,
 // a full read for the SHA-256. An error wrapping errNotPNG means the file is damaged.
 func (s *Store) adopt(id string) (Record, error) {
@@ -177,6 +181,16 @@ func (s *Store) adopt(id string) (Record, error) {
 	}
 	if _, err := io.Copy(io.Discard, r); err != nil {
 		return Record{}, fmt.Errorf("failed to read render %s: %w", id, err)
+	}
+	// Publish does not fsync (a render is a cache entry, and a sync costs
+	// more than encoding a small one), so after a power cut a renamed file may
+	// be short: a complete PNG ends with the IEND chunk.
+	var tail [12]byte
+	if int64(size) < int64(len(tail)) {
+		return Record{}, fmt.Errorf("%w: file too short", errNotPNG)
+	}
+	if _, err := f.ReadAt(tail[:], int64(size)-int64(len(tail))); err != nil || !bytes.Equal(tail[:], pngTrailer) {
+		return Record{}, fmt.Errorf("%w: no IEND chunk at the end (an interrupted write)", errNotPNG)
 	}
 	created, _ := ParseID(id) // id was validated by the caller
 	return Record{
