@@ -66,6 +66,9 @@ func New(cfg Config, version string, logger *slog.Logger) (*Server, error) {
 	d := tools.Deps{
 		Project: s.Project, Limits: cfg.Limits, Logger: logger, Version: version,
 		Renderer: renderer.NewRenderer(),
+		// Inline images of recent renders, for cache hits in auto mode: a few
+		// previews' worth (each at most ~525 KB).
+		Inline: tools.NewInlineCache(8 << 20),
 		Render: tools.RenderSettings{
 			MaxImageSize: cfg.MaxImageSize, MaxInlineBytes: cfg.MaxInlineBytes, DisableFiles: cfg.DisableFileTransfer,
 		},

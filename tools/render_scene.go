@@ -225,6 +225,9 @@ func (d Deps) renderScene(ctx context.Context, r renderRequest, prog *progress) 
 		}
 	}
 	out.Render.EncodeMS = ms(time.Since(encStart))
+	if managed && out.File != nil && inlinePNG != nil {
+		d.Inline.put(inlineEntry{key: key, png: inlinePNG, kind: out.Render.Inline, width: out.Render.InlineWidth, height: out.Render.InlineHight})
+	}
 	prog.step(4, "done")
 	d.logger().Info("render", "width", r.opt.Width, "height", r.opt.Height, "voxels", facts.count, "mode", r.mode,
 		"render_ms", out.Render.RenderMS, "encode_ms", out.Render.EncodeMS, "inline", out.Render.Inline, "duration", time.Since(start))
@@ -412,7 +415,10 @@ func (d Deps) cachedResult(rec storage.Record, r renderRequest, out renderOutput
 	out.Render.Cached = true
 	var inline []byte
 	if r.mode == "auto" {
-		if max(rec.Width, rec.Height) <= inlineMaxEdge && base64.StdEncoding.EncodedLen(int(rec.Size)) <= inlineBase64Budget {
+		if e, ok := d.Inline.get(rec.CacheKey); ok {
+			inline = e.png
+			out.Render.Inline, out.Render.InlineWidth, out.Render.InlineHight = e.kind, e.width, e.height
+		} else if max(rec.Width, rec.Height) <= inlineMaxEdge && base64.StdEncoding.EncodedLen(int(rec.Size)) <= inlineBase64Budget {
 			rc, _, err := d.Store.Open(rec.ID)
 			if err != nil {
 				return nil, err

@@ -38,7 +38,7 @@ func newRenderHarness(t *testing.T, opts ...func(*tools.Deps, *storage.Options))
 	require.NoError(t, os.Mkdir(allowed, 0o755))
 	so := storage.Options{Dir: dir, CleanupInterval: -1}
 	d := tools.Deps{Project: tools.NewProject(), Limits: tools.DefaultLimits, Renderer: renderer.NewRenderer(),
-		Render: tools.DefaultRenderSettings, Version: "test"}
+		Render: tools.DefaultRenderSettings, Version: "test", Inline: tools.NewInlineCache(4 << 20)}
 	for _, o := range opts {
 		o(&d, &so)
 	}
@@ -174,6 +174,15 @@ func TestRenderCache(t *testing.T) {
 	second := structuredOf(t, h.call("render_scene", map[string]any{"view": "front"}))
 	assert.Equal(t, first["file"].(map[string]any)["path"], second["file"].(map[string]any)["path"])
 	assert.Equal(t, true, second["render"].(map[string]any)["cached"])
+	// a large auto render repeated: the preview comes from memory, not a new render
+	big := map[string]any{"width": 2400, "height": 1800}
+	firstBig := h.call("render_scene", big)
+	secondBig := h.call("render_scene", big)
+	assert.Equal(t, true, structuredOf(t, secondBig)["render"].(map[string]any)["cached"])
+	_, _, img1 := parts(t, firstBig)
+	_, _, img2 := parts(t, secondBig)
+	require.NotNil(t, img2)
+	assert.Equal(t, img1, img2)
 	other := structuredOf(t, h.call("render_scene", map[string]any{"view": "top"}))
 	assert.NotEqual(t, first["file"].(map[string]any)["path"], other["file"].(map[string]any)["path"])
 	h.ok("add_voxels", map[string]any{"voxels": []any{[]any{0, 0, 30, "#FFFFFF"}}})
@@ -181,7 +190,7 @@ func TestRenderCache(t *testing.T) {
 	assert.Equal(t, false, third["render"].(map[string]any)["cached"], "an edit changes the cache key")
 	stats := h.ok("get_render_stats", nil)
 	assert.GreaterOrEqual(t, num(t, stats, "cache_hits"), 1)
-	assert.Equal(t, 3, num(t, stats, "renders_made"))
+	assert.Equal(t, 4, num(t, stats, "renders_made"))
 }
 
 func TestRenderManagementTools(t *testing.T) {

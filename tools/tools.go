@@ -50,6 +50,7 @@ type Deps struct {
 	Renderer *renderer.Renderer // shared, so prepared scenes are reused
 	Roots    *roots.Roots       // where user paths may point; nil refuses them all
 	Render   RenderSettings
+	Inline   *InlineCache // recent inline images by render cache key; may be nil
 	Version  string
 	Now      func() time.Time // injected clock; default time.Now
 	// Autosave reports where the scene is autosaved; nil when it is not.

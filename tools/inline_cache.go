@@ -1,0 +1,65 @@
+package tools
+
+import (
+	"container/list"
+	"sync"
+)
+
+// InlineCache keeps the inline image (full PNG or preview) of recent renders
+// by cache key, so that a repeated auto-mode render of a large image is
+// answered without decoding and downscaling its file again. It is bounded
+// in bytes and safe for concurrent use.
+type InlineCache struct {
+	mu       sync.Mutex
+	maxBytes int
+	bytes    int
+	order    *list.List // of *inlineEntry, most recent first
+	byKey    map[string]*list.Element
+}
+
+type inlineEntry struct {
+	key           string
+	png           []byte
+	kind          string // full or preview
+	width, height int
+}
+
+// NewInlineCache returns a cache holding at most maxBytes of images.
+func NewInlineCache(maxBytes int) *InlineCache {
+	return &InlineCache{maxBytes: maxBytes, order: list.New(), byKey: map[string]*list.Element{}}
+}
+
+func (c *InlineCache) get(key string) (inlineEntry, bool) {
+	if c == nil {
+		return inlineEntry{}, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, ok := c.byKey[key]
+	if !ok {
+		return inlineEntry{}, false
+	}
+	c.order.MoveToFront(el)
+	return *el.Value.(*inlineEntry), true
+}
+
+func (c *InlineCache) put(e inlineEntry) {
+	if c == nil || len(e.png) > c.maxBytes {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el, ok := c.byKey[e.key]; ok {
+		c.bytes -= len(el.Value.(*inlineEntry).png)
+		c.order.Remove(el)
+	}
+	c.byKey[e.key] = c.order.PushFront(&e)
+	c.bytes += len(e.png)
+	for c.bytes > c.maxBytes {
+		last := c.order.Back()
+		old := last.Value.(*inlineEntry)
+		c.order.Remove(last)
+		delete(c.byKey, old.key)
+		c.bytes -= len(old.png)
+	}
+}
