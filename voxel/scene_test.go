@@ -330,3 +330,18 @@ func TestFillBoxMatchesSet(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, before, dump(b))
 }
+
+func TestParseHex(t *testing.T) {
+	for in, want := range map[string]color.NRGBA{"FF0000": red, "#00ff00": green, "0000FF80": {0, 0, 255, 128}, "#0a0B0c": {10, 11, 12, 255}} {
+		got, ok := ParseHex(in)
+		assert.True(t, ok, in)
+		assert.Equal(t, want, got, in)
+	}
+	for _, in := range []string{"", "#", "12", "#1234567", "GG0000", "+1+2+3"} {
+		_, ok := ParseHex(in)
+		assert.False(t, ok, in)
+	}
+	c, ok := ParseHex([]byte("102030"))
+	assert.True(t, ok)
+	assert.Equal(t, color.NRGBA{16, 32, 48, 255}, c)
+}

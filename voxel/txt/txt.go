@@ -146,32 +146,12 @@ func truncate(b []byte) string {
 	return string(b)
 }
 
+// parseHex reads Goxel's "RRGGBB" (no alpha).
 func parseHex(b []byte) (color.NRGBA, bool) {
 	if len(b) != 6 {
 		return color.NRGBA{}, false
 	}
-	var v [3]uint8
-	for i := range v {
-		hi, ok1 := hexDigit(b[2*i])
-		lo, ok2 := hexDigit(b[2*i+1])
-		if !ok1 || !ok2 {
-			return color.NRGBA{}, false
-		}
-		v[i] = hi<<4 | lo
-	}
-	return color.NRGBA{R: v[0], G: v[1], B: v[2], A: 255}, true
-}
-
-func hexDigit(c byte) (uint8, bool) {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0', true
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10, true
-	case c >= 'A' && c <= 'F':
-		return c - 'A' + 10, true
-	}
-	return 0, false
+	return voxel.ParseHex(b)
 }
 
 // header is what Encode writes first; Goxel skips lines whose first
