@@ -111,33 +111,23 @@ func (s *Scene) Rollback() {
 }
 
 // Undo reverts the last committed edit and returns its label.
-func (s *Scene) Undo() (string, error) {
-	if s.tx != nil {
-		s.Commit()
-	}
-	if len(s.undo) == 0 {
-		return "", ErrNothingToUndo
-	}
-	r := s.undo[len(s.undo)-1]
-	s.undo = s.undo[:len(s.undo)-1]
-	s.swap(r)
-	s.redo = append(s.redo, r)
-	s.freeze()
-	return r.label, nil
-}
+func (s *Scene) Undo() (string, error) { return s.step(&s.undo, &s.redo, ErrNothingToUndo) }
 
 // Redo re-applies the last undone edit and returns its label.
-func (s *Scene) Redo() (string, error) {
+func (s *Scene) Redo() (string, error) { return s.step(&s.redo, &s.undo, ErrNothingToRedo) }
+
+// step moves the newest record of from to to, swapping its state in.
+func (s *Scene) step(from, to *[]*record, empty error) (string, error) {
 	if s.tx != nil {
 		s.Commit()
 	}
-	if len(s.redo) == 0 {
-		return "", ErrNothingToRedo
+	if len(*from) == 0 {
+		return "", empty
 	}
-	r := s.redo[len(s.redo)-1]
-	s.redo = s.redo[:len(s.redo)-1]
+	r := (*from)[len(*from)-1]
+	*from = (*from)[:len(*from)-1]
 	s.swap(r)
-	s.undo = append(s.undo, r)
+	*to = append(*to, r)
 	s.freeze()
 	return r.label, nil
 }
