@@ -184,14 +184,14 @@ func newWalker(e *edge, row0 int64) (walker, int64) {
 	return w, sgn
 }
 
-// start returns the shared walker of e placed for a face whose edge starts at (ox, oy), from the row
-// whose centre is py on.
-func (e *edgeShape) start(ox, oy, py int64) walker {
-	w := e.w
+// start sets w to the shared walker of e placed for a face whose edge starts at (ox, oy), from the
+// row whose centre is py on.
+func (e *edgeShape) start(w *walker, ox, oy, py int64) {
+	*w = e.w
 	beta := -e.dy*(1<<(subBits-1)) + e.dx*(py-oy) + e.dy*ox
 	if w.kind == walkFlat {
 		w.beta = beta
-		return w
+		return
 	}
 	// floor(n/d) from a float estimate (n and d fit well within float64's 53 bits here, so the
 	// estimate is off by at most one or two) corrected exactly: cheaper than a 64-bit division, and
@@ -208,7 +208,6 @@ func (e *edgeShape) start(ox, oy, py int64) walker {
 		r -= w.d
 	}
 	w.q, w.r = q, r
-	return w
 }
 
 // clip narrows [xl, xr) for the current row.
@@ -251,7 +250,7 @@ func (q *quad) draw(t *target, r0, r1 int32, sh *shadowSampler) {
 	var walk [4]walker
 	for i := range walk {
 		e := &shp.edges[i]
-		walk[i] = e.start(q.px+e.off[0], q.py+e.off[1], py0)
+		e.start(&walk[i], q.px+e.off[0], q.py+e.off[1], py0)
 	}
 	needST := q.kind != quadFlat
 	// (s, t) at the centre of pixel 0 of row r0, then stepped in 16.16 (s, t are affine in position).
@@ -311,6 +310,43 @@ func fillSpan(line []uint32, c uint32) {
 	}
 }
 
+// outlineEnds returns how many pixels at the start and at the end of a span of n pixels lie on an
+// outline: within the outline width of a flagged edge. s and t are affine along the span, so each
+// edge's condition holds on a prefix or a suffix; the counts are exact for s + i·ds, t + i·dt.
+func (q *quad) outlineEnds(n int, s, t, ds, dt int32) (pre, suf int) {
+	e, ws, wt := q.edges, q.shape.ws, q.shape.wt
+	add := func(v0, dv, c int64) { // pixels with v0 + i·dv < c
+		switch {
+		case dv > 0:
+			if k := min(ceilDiv(c-v0, dv), int64(n)); k > 0 {
+				pre = max(pre, int(k))
+			}
+		case dv < 0:
+			// i > (v0 − c)/(−dv)
+			if first := max(floorDiv(v0-c, -dv)+1, 0); first < int64(n) {
+				suf = max(suf, n-int(first))
+			}
+		default:
+			if v0 < c {
+				pre = n
+			}
+		}
+	}
+	if e&1 != 0 {
+		add(int64(s), int64(ds), int64(ws))
+	}
+	if e&2 != 0 {
+		add(-int64(s), -int64(ds), -int64(fixOne-ws))
+	}
+	if e&4 != 0 {
+		add(int64(t), int64(dt), int64(wt))
+	}
+	if e&8 != 0 {
+		add(-int64(t), -int64(dt), -int64(fixOne-wt))
+	}
+	return pre, suf
+}
+
 // onOutline reports whether (s, t) lies within the outline width of a flagged edge.
 func (q *quad) onOutline(s, t int32) bool {
 	e, ws, wt := q.edges, q.shape.ws, q.shape.wt
@@ -318,17 +354,32 @@ func (q *quad) onOutline(s, t int32) bool {
 		(e&4 != 0 && t < wt) || (e&8 != 0 && t > fixOne-wt)
 }
 
+// shortSpan is the span length below which testing each pixel against the outline costs less than
+// finding the outline's ends (two divisions per flagged edge).
+const shortSpan = 16
+
 func (q *quad) spanEdges(line []uint32, s, t, ds, dt int32) {
-	fill, out := q.f.fill, q.f.line
-	for i := range line {
-		c := fill
-		if q.onOutline(s, t) {
-			c = out
+	if len(line) < shortSpan {
+		fill, out := q.f.fill, q.f.line
+		for i := range line {
+			c := fill
+			if q.onOutline(s, t) {
+				c = out
+			}
+			line[i] = c
+			s += ds
+			t += dt
 		}
-		line[i] = c
-		s += ds
-		t += dt
+		return
 	}
+	pre, suf := q.outlineEnds(len(line), s, t, ds, dt)
+	if pre+suf >= len(line) {
+		fillSpan(line, q.f.line)
+		return
+	}
+	fillSpan(line[:pre], q.f.line)
+	fillSpan(line[pre:len(line)-suf], q.f.fill)
+	fillSpan(line[len(line)-suf:], q.f.line)
 }
 
 func (q *quad) spanAO(line []uint32, s, t, ds, dt int32) {
@@ -343,6 +394,13 @@ func (q *quad) spanAO(line []uint32, s, t, ds, dt int32) {
 		c1, c3 = c3, c1
 	}
 	lut := f.lut
+	pre, end := 0, len(line)
+	short := q.edges != 0 && len(line) < shortSpan
+	if q.edges != 0 && !short {
+		var suf int
+		pre, suf = q.outlineEnds(len(line), s, t, ds, dt)
+		end = len(line) - suf
+	}
 	// The shade is quantized, so neighbouring pixels often repeat it: cache the last colour.
 	last, lastCol := int32(-1), uint32(0)
 	for i := range line {
@@ -351,7 +409,7 @@ func (q *quad) spanAO(line []uint32, s, t, ds, dt int32) {
 		top := c0*(256-s8) + c1*s8
 		bot := c3*(256-s8) + c2*s8
 		sh := (top*(256-t8) + bot*t8) >> 16
-		if q.edges != 0 && q.onOutline(s, t) {
+		if i < pre || i >= end || (short && q.onOutline(s, t)) {
 			sh = sh * outlineFactor >> 8
 		}
 		if sh&shadeQuant != last {

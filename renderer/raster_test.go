@@ -52,7 +52,8 @@ func TestWalkerMatchesDivision(t *testing.T) {
 		w, _ := newWalker(&e, row0)
 		// The shared shape walker placed at the edge's start must agree too.
 		es := newShape([2]int64{e.dx, e.dy}, [2]int64{-e.dy, e.dx}).edges[0]
-		ws := es.start(e.ox, e.oy, row0<<subBits+1<<(subBits-1))
+		var ws walker
+		es.start(&ws, e.ox, e.oy, row0<<subBits+1<<(subBits-1))
 		for row := row0; row < row0+300; row++ {
 			py := row<<subBits + 1<<(subBits-1)
 			wl, wr := w.clip(-1<<40, 1<<40)
@@ -112,6 +113,29 @@ func TestWatertight(t *testing.T) {
 		for k, c := range counts {
 			if c != 1 {
 				t.Fatalf("a=%v b=%v: pixel (%d,%d) drawn %d times", a, b, k%w, k/w, c)
+			}
+		}
+	}
+}
+
+// TestOutlineEnds checks the span-end outline counts against testing every pixel.
+func TestOutlineEnds(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 3))
+	for range 20000 {
+		q := quad{shape: &shape{ws: int32(r.IntN(fixOne / 3)), wt: int32(r.IntN(fixOne / 3))}, edges: uint8(r.IntN(16))}
+		n := 1 + r.IntN(300)
+		s, tt := int32(r.IntN(3*fixOne)-fixOne), int32(r.IntN(3*fixOne)-fixOne)
+		ds, dt := int32(r.IntN(2*fixOne/n+1)-fixOne/n), int32(r.IntN(2*fixOne/n+1)-fixOne/n)
+		if r.IntN(10) == 0 {
+			ds = 0
+		}
+		pre, suf := q.outlineEnds(n, s, tt, ds, dt)
+		for i := range n {
+			want := q.onOutline(s+int32(i)*ds, tt+int32(i)*dt)
+			got := i < pre || i >= n-suf
+			if want != got {
+				t.Fatalf("edges %04b ws %d wt %d n %d s %d t %d ds %d dt %d: pixel %d outline %v, ends (%d,%d)",
+					q.edges, q.shape.ws, q.shape.wt, n, s, tt, ds, dt, i, want, pre, suf)
 			}
 		}
 	}
