@@ -50,7 +50,7 @@ func TestLimitsOverStdio(t *testing.T) {
 		// 1,048,577 lines of data: the per-call limit is 1,048,576.
 		data := strings.Repeat("0 0 0\n", 1<<20+1)
 		msg := fails(t, s.c, "add_voxels", map[string]any{"data": data, "color": "#FF0000"})
-		assert.Contains(t, msg, "limit per call")
+		assert.Contains(t, msg, "limit of 1048576 per call")
 		assert.Zero(t, voxels(), "nothing was added")
 		if !longRun() {
 			t.Skip("the 1,048,577-item voxels array (an 8 MB request) runs with GOXEL_SOAK=1")
