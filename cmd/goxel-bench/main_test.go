@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -39,11 +40,27 @@ func TestReferenceScene(t *testing.T) {
 	pos, colors := referenceScene()
 	require.Len(t, pos, referenceVoxels)
 	require.Len(t, colors, referenceVoxels)
-	seen := make(map[[3]int]bool, len(pos))
-	for _, p := range pos {
-		require.False(t, seen[p], "duplicate voxel %v", p)
-		seen[p] = true
+	seen := make(map[[3]int]string, len(pos))
+	for i, p := range pos {
+		require.Empty(t, seen[p], "duplicate voxel %v", p)
+		seen[p] = colors[i][1:]
 	}
+
+	// The runs text covers the same voxels with the same colours.
+	lines := strings.Split(strings.TrimSpace(runsText(pos, colors)), "\n")
+	assert.Less(t, len(lines), len(pos)/10, "runs should be far fewer than voxels")
+	n := 0
+	for _, l := range lines {
+		var x, y, z, length int
+		var c string
+		_, err := fmt.Sscan(l, &x, &y, &z, &length, &c)
+		require.NoError(t, err, l)
+		for k := range length {
+			require.Equal(t, seen[[3]int{x + k, y, z}], c, "run %q", l)
+			n++
+		}
+	}
+	assert.Equal(t, referenceVoxels, n)
 }
 
 // TestShortRun runs the whole harness in --short mode against a freshly
@@ -79,7 +96,7 @@ func TestShortRun(t *testing.T) {
 	require.NotNil(t, rep)
 
 	assert.Positive(t, rep.Idle.RSSKiB)
-	require.Len(t, rep.Build, 6)
+	require.Len(t, rep.Build, 8)
 	for _, b := range rep.Build {
 		assert.Positive(t, b.Client.N, b.Method)
 		assert.Positive(t, b.USPerVoxel, b.Method)

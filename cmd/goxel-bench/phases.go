@@ -24,11 +24,12 @@ const (
 	referenceVoxels = 37497
 )
 
-// referenceScene lists every voxel of the reference scene with its colour.
+// referenceScene lists every voxel of the reference scene with its colour,
+// x innermost, so that consecutive voxels of a line form runs along +X.
 func referenceScene() (pos [][3]int, colors []string) {
-	for x := -20; x <= 20; x++ {
+	for z := -20; z <= 20; z++ {
 		for y := -20; y <= 20; y++ {
-			for z := -20; z <= 20; z++ {
+			for x := -20; x <= 20; x++ {
 				if x*x+y*y+z*z <= 400 {
 					pos = append(pos, [3]int{x, y, z})
 					colors = append(colors, sphereColor)
@@ -36,15 +37,30 @@ func referenceScene() (pos [][3]int, colors []string) {
 			}
 		}
 	}
-	for x := 30; x <= 45; x++ {
+	for z := -8; z <= 7; z++ {
 		for y := -8; y <= 7; y++ {
-			for z := -8; z <= 7; z++ {
+			for x := 30; x <= 45; x++ {
 				pos = append(pos, [3]int{x, y, z})
 				colors = append(colors, cubeColor)
 			}
 		}
 	}
 	return pos, colors
+}
+
+// runsText writes voxels as add_voxels "runs" lines "x y z length RRGGBB":
+// each line a run of consecutive voxels along +X with one colour.
+func runsText(pos [][3]int, colors []string) string {
+	var runs strings.Builder
+	for i := 0; i < len(pos); {
+		j := i + 1
+		for j < len(pos) && pos[j][1] == pos[i][1] && pos[j][2] == pos[i][2] && pos[j][0] == pos[j-1][0]+1 && colors[j] == colors[i] {
+			j++
+		}
+		fmt.Fprintf(&runs, "%d %d %d %d %s\n", pos[i][0], pos[i][1], pos[i][2], j-i, colors[i][1:])
+		i = j
+	}
+	return runs.String()
 }
 
 var (
@@ -122,6 +138,7 @@ func (b *bench) build(ctx context.Context) error {
 		fmt.Fprintf(&data, "%d %d %d %s\n", p[0], p[1], p[2], colors[i][1:])
 		list[i] = []any{p[0], p[1], p[2], colors[i]}
 	}
+	runs := runsText(pos, colors)
 	methods := []struct {
 		name  string
 		calls []map[string]any
@@ -130,6 +147,7 @@ func (b *bench) build(ctx context.Context) error {
 		{"fill_shape (box + sphere, 2 calls)", []map[string]any{fillBox, fillSphere}, "fill_shape"},
 		{`add_voxels "data" text, 1 call`, []map[string]any{{"data": data.String()}}, "add_voxels"},
 		{`add_voxels "voxels" JSON array, 1 call`, []map[string]any{{"voxels": list}}, "add_voxels"},
+		{`add_voxels "runs" text (along +X), 1 call`, []map[string]any{{"runs": runs}}, "add_voxels"},
 	}
 	iters := b.cfg.iters(20, 2)
 	for _, m := range methods {
@@ -182,7 +200,7 @@ func (b *bench) build(ctx context.Context) error {
 	if b.variant != "" {
 		return nil
 	}
-	b.phaseDone("scene build (" + fmt.Sprint(3*(iters+1)) + " builds)")
+	b.phaseDone("scene build (" + fmt.Sprint(len(methods)*(iters+1)) + " builds)")
 	// Leave the reference scene open for the render phases.
 	if err := b.fresh(ctx); err != nil {
 		return err
