@@ -8,7 +8,8 @@ import (
 // InlineCache keeps the inline image (full PNG or preview) of recent renders
 // by cache key, so that a repeated auto-mode render of a large image is
 // answered without decoding and downscaling its file again. It is bounded
-// in bytes and safe for concurrent use.
+// in bytes and in entries (a repeat is asked for soon or not at all), and
+// safe for concurrent use.
 type InlineCache struct {
 	mu       sync.Mutex
 	maxBytes int
@@ -16,6 +17,9 @@ type InlineCache struct {
 	order    *list.List // of *inlineEntry, most recent first
 	byKey    map[string]*list.Element
 }
+
+// inlineCacheEntries bounds the entries, whatever their size.
+const inlineCacheEntries = 32
 
 type inlineEntry struct {
 	key           string
@@ -55,7 +59,7 @@ func (c *InlineCache) put(e inlineEntry) {
 	}
 	c.byKey[e.key] = c.order.PushFront(&e)
 	c.bytes += len(e.png)
-	for c.bytes > c.maxBytes {
+	for c.bytes > c.maxBytes || c.order.Len() > inlineCacheEntries {
 		last := c.order.Back()
 		old := last.Value.(*inlineEntry)
 		c.order.Remove(last)
