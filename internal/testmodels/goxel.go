@@ -148,3 +148,23 @@ func Diff(want, got Voxels) string {
 	}
 	return b.String()
 }
+
+// Equal reports whether got holds exactly the voxels of want, reporting the
+// count difference or the first few mismatches on t.
+func Equal(t testing.TB, want, got Voxels) bool {
+	t.Helper()
+	if len(want) != len(got) {
+		t.Errorf("got %d voxels, want %d", len(got), len(want))
+		return false
+	}
+	bad := 0
+	for p, c := range want {
+		if g, ok := got[p]; !ok || g != c {
+			if bad < 5 {
+				t.Errorf("at %v: got %v (present %v), want %v", p, g, ok, c)
+			}
+			bad++
+		}
+	}
+	return bad == 0
+}

@@ -49,24 +49,6 @@ func encode(t testing.TB, s *voxel.Scene) []byte {
 	return buf.Bytes()
 }
 
-func equalVoxels(t testing.TB, want, got testmodels.Voxels) bool {
-	t.Helper()
-	if len(want) != len(got) {
-		t.Errorf("got %d voxels, want %d", len(got), len(want))
-		return false
-	}
-	bad := 0
-	for p, c := range want {
-		if g, ok := got[p]; !ok || g != c {
-			if bad < 5 {
-				t.Errorf("at %v: got %v (present %v), want %v", p, g, ok, c)
-			}
-			bad++
-		}
-	}
-	return bad == 0
-}
-
 func TestDecodeSamples(t *testing.T) {
 	for _, tc := range samples {
 		t.Run(tc.name, func(t *testing.T) {
@@ -88,7 +70,7 @@ func TestGoxelLive(t *testing.T) {
 			t.Parallel()
 			path := testmodels.Path(t, tc.name)
 			ours := testmodels.Merge(decodeFile(t, path)).Opaque()
-			assert.True(t, equalVoxels(t, testmodels.GoxelRead(t, path), ours))
+			assert.True(t, testmodels.Equal(t, testmodels.GoxelRead(t, path), ours))
 		})
 	}
 }
@@ -142,7 +124,7 @@ func TestRoundTrip(t *testing.T) {
 			s := build(t)
 			s2, err := Decode(bytes.NewReader(encode(t, s)))
 			require.NoError(t, err)
-			assert.True(t, equalVoxels(t, testmodels.Merge(s), testmodels.Merge(s2)))
+			assert.True(t, testmodels.Equal(t, testmodels.Merge(s), testmodels.Merge(s2)))
 			assertSameLayers(t, s, s2)
 		})
 	}
@@ -184,7 +166,7 @@ func TestGoxelOpensEncoded(t *testing.T) {
 				}
 				return true
 			})
-			assert.True(t, equalVoxels(t, want, testmodels.GoxelRead(t, path)))
+			assert.True(t, testmodels.Equal(t, want, testmodels.GoxelRead(t, path)))
 		})
 	}
 }
@@ -336,5 +318,5 @@ func TestCloneLayer(t *testing.T) {
 	testmodels.Goxel(t)
 	path := filepath.Join(t.TempDir(), "clone.gox")
 	require.NoError(t, os.WriteFile(path, data, 0o644))
-	assert.True(t, equalVoxels(t, testmodels.GoxelRead(t, path), testmodels.Merge(s)))
+	assert.True(t, testmodels.Equal(t, testmodels.GoxelRead(t, path), testmodels.Merge(s)))
 }

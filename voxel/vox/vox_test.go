@@ -124,27 +124,9 @@ func TestGoxelLive(t *testing.T) {
 				assert.Equal(t, []any{x, y, z}, []any{a, b, c})
 				return
 			}
-			assert.True(t, equalVoxels(t, theirs, ours))
+			assert.True(t, testmodels.Equal(t, theirs, ours))
 		})
 	}
-}
-
-func equalVoxels(t testing.TB, want, got testmodels.Voxels) bool {
-	t.Helper()
-	if len(want) != len(got) {
-		t.Errorf("got %d voxels, want %d", len(got), len(want))
-		return false
-	}
-	bad := 0
-	for p, c := range want {
-		if g, ok := got[p]; !ok || g != c {
-			if bad < 5 {
-				t.Errorf("at %v: got %v (present %v), want %v", p, g, ok, c)
-			}
-			bad++
-		}
-	}
-	return bad == 0
 }
 
 func TestRoundTripSamples(t *testing.T) {
@@ -153,7 +135,7 @@ func TestRoundTripSamples(t *testing.T) {
 			s := decodeFile(t, testmodels.Path(t, tc.name))
 			s2, err := Decode(bytes.NewReader(encode(t, s)))
 			require.NoError(t, err)
-			assert.True(t, equalVoxels(t, testmodels.Merge(s), testmodels.Merge(s2)))
+			assert.True(t, testmodels.Equal(t, testmodels.Merge(s), testmodels.Merge(s2)))
 			assertSameLayers(t, s, s2)
 		})
 	}
@@ -199,7 +181,7 @@ func TestEncodeSplitsLargeModels(t *testing.T) {
 	assert.Zero(t, rep.RemappedColors)
 	s2, err := Decode(&buf)
 	require.NoError(t, err)
-	assert.True(t, equalVoxels(t, testmodels.Merge(s), testmodels.Merge(s2)))
+	assert.True(t, testmodels.Equal(t, testmodels.Merge(s), testmodels.Merge(s2)))
 	assertSameLayers(t, s, s2)
 }
 
@@ -414,7 +396,7 @@ func TestGoxelOpensEncoded(t *testing.T) {
 			require.NoError(t, os.WriteFile(path, data, 0o644))
 			s2, err := Decode(bytes.NewReader(data))
 			require.NoError(t, err)
-			assert.True(t, equalVoxels(t, testmodels.Merge(s2).Opaque(), testmodels.GoxelRead(t, path)))
+			assert.True(t, testmodels.Equal(t, testmodels.Merge(s2).Opaque(), testmodels.GoxelRead(t, path)))
 		})
 	}
 }
