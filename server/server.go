@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"time"
 
@@ -26,6 +27,9 @@ import (
 	"github.com/goxel-mcp/goxel-mcp/tools"
 	"github.com/goxel-mcp/goxel-mcp/voxel"
 )
+
+// toolWorkers is how many tool calls run at once.
+const toolWorkers = 32
 
 // Name is the server name reported to clients.
 const Name = "goxel-mcp"
@@ -69,6 +73,9 @@ func New(cfg Config, version string, logger *slog.Logger) (*Server, error) {
 		// Inline images of recent renders, for cache hits in auto mode: a few
 		// previews' worth (each at most ~525 KB).
 		Inline: tools.NewInlineCache(8 << 20),
+		// Renders are CPU-bound and each holds its frame (33 MB at 4K): a
+		// few at a time, the others wait (cancellably) for a slot.
+		RenderSlots: make(chan struct{}, runtime.GOMAXPROCS(0)+1),
 		Render: tools.RenderSettings{
 			MaxImageSize: cfg.MaxImageSize, MaxInlineBytes: cfg.MaxInlineBytes, DisableFiles: cfg.DisableFileTransfer,
 		},
@@ -237,6 +244,10 @@ func (s *Server) Close() error {
 func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer) error {
 	ss := mcpserver.NewStdioServer(s.MCP)
 	ss.SetErrorLogger(log.New(slogWriter{s.logger}, "", 0))
+	// More workers than mcp-go's 5, so cheap calls are not queued behind
+	// long renders; renders themselves are bounded by Deps.RenderSlots.
+	mcpserver.WithWorkerPoolSize(toolWorkers)(ss)
+	mcpserver.WithQueueSize(1000)(ss)
 	err := ss.Listen(ctx, in, out)
 	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, io.EOF) {
 		return nil

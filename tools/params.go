@@ -194,6 +194,10 @@ func toPos(name string, v any) (voxel.Pos, error) {
 	}
 	var p [3]int
 	for i, c := range xyz {
+		if f, ok := c.(float64); ok && f == math.Trunc(f) && f >= -maxCoord && f <= maxCoord {
+			p[i] = int(f) // the common case, without building an argument name
+			continue
+		}
 		n, err := toInt(fmt.Sprintf("%s.%c", name, "xyz"[i]), c, -maxCoord, maxCoord)
 		if err != nil {
 			return voxel.Pos{}, err

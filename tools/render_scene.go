@@ -154,6 +154,14 @@ func (d Deps) renderScene(ctx context.Context, r renderRequest, prog *progress) 
 		}
 	}
 
+	if d.RenderSlots != nil {
+		select {
+		case d.RenderSlots <- struct{}{}:
+			defer func() { <-d.RenderSlots }()
+		case <-ctx.Done():
+			return nil, fmt.Errorf("render cancelled while waiting for a free renderer: %v; no file was written", ctx.Err())
+		}
+	}
 	prog.step(0, "rendering")
 	img, err := d.renderImage(ctx, facts.snap, r, prog)
 	if err != nil {

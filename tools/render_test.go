@@ -38,7 +38,8 @@ func newRenderHarness(t *testing.T, opts ...func(*tools.Deps, *storage.Options))
 	require.NoError(t, os.Mkdir(allowed, 0o755))
 	so := storage.Options{Dir: dir, CleanupInterval: -1}
 	d := tools.Deps{Project: tools.NewProject(), Limits: tools.DefaultLimits, Renderer: renderer.NewRenderer(),
-		Render: tools.DefaultRenderSettings, Version: "test", Inline: tools.NewInlineCache(4 << 20)}
+		Render: tools.DefaultRenderSettings, Version: "test", Inline: tools.NewInlineCache(4 << 20),
+		RenderSlots: make(chan struct{}, 2)}
 	for _, o := range opts {
 		o(&d, &so)
 	}

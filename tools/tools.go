@@ -51,8 +51,11 @@ type Deps struct {
 	Roots    *roots.Roots       // where user paths may point; nil refuses them all
 	Render   RenderSettings
 	Inline   *InlineCache // recent inline images by render cache key; may be nil
-	Version  string
-	Now      func() time.Time // injected clock; default time.Now
+	// RenderSlots bounds the renders running at once (a token per render);
+	// nil means no bound.
+	RenderSlots chan struct{}
+	Version     string
+	Now         func() time.Time // injected clock; default time.Now
 	// Autosave reports where the scene is autosaved; nil when it is not.
 	Autosave func() autosave.Status
 	// ClientRoots adds the client's roots to Roots when the client offers

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"image/color"
+	"math"
 	"strconv"
 	"strings"
 
@@ -32,6 +33,10 @@ func voxelList(a args, withColor bool, def *color.NRGBA, limit int) ([]voxelItem
 		}
 		items = make([]voxelItem, 0, len(list))
 		for i, v := range list {
+			if it, ok := quickItem(v, withColor, def); ok {
+				items = append(items, it)
+				continue
+			}
 			it, err := voxelItemOf(fmt.Sprintf("voxels[%d]", i), v, withColor, def)
 			if err != nil {
 				return nil, err
@@ -65,6 +70,43 @@ func voxelList(a args, withColor bool, def *color.NRGBA, limit int) ([]voxelItem
 		return nil, fmt.Errorf(`voxels is required: an array where %s; or give data as text lines "x y z RRGGBB"`, voxelForms)
 	}
 	return items, nil
+}
+
+// quickItem reads the common item forms [x,y,z] and [x,y,z,"#RRGGBB"]
+// without building names for error messages; anything else (or anything
+// wrong) goes through voxelItemOf, which explains the problem.
+func quickItem(v any, withColor bool, def *color.NRGBA) (voxelItem, bool) {
+	list, ok := v.([]any)
+	if !ok || len(list) < 3 || len(list) > 4 {
+		return voxelItem{}, false
+	}
+	var p [3]int
+	for i := range 3 {
+		f, ok := list[i].(float64)
+		if !ok || f != math.Trunc(f) || f < -maxCoord || f > maxCoord {
+			return voxelItem{}, false
+		}
+		p[i] = int(f)
+	}
+	it := voxelItem{pos: voxel.Pos{X: p[0], Y: p[1], Z: p[2]}}
+	if !withColor {
+		return it, true
+	}
+	if len(list) == 3 {
+		if def == nil {
+			return voxelItem{}, false
+		}
+		it.color = *def
+		return it, true
+	}
+	s, ok := list[3].(string)
+	if !ok {
+		return voxelItem{}, false
+	}
+	if it.color, ok = voxel.ParseHex(s); !ok {
+		return voxelItem{}, false
+	}
+	return it, true
 }
 
 func voxelItemOf(name string, v any, withColor bool, def *color.NRGBA) (voxelItem, error) {
