@@ -79,6 +79,14 @@ const cacheScenes = 4
 // NewRenderer returns a Renderer with a cache of the last 4 scenes.
 func NewRenderer() *Renderer { return &Renderer{limit: cacheScenes} }
 
+// Forget drops the prepared scenes, e.g. when the open project is replaced
+// and they cannot be asked for again.
+func (r *Renderer) Forget() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.entries = nil
+}
+
 var defaultRenderer = NewRenderer()
 
 // Render renders snap with the package's shared Renderer.

@@ -29,7 +29,7 @@ import (
 )
 
 // toolWorkers is how many tool calls run at once.
-const toolWorkers = 32
+const toolWorkers = 8
 
 // Name is the server name reported to clients.
 const Name = "goxel-mcp"

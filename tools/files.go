@@ -91,6 +91,7 @@ Example: {"path":"models/knight.vox"}`),
 			return nil, fmt.Errorf("failed to open %s as %s: %v", path, codec.Name, err)
 		}
 		d.Project.Replace(scene, f.Name())
+		d.forgetRenders()
 		st := statusOf(d)
 		size := "empty"
 		if st.Box != nil {

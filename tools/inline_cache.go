@@ -67,3 +67,15 @@ func (c *InlineCache) put(e inlineEntry) {
 		c.bytes -= len(old.png)
 	}
 }
+
+// Clear drops every entry.
+func (c *InlineCache) Clear() {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.order.Init()
+	c.byKey = map[string]*list.Element{}
+	c.bytes = 0
+}

@@ -28,6 +28,7 @@ Example: {"force":true}`),
 			return nil, err
 		}
 		d.Project.Replace(voxel.New(), "")
+		d.forgetRenders()
 		return structured("Created a new empty project with one layer (id 1).", statusOf(d)), nil
 	})}
 }
