@@ -303,6 +303,11 @@ func TestCache(t *testing.T) {
 		require.NoError(t, err)
 	}
 	assert.Len(t, r.entries, cacheScenes)
+	r.Forget()
+	assert.Empty(t, r.entries, "Forget drops every prepared scene")
+	_, err = r.Render(ctx, snaps[0], opt)
+	require.NoError(t, err)
+	assert.Len(t, r.entries, 1)
 }
 
 func TestConcurrentRenders(t *testing.T) {

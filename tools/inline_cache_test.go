@@ -29,3 +29,15 @@ func TestInlineCacheIsBounded(t *testing.T) {
 	_, ok = nilCache.get("x")
 	assert.False(t, ok)
 }
+
+func TestInlineCacheClear(t *testing.T) {
+	c := NewInlineCache(1000)
+	c.put(inlineEntry{key: "a", png: make([]byte, 10)})
+	c.Clear()
+	_, ok := c.get("a")
+	assert.False(t, ok)
+	assert.Zero(t, c.bytes)
+	c.put(inlineEntry{key: "b", png: make([]byte, 10)})
+	_, ok = c.get("b")
+	assert.True(t, ok, "usable after Clear")
+}
