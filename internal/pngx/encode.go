@@ -34,9 +34,9 @@ type Options struct {
 const (
 	// maxPalette is the largest distinct colour count that still gives a paletted PNG.
 	maxPalette = 256
-	// stripRawBytes is the uncompressed size of one parallel deflate strip. Below it a single stream is
+	// stripRawBytes is the uncompressed size of one parallel deflate strip. Below twice that one stream is
 	// written straight to the output; above it strips keep both cores busy (deflate dominates encode time).
-	stripRawBytes = 1 << 20
+	stripRawBytes = 64 << 10
 	// maxStrips caps the strip count so buffered compressed output stays small; it does not depend on the
 	// machine, so output bytes are the same everywhere.
 	maxStrips = 16
@@ -181,8 +181,8 @@ func pixel(p []byte, i int) uint32 { return binary.LittleEndian.Uint32(p[i:]) }
 // order gives the palette in first-appearance raster order, whatever the worker count.
 func (e *encoder) analyse() {
 	strips := 1
-	if e.w*e.h >= 1<<18 {
-		strips = min(runtime.GOMAXPROCS(0), e.h, 8)
+	if e.w*e.h >= 1<<16 {
+		strips = min(runtime.GOMAXPROCS(0), e.h, 8) // from 256×256 up
 	}
 	type scan struct {
 		palette []uint32
