@@ -43,9 +43,12 @@
 // targets are): each face is a parallelogram whose edge bounds advance row by row without division,
 // with a top-left rule so shared edges are drawn exactly once. All faces of one direction are
 // translates of one shape, so edge steps and (s, t) gradients are computed once per direction; the
-// light, AO corners, outline flags and shade tables of each face once per scene. Rows are split into bands drawn in
-// parallel (GOMAXPROCS workers); every band draws all faces in the same order, so output does not
-// depend on the worker count.
+// light, AO corners, outline flags and shade tables of each face once per scene. Per render, the
+// counting sort runs in parallel chunks that project each face straight into its sorted slot as a
+// self-contained, pointer-free quad (corner, rows, colours, corner shades). Rows are split into bands
+// drawn in parallel (GOMAXPROCS workers); quads are binned by the bands they touch, in painter's
+// order, and each band clears its own rows to the background before drawing its quads, so output does
+// not depend on the worker count.
 //
 // Light: a sun at azimuth 135° (compass, clockwise from +Y: the front-right quadrant) and elevation
 // 45°, a weak fill from the front-left, a sky term and ambient, giving each face direction one shade

@@ -25,7 +25,7 @@ type face struct {
 	x, y, z    int32  // voxel position relative to the model's box minimum
 	col        uint32 // packed R | G<<8 | B<<16, alpha dropped: every voxel renders opaque
 	fill, line uint32 // the face's pixel, plain and on an outline (light depends only on direction)
-	lut        *shadeLUT
+	lut        int32  // faces with an occluded corner: index in model.luts, or -1 (too many colours)
 	dir        uint8
 	ao         uint8 // per-corner occlusion level 0 (dark) to 3 (open), 2 bits per corner, corner 0 lowest
 	edges      uint8 // outline flags: bit 0 edge u=0, bit 1 edge u=1, bit 2 edge v=0, bit 3 edge v=1
@@ -41,6 +41,7 @@ type model struct {
 	size   voxel.Pos // box size in voxels
 	count  int       // voxel count
 	faces  [6][]face
+	luts   []shadeLUT // shade tables of the colours of faces with occluded corners, at most maxLUTs
 	shadow *shadowMap
 }
 
@@ -94,6 +95,7 @@ func buildModel(snap *voxel.Snapshot) *model {
 			m.faces[dir] = append(m.faces[dir], out[c][dir]...)
 		}
 	}
+	m.addLUTs()
 	// The lowest voxel of every column has a -Z face, and only the lowest counts for the shadow.
 	m.shadow = newShadowMap(m.box)
 	for _, f := range m.faces[dirNegZ] {
@@ -103,20 +105,47 @@ func buildModel(snap *voxel.Snapshot) *model {
 	return m
 }
 
+// maxLUTs bounds the shade tables of a model (768 KB); a model with more colours than that shades the
+// rest pixel by pixel.
+const maxLUTs = 4096
+
+// addLUTs gives every face with an occluded corner the shade table of its colour, in face order, so
+// table indices do not depend on the worker count.
+func (m *model) addLUTs() {
+	index := map[uint32]int32{}
+	lastCol, lastIdx := uint32(1<<31), int32(-1) // faces of one colour come in runs
+	for dir := range 6 {
+		for i := range m.faces[dir] {
+			f := &m.faces[dir][i]
+			if f.ao == aoOpen {
+				continue
+			}
+			if f.col != lastCol {
+				k, ok := index[f.col]
+				if !ok {
+					k = -1
+					if len(m.luts) < maxLUTs {
+						k = int32(len(m.luts))
+						m.luts = append(m.luts, *newShadeLUT(f.col))
+					}
+					index[f.col] = k
+				}
+				lastCol, lastIdx = f.col, k
+			}
+			f.lut = lastIdx
+		}
+	}
+}
+
 // preparer holds one worker's scratch space for buildModel.
 type preparer struct {
 	min   voxel.Pos
 	index map[voxel.Pos]*voxel.Block
 	grid  [pad * pad * pad]uint32
-	// Shade tables shared by faces of one colour, for faces with occluded corners; a model with very
-	// many colours computes the rest pixel by pixel.
-	luts map[uint32]*shadeLUT
 }
 
-const maxLUTs = 4096
-
 func newPreparer(min voxel.Pos, index map[voxel.Pos]*voxel.Block) *preparer {
-	return &preparer{min: min, index: index, luts: map[uint32]*shadeLUT{}}
+	return &preparer{min: min, index: index}
 }
 
 // block appends the exposed faces of block e to out.
@@ -149,17 +178,11 @@ func (p *preparer) block(e voxel.BlockEntry, out *[6][]face) {
 					}
 					u, v := step[(axis+1)%3], step[(axis+2)%3]
 					col := c & 0xffffff
-					f := face{x: px, y: py, z: pz, col: col, dir: uint8(dir)}
+					f := face{x: px, y: py, z: pz, col: col, dir: uint8(dir), lut: -1}
 					f.fill = shadeColour(col, dirShade[dir])
 					f.line = shadeColour(col, dirShade[dir]*outlineFactor>>8)
 					f.ao = faceAO(grid, i+n, u, v)
 					f.edges = faceEdges(grid, i, n, u, v)
-					if f.ao != aoOpen {
-						if f.lut = p.luts[col]; f.lut == nil && len(p.luts) < maxLUTs {
-							f.lut = newShadeLUT(col)
-							p.luts[col] = f.lut
-						}
-					}
 					out[dir] = append(out[dir], f)
 				}
 			}

@@ -22,7 +22,8 @@ type shape struct {
 	dsx, dtx int64 // change of (s, t) in 16.16 per pixel to the right
 	dsy, dty int64 // and per row down
 	k        float64
-	ws, wt   int32 // outline width in s and t units (16.16)
+	ws, wt   int32    // outline width in s and t units (16.16)
+	bx, by   [2]int64 // the bounding box of the corners, relative to corner 0
 }
 
 // edgeShape is one edge of a shape: it starts at off from the face corner and runs along (dx, dy).
@@ -46,6 +47,10 @@ func newShape(a, b [2]int64) *shape {
 			sh.edges[i].inv = 1 / float64(w.d)
 		}
 	}
+	for _, v := range ends[1:] {
+		sh.bx[0], sh.bx[1] = min(sh.bx[0], v[0]), max(sh.bx[1], v[0])
+		sh.by[0], sh.by[1] = min(sh.by[0], v[1]), max(sh.by[1], v[1])
+	}
 	sh.k = float64(a[0]*b[1] - a[1]*b[0])
 	if sh.k > 0 {
 		fix := func(v int64) int64 { return int64(math.Round(float64(v<<subBits) / sh.k * fixOne)) }
@@ -55,16 +60,30 @@ func newShape(a, b [2]int64) *shape {
 	return sh
 }
 
-// quad is one face projected for one view: its shape placed with corner 0 at (px, py).
+// quad is one face projected for one view: its shape placed with corner 0 at (px, py), carrying
+// everything its pixels need, so drawing never reads the model. It holds no pointers (the garbage
+// collector neither scans nor barriers the thousands a render makes).
 type quad struct {
 	px, py int64
-	shape  *shape
-	f      *face    // nil for shadow tiles
-	tile   [4]int32 // quadShadow: the shadow map rectangle x, y, w, h in cells
-	rowMin int32    // first pixel row whose centre may be inside
-	rowMax int32    // one past the last
-	kind   uint8    // quadFlat, quadEdges, quadAO or quadShadow
-	edges  uint8    // outline flags in (a, b) order: bit 0 s=0, bit 1 s=1, bit 2 t=0, bit 3 t=1
+	rowMin int32 // first pixel row whose centre may be inside
+	rowMax int32 // one past the last; 0 for a quad that draws nothing
+	// quadFlat and quadEdges: the pixel off and on an outline. quadAO: fill is the face's colour,
+	// for faces without a shade table.
+	fill, line uint32
+	tile       [4]int32  // quadShadow: the shadow map rectangle x, y, w, h in cells
+	shade      [4]uint16 // quadAO: corner shades in (s, t) order (0,0), (1,0), (1,1), (0,1)
+	lut        int32     // quadAO: index of the face colour's shade table, -1 for none
+	shape      uint8     // index in raster.shapes
+	kind       uint8     // quadFlat, quadEdges, quadAO or quadShadow
+	edges      uint8     // outline flags in (a, b) order: bit 0 s=0, bit 1 s=1, bit 2 t=0, bit 3 t=1
+}
+
+// raster is what drawing a list of quads into a target needs besides the quads.
+type raster struct {
+	t      *target
+	shapes []*shape
+	luts   []shadeLUT
+	sh     *shadowSampler
 }
 
 const (
@@ -79,24 +98,19 @@ const fixOne = 1 << 16
 
 // setBounds computes the rows a quad may cover; it returns false when the quad misses the target or is
 // degenerate.
-func (q *quad) setBounds(t *target) bool {
-	a, b := q.shape.a, q.shape.b
-	if q.shape.k <= 0 {
+func (q *quad) setBounds(shp *shape, t *target) bool {
+	if shp.k <= 0 {
 		return false
 	}
-	minX, maxX := q.px, q.px
-	minY, maxY := q.py, q.py
-	for _, v := range [3][2]int64{a, {a[0] + b[0], a[1] + b[1]}, b} {
-		minX, maxX = min(minX, q.px+v[0]), max(maxX, q.px+v[0])
-		minY, maxY = min(minY, q.py+v[1]), max(maxY, q.py+v[1])
-	}
+	minX, maxX := q.px+shp.bx[0], q.px+shp.bx[1]
+	minY, maxY := q.py+shp.by[0], q.py+shp.by[1]
 	const half = 1 << (subBits - 1)
 	if maxX < half || minX > int64(t.w)<<subBits+half || maxY < half || minY > int64(t.h)<<subBits+half {
 		return false
 	}
-	// Pixel row r has its centre at r·256+128.
-	r0 := ceilDiv(minY-half, 1<<subBits)
-	r1 := floorDiv(maxY-half, 1<<subBits) + 1
+	// Pixel row r has its centre at r·256+128. Arithmetic shifts are floor divisions by 256.
+	r0 := -((half - minY) >> subBits) // ceil((minY-half)/256)
+	r1 := (maxY-half)>>subBits + 1
 	r0, r1 = max(r0, 0), min(r1, int64(t.h))
 	if r0 >= r1 {
 		return false
@@ -240,12 +254,13 @@ func (w *walker) next() {
 }
 
 // draw fills the quad's pixels on rows [r0, r1) of t.
-func (q *quad) draw(t *target, r0, r1 int32, sh *shadowSampler) {
+func (q *quad) draw(rs *raster, r0, r1 int32) {
 	r0, r1 = max(r0, q.rowMin), min(r1, q.rowMax)
 	if r0 >= r1 {
 		return
 	}
-	shp := q.shape
+	t := rs.t
+	shp := rs.shapes[q.shape]
 	py0 := int64(r0)<<subBits + 1<<(subBits-1)
 	var walk [4]walker
 	for i := range walk {
@@ -276,7 +291,7 @@ func (q *quad) draw(t *target, r0, r1 int32, sh *shadowSampler) {
 		}
 		line := t.pix[int(row)*t.stride+int(xl) : int(row)*t.stride+int(xr)]
 		if !needST {
-			fillSpan(line, q.f.fill)
+			fillSpan(line, q.fill)
 			continue
 		}
 		s := int32(min(max(s0+xl*shp.dsx, -fixOne), 2*fixOne))
@@ -284,11 +299,11 @@ func (q *quad) draw(t *target, r0, r1 int32, sh *shadowSampler) {
 		ds, dt := int32(shp.dsx), int32(shp.dtx)
 		switch q.kind {
 		case quadEdges:
-			q.spanEdges(line, s, tt, ds, dt)
+			q.spanEdges(shp, line, s, tt, ds, dt)
 		case quadAO:
-			q.spanAO(line, s, tt, ds, dt)
+			q.spanAO(rs, shp, line, s, tt, ds, dt)
 		case quadShadow:
-			sh.span(line, int(xl), int(row), q.tile, s, tt, ds, dt)
+			rs.sh.span(line, int(xl), int(row), q.tile, s, tt, ds, dt)
 		}
 	}
 }
@@ -313,8 +328,8 @@ func fillSpan(line []uint32, c uint32) {
 // outlineEnds returns how many pixels at the start and at the end of a span of n pixels lie on an
 // outline: within the outline width of a flagged edge. s and t are affine along the span, so each
 // edge's condition holds on a prefix or a suffix; the counts are exact for s + i·ds, t + i·dt.
-func (q *quad) outlineEnds(n int, s, t, ds, dt int32) (pre, suf int) {
-	e, ws, wt := q.edges, q.shape.ws, q.shape.wt
+func (q *quad) outlineEnds(shp *shape, n int, s, t, ds, dt int32) (pre, suf int) {
+	e, ws, wt := q.edges, shp.ws, shp.wt
 	add := func(v0, dv, c int64) { // pixels with v0 + i·dv < c
 		switch {
 		case dv > 0:
@@ -348,8 +363,8 @@ func (q *quad) outlineEnds(n int, s, t, ds, dt int32) (pre, suf int) {
 }
 
 // onOutline reports whether (s, t) lies within the outline width of a flagged edge.
-func (q *quad) onOutline(s, t int32) bool {
-	e, ws, wt := q.edges, q.shape.ws, q.shape.wt
+func (q *quad) onOutline(shp *shape, s, t int32) bool {
+	e, ws, wt := q.edges, shp.ws, shp.wt
 	return (e&1 != 0 && s < ws) || (e&2 != 0 && s > fixOne-ws) ||
 		(e&4 != 0 && t < wt) || (e&8 != 0 && t > fixOne-wt)
 }
@@ -358,12 +373,12 @@ func (q *quad) onOutline(s, t int32) bool {
 // finding the outline's ends (two divisions per flagged edge).
 const shortSpan = 16
 
-func (q *quad) spanEdges(line []uint32, s, t, ds, dt int32) {
+func (q *quad) spanEdges(shp *shape, line []uint32, s, t, ds, dt int32) {
 	if len(line) < shortSpan {
-		fill, out := q.f.fill, q.f.line
+		fill, out := q.fill, q.line
 		for i := range line {
 			c := fill
-			if q.onOutline(s, t) {
+			if q.onOutline(shp, s, t) {
 				c = out
 			}
 			line[i] = c
@@ -372,33 +387,27 @@ func (q *quad) spanEdges(line []uint32, s, t, ds, dt int32) {
 		}
 		return
 	}
-	pre, suf := q.outlineEnds(len(line), s, t, ds, dt)
+	pre, suf := q.outlineEnds(shp, len(line), s, t, ds, dt)
 	if pre+suf >= len(line) {
-		fillSpan(line, q.f.line)
+		fillSpan(line, q.line)
 		return
 	}
-	fillSpan(line[:pre], q.f.line)
-	fillSpan(line[pre:len(line)-suf], q.f.fill)
-	fillSpan(line[len(line)-suf:], q.f.line)
+	fillSpan(line[:pre], q.line)
+	fillSpan(line[pre:len(line)-suf], q.fill)
+	fillSpan(line[len(line)-suf:], q.line)
 }
 
-func (q *quad) spanAO(line []uint32, s, t, ds, dt int32) {
-	// Corner shades in (s, t) order (0,0), (1,0), (1,1), (0,1).
-	f := q.f
-	base := dirShade[f.dir]
-	c0 := base * aoFactor[f.ao&3] >> 8
-	c1 := base * aoFactor[f.ao>>2&3] >> 8
-	c2 := base * aoFactor[f.ao>>4&3] >> 8
-	c3 := base * aoFactor[f.ao>>6&3] >> 8
-	if q.shape.swapped {
-		c1, c3 = c3, c1
+func (q *quad) spanAO(rs *raster, shp *shape, line []uint32, s, t, ds, dt int32) {
+	c0, c1, c2, c3 := int32(q.shade[0]), int32(q.shade[1]), int32(q.shade[2]), int32(q.shade[3])
+	var lut *shadeLUT
+	if q.lut >= 0 {
+		lut = &rs.luts[q.lut]
 	}
-	lut := f.lut
 	pre, end := 0, len(line)
 	short := q.edges != 0 && len(line) < shortSpan
 	if q.edges != 0 && !short {
 		var suf int
-		pre, suf = q.outlineEnds(len(line), s, t, ds, dt)
+		pre, suf = q.outlineEnds(shp, len(line), s, t, ds, dt)
 		end = len(line) - suf
 	}
 	// The shade is quantized, so neighbouring pixels often repeat it: cache the last colour.
@@ -409,7 +418,7 @@ func (q *quad) spanAO(line []uint32, s, t, ds, dt int32) {
 		top := c0*(256-s8) + c1*s8
 		bot := c3*(256-s8) + c2*s8
 		sh := (top*(256-t8) + bot*t8) >> 16
-		if i < pre || i >= end || (short && q.onOutline(s, t)) {
+		if i < pre || i >= end || (short && q.onOutline(shp, s, t)) {
 			sh = sh * outlineFactor >> 8
 		}
 		if sh&shadeQuant != last {
@@ -417,7 +426,7 @@ func (q *quad) spanAO(line []uint32, s, t, ds, dt int32) {
 			if lut != nil {
 				lastCol = lut[sh>>3]
 			} else {
-				lastCol = shadeColour(f.col, sh)
+				lastCol = shadeColour(q.fill, sh)
 			}
 		}
 		line[i] = lastCol

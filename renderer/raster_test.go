@@ -87,6 +87,7 @@ func TestWatertight(t *testing.T) {
 		ox, oy := r.Int64N(256), r.Int64N(256)
 		counts := make([]int, w*h)
 		shp := newShape(a, b)
+		rs := &raster{t: tg, shapes: []*shape{shp}}
 		// Tile index range covering the target: invert the corners.
 		k := float64(a[0]*b[1] - a[1]*b[0])
 		lo, hi := [2]int{1 << 30, 1 << 30}, [2]int{-1 << 30, -1 << 30}
@@ -99,12 +100,12 @@ func TestWatertight(t *testing.T) {
 		}
 		for i := lo[0]; i <= hi[0]; i++ {
 			for j := lo[1]; j <= hi[1]; j++ {
-				q := quad{px: ox + int64(i)*a[0] + int64(j)*b[0], py: oy + int64(i)*a[1] + int64(j)*b[1], shape: shp, f: &face{fill: 1}, kind: quadFlat}
+				q := quad{px: ox + int64(i)*a[0] + int64(j)*b[0], py: oy + int64(i)*a[1] + int64(j)*b[1], fill: 1, kind: quadFlat}
 				clear(tg.pix)
-				if !q.setBounds(tg) {
+				if !q.setBounds(shp, tg) {
 					continue
 				}
-				q.draw(tg, 0, h, nil)
+				q.draw(rs, 0, h)
 				for k, v := range tg.pix {
 					counts[k] += int(v)
 				}
@@ -122,20 +123,21 @@ func TestWatertight(t *testing.T) {
 func TestOutlineEnds(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 3))
 	for range 20000 {
-		q := quad{shape: &shape{ws: int32(r.IntN(fixOne / 3)), wt: int32(r.IntN(fixOne / 3))}, edges: uint8(r.IntN(16))}
+		shp := &shape{ws: int32(r.IntN(fixOne / 3)), wt: int32(r.IntN(fixOne / 3))}
+		q := quad{edges: uint8(r.IntN(16))}
 		n := 1 + r.IntN(300)
 		s, tt := int32(r.IntN(3*fixOne)-fixOne), int32(r.IntN(3*fixOne)-fixOne)
 		ds, dt := int32(r.IntN(2*fixOne/n+1)-fixOne/n), int32(r.IntN(2*fixOne/n+1)-fixOne/n)
 		if r.IntN(10) == 0 {
 			ds = 0
 		}
-		pre, suf := q.outlineEnds(n, s, tt, ds, dt)
+		pre, suf := q.outlineEnds(shp, n, s, tt, ds, dt)
 		for i := range n {
-			want := q.onOutline(s+int32(i)*ds, tt+int32(i)*dt)
+			want := q.onOutline(shp, s+int32(i)*ds, tt+int32(i)*dt)
 			got := i < pre || i >= n-suf
 			if want != got {
 				t.Fatalf("edges %04b ws %d wt %d n %d s %d t %d ds %d dt %d: pixel %d outline %v, ends (%d,%d)",
-					q.edges, q.shape.ws, q.shape.wt, n, s, tt, ds, dt, i, want, pre, suf)
+					q.edges, shp.ws, shp.wt, n, s, tt, ds, dt, i, want, pre, suf)
 			}
 		}
 	}

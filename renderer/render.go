@@ -168,8 +168,8 @@ func (r *Renderer) Render(ctx context.Context, snap *voxel.Snapshot, opt Options
 	}
 	img := image.NewNRGBA(image.Rect(0, 0, opt.Width, opt.Height))
 	frame := target{pix: pixels(img.Pix), stride: opt.Width, w: opt.Width, h: opt.Height}
-	if bg := packNRGBA(opt.Background); bg != 0 {
-		fillSpan(frame.pix, bg)
+	if bg := packNRGBA(opt.Background); bg != 0 && len(opt.Views) > 0 {
+		fillSpan(frame.pix, bg) // a single panel clears its own frame as it draws (renderPanel)
 	}
 	var err error
 	if len(opt.Views) == 0 {
@@ -200,9 +200,13 @@ func renderPanel(ctx context.Context, m *model, opt *Options, v View, frame targ
 	var t target
 	var buf *image.RGBA // the render target as an image, for gg overlays
 	direct := ss == 1 && rect.Min == (image.Point{})
+	// fill is set while the target still has to be cleared to the background: a single-panel frame is
+	// cleared band by band as it is drawn, in parallel and while its rows are in cache.
+	fill := false
 	if direct {
 		t = target{pix: frame.pix, stride: frame.stride, w: w, h: h}
 		buf = rgbaView(img)
+		fill = len(opt.Views) == 0 && bg != 0 // Render clears sheets itself
 	} else {
 		// Supersampled panels, and sheet panels (gg rasterises from the image origin), draw into their
 		// own buffer first.
@@ -210,6 +214,14 @@ func renderPanel(ctx context.Context, m *model, opt *Options, v View, frame targ
 		t = target{pix: pixels(buf.Pix), stride: w * ss, w: w * ss, h: h * ss}
 		if bg != 0 {
 			fillSpan(t.pix, bg)
+		}
+	}
+	clearNow := func() {
+		if fill {
+			for y := range t.h {
+				fillSpan(t.pix[y*t.stride:y*t.stride+t.w], bg)
+			}
+			fill = false
 		}
 	}
 	cam := newCamera(v)
@@ -227,6 +239,7 @@ func renderPanel(ctx context.Context, m *model, opt *Options, v View, frame targ
 	size := [3]float64{float64(m.size.X), float64(m.size.Y), float64(m.size.Z)}
 	proj := fitView(cam, size, extra, t.w, t.h, opt.Zoom)
 	if opt.Grid && above && !m.box.Empty() {
+		clearNow()
 		drawGrid(buf, &proj, m, ss, opt.Background)
 		if opt.Background.A != 0xff {
 			unpremultiply(t)
@@ -235,18 +248,19 @@ func renderPanel(ctx context.Context, m *model, opt *Options, v View, frame targ
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if !m.box.Empty() {
-		quads := buildQuads(m, cam, &proj, opt, ss, &t)
-		var sh *shadowSampler
+	if m.box.Empty() {
+		clearNow()
+	} else {
+		rs := &raster{t: &t, luts: m.luts}
+		var quads []quad
+		quads, rs.shapes = buildQuads(m, cam, &proj, opt, ss, &t)
 		if shadow {
-			var sq []quad
-			sq, sh = shadowQuads(m, &proj, &t, bg)
-			quads = append(quads, sq...) // drawn last, on background pixels only (see shadowSampler)
+			quads = shadowQuads(m, &proj, rs, bg, quads) // drawn last, on background pixels only (see shadowSampler)
 		}
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := drawBands(ctx, quads, &t, sh); err != nil {
+		if err := drawBands(ctx, rs, quads, fill, bg); err != nil {
 			return err
 		}
 	}
@@ -263,9 +277,22 @@ func renderPanel(ctx context.Context, m *model, opt *Options, v View, frame targ
 	return nil
 }
 
+// quadChunkMin is the smallest number of faces buildQuads gives one parallel chunk; there are at most
+// quadChunks chunks. Chunks depend only on the face count, never on the worker count.
+const (
+	quadChunkMin = 2048
+	quadChunks   = 32
+)
+
 // buildQuads projects the camera-facing faces in painter's order: far to near by the signed sum of
-// their coordinates, which orders any pair where one can hide the other (see doc.go).
-func buildQuads(m *model, cam camera, proj *projection, opt *Options, ss int, t *target) []quad {
+// their coordinates, which orders any pair where one can hide the other (see doc.go). It returns the
+// quads and their shapes (index = face direction). Quads that miss the target have rowMax 0.
+//
+// The counting sort runs in parallel chunks of faces: each chunk counts its keys, the counts give every
+// (key, chunk) pair its first slot, and each chunk then projects its faces straight into their slots.
+// Faces are read in model order, and the order within a key (faces that never overlap) is the
+// chunks' order, whatever the worker count.
+func buildQuads(m *model, cam camera, proj *projection, opt *Options, ss int, t *target) ([]quad, []*shape) {
 	var sign [3]int32
 	for i := range 3 {
 		switch {
@@ -275,15 +302,6 @@ func buildQuads(m *model, cam camera, proj *projection, opt *Options, ss int, t 
 			sign[i] = -1
 		}
 	}
-	var dirs []int
-	n := 0
-	for dir := range 6 {
-		if cam.facing(dir) {
-			dirs = append(dirs, dir)
-			n += len(m.faces[dir])
-		}
-	}
-	// Counting sort by key = sign·pos, largest (farthest) first.
 	size := [3]int32{int32(m.size.X), int32(m.size.Y), int32(m.size.Z)}
 	var minKey int32
 	var span int32 = 1
@@ -291,42 +309,32 @@ func buildQuads(m *model, cam camera, proj *projection, opt *Options, ss int, t 
 		minKey += min(0, sign[i]*(size[i]-1))
 		span += (size[i] - 1) * abs32(sign[i])
 	}
-	counts := make([]int32, span+1)
-	key := func(f *face) int32 { return sign[0]*f.x + sign[1]*f.y + sign[2]*f.z - minKey }
-	for _, dir := range dirs {
-		for i := range m.faces[dir] {
-			counts[span-1-key(&m.faces[dir][i])+1]++
-		}
-	}
-	for i := 1; i < len(counts); i++ {
-		counts[i] += counts[i-1]
-	}
-	type sorted struct {
-		f   *face
-		dir int
-	}
-	order := make([]sorted, n)
-	for _, dir := range dirs {
-		for i := range m.faces[dir] {
-			f := &m.faces[dir][i]
-			k := span - 1 - key(f)
-			order[counts[k]] = sorted{f, dir}
-			counts[k]++
-		}
-	}
+	// slot is a face's rank group: 0 for the farthest key.
+	slot := func(f *face) int32 { return span - 1 - (sign[0]*f.x + sign[1]*f.y + sign[2]*f.z - minKey) }
+
 	// Per-direction set-up: the face shape (screen edge vectors, oriented), outline widths, and the
 	// corner offset of the face plane.
 	type dirSetup struct {
-		shape   *shape
 		swapped bool
 		off     [3]int64
 	}
 	var setups [6]dirSetup
+	shapes := make([]*shape, 6, 10) // room for the shadow tiles' shapes
 	axisVec := [3][2]int64{proj.ax, proj.ay, proj.az}
 	// One output pixel wide on voxels of 8 px and more, fading to nothing at 3 px, where lines on every
 	// edge would turn a model grimy.
 	outlinePx := float64(ss) * math.Max(0, math.Min(1, (proj.scale/float64(ss)-3)/5))
-	for _, dir := range dirs {
+	type chunk struct {
+		dir, i0, i1 int
+		next        []int32 // per slot: the next free index in quads
+	}
+	var chunks []chunk
+	n := 0
+	for dir := range 6 {
+		if !cam.facing(dir) {
+			continue
+		}
+		n += len(m.faces[dir])
 		axis := dir >> 1
 		var s dirSetup
 		a, b := axisVec[(axis+1)%3], axisVec[(axis+2)%3]
@@ -336,46 +344,114 @@ func buildQuads(m *model, cam camera, proj *projection, opt *Options, ss int, t 
 		if dir&1 == 0 {
 			s.off[axis] = 1
 		}
-		s.shape = newShape(a, b)
-		s.shape.swapped = s.swapped
-		if k := s.shape.k; k > 0 {
+		shp := newShape(a, b)
+		shp.swapped = s.swapped
+		if k := shp.k; k > 0 {
 			la := math.Sqrt(float64(float64(a[0]*a[0]) + float64(a[1]*a[1])))
 			lb := math.Sqrt(float64(float64(b[0]*b[0]) + float64(b[1]*b[1])))
 			// Distance between the s=0 and s=1 edges is k/|b| (in 1/256 px).
 			one := float64(int64(1) << subBits)
-			s.shape.ws = int32(math.Round(math.Min(0.3, outlinePx*one*lb/k) * fixOne))
-			s.shape.wt = int32(math.Round(math.Min(0.3, outlinePx*one*la/k) * fixOne))
+			shp.ws = int32(math.Round(math.Min(0.3, outlinePx*one*lb/k) * fixOne))
+			shp.wt = int32(math.Round(math.Min(0.3, outlinePx*one*la/k) * fixOne))
 		}
 		setups[dir] = s
+		shapes[dir] = shp
 	}
-	quads := make([]quad, 0, n)
-	for _, o := range order {
-		f, dir := o.f, o.dir
-		s := &setups[dir]
-		q := quad{shape: s.shape}
-		q.px, q.py = proj.point(int64(f.x)+s.off[0], int64(f.y)+s.off[1], int64(f.z)+s.off[2])
-		if !q.setBounds(t) {
+	per := max(quadChunkMin, (n+quadChunks-1)/quadChunks)
+	for dir := range 6 {
+		if shapes[dir] == nil {
 			continue
 		}
-		q.f = f
-		edges := f.edges
-		if s.swapped {
-			edges = (edges&3)<<2 | (edges>>2)&3
+		for i0 := 0; i0 < len(m.faces[dir]); i0 += per {
+			chunks = append(chunks, chunk{dir: dir, i0: i0, i1: min(i0+per, len(m.faces[dir]))})
 		}
-		if opt.Outline {
-			q.edges = edges
-		}
-		switch {
-		case opt.AO && f.ao != aoOpen:
-			q.kind = quadAO
-		case q.edges != 0:
-			q.kind = quadEdges
-		default:
-			q.kind = quadFlat
-		}
-		quads = append(quads, q)
 	}
-	return quads
+	counts := make([]int32, len(chunks)*int(span))
+	forEach(len(chunks), func(c int) {
+		ch := &chunks[c]
+		ch.next = counts[c*int(span) : (c+1)*int(span)]
+		for i := range m.faces[ch.dir][ch.i0:ch.i1] {
+			ch.next[slot(&m.faces[ch.dir][ch.i0+i])]++
+		}
+	})
+	var pos int32
+	for k := range span {
+		for c := range chunks {
+			cnt := chunks[c].next[k]
+			chunks[c].next[k] = pos
+			pos += cnt
+		}
+	}
+	quads := make([]quad, n)
+	forEach(len(chunks), func(c int) {
+		ch := &chunks[c]
+		dir := ch.dir
+		s := &setups[dir]
+		shp := shapes[dir]
+		base := dirShade[dir]
+		for i := ch.i0; i < ch.i1; i++ {
+			f := &m.faces[dir][i]
+			k := slot(f)
+			q := &quads[ch.next[k]]
+			ch.next[k]++
+			q.px, q.py = proj.point(int64(f.x)+s.off[0], int64(f.y)+s.off[1], int64(f.z)+s.off[2])
+			if !q.setBounds(shp, t) {
+				continue
+			}
+			q.shape = uint8(dir)
+			q.fill, q.line = f.fill, f.line
+			if opt.Outline {
+				q.edges = f.edges
+				if s.swapped {
+					q.edges = (q.edges&3)<<2 | (q.edges>>2)&3
+				}
+			}
+			switch {
+			case opt.AO && f.ao != aoOpen:
+				q.kind = quadAO
+				q.fill = f.col
+				q.lut = f.lut
+				for c := range 4 {
+					q.shade[c] = uint16(base * aoFactor[f.ao>>(2*c)&3] >> 8)
+				}
+				if s.swapped {
+					q.shade[1], q.shade[3] = q.shade[3], q.shade[1]
+				}
+			case q.edges != 0:
+				q.kind = quadEdges
+			default:
+				q.kind = quadFlat
+			}
+		}
+	})
+	return quads, shapes
+}
+
+// forEach calls fn(0) … fn(n-1) on up to GOMAXPROCS goroutines and waits for them.
+func forEach(n int, fn func(int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 {
+		for i := range n {
+			fn(i)
+		}
+		return
+	}
+	var next atomic.Int32
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				fn(i)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 func abs32(v int32) int32 {
@@ -389,18 +465,18 @@ func abs32(v int32) int32 {
 // (including a one-cell border read by bilinear sampling) are not drawn at all.
 const shadowTile = 8
 
-// shadowQuads returns the ground tiles carrying the shadow map, drawn after the faces on the pixels
-// still showing the background.
-// A tile's shade field holds its map rectangle: x, y, width, height in cells.
-func shadowQuads(m *model, proj *projection, t *target, bg uint32) ([]quad, *shadowSampler) {
+// shadowQuads appends the ground tiles carrying the shadow map to quads, to be drawn after the faces on
+// the pixels still showing the background, and sets rs's shadow sampler. It adds the tiles' shapes
+// (at most four sizes) to rs.shapes. A tile's field holds its map rectangle: x, y, width, height in cells.
+func shadowQuads(m *model, proj *projection, rs *raster, bg uint32, quads []quad) []quad {
 	sm := m.shadow
 	sh := newShadowSampler(sm, bg)
+	rs.sh = sh
 	a, b := proj.ax, proj.ay
 	if a[0]*b[1]-a[1]*b[0] < 0 {
 		sh.swapped = true
 	}
-	var quads []quad
-	shapes := map[[2]int]*shape{} // by tile size: at most four
+	shapes := map[[2]int]uint8{} // by tile size
 	for ty := 0; ty < sm.h; ty += shadowTile {
 		for tx := 0; tx < sm.w; tx += shadowTile {
 			tw, th := min(shadowTile, sm.w-tx), min(shadowTile, sm.h-ty)
@@ -409,61 +485,78 @@ func shadowQuads(m *model, proj *projection, t *target, bg uint32) ([]quad, *sha
 			}
 			q := quad{kind: quadShadow, tile: [4]int32{int32(tx), int32(ty), int32(tw), int32(th)}}
 			q.px, q.py = proj.point(int64(sm.x0)+int64(tx), int64(sm.y0)+int64(ty), 0)
-			if q.shape = shapes[[2]int{tw, th}]; q.shape == nil {
+			k, ok := shapes[[2]int{tw, th}]
+			if !ok {
 				qa := [2]int64{a[0] * int64(tw), a[1] * int64(tw)}
 				qb := [2]int64{b[0] * int64(th), b[1] * int64(th)}
 				if sh.swapped {
 					qa, qb = qb, qa
 				}
-				q.shape = newShape(qa, qb)
-				shapes[[2]int{tw, th}] = q.shape
+				k = uint8(len(rs.shapes))
+				rs.shapes = append(rs.shapes, newShape(qa, qb))
+				shapes[[2]int{tw, th}] = k
 			}
-			if q.setBounds(t) {
+			q.shape = k
+			if q.setBounds(rs.shapes[k], rs.t) {
 				quads = append(quads, q)
 			}
 		}
 	}
-	return quads, sh
+	return quads
 }
 
-// drawBands rasterises quads in order into row bands of t, in parallel. Bands own disjoint rows and
-// each draws every quad in the same order, so the result does not depend on scheduling.
-func drawBands(ctx context.Context, quads []quad, t *target, sh *shadowSampler) error {
+// drawBands rasterises quads in order into row bands of rs.t, in parallel. Bands own disjoint rows and
+// each draws its quads in list order, so the result does not depend on scheduling. With fill set, each
+// band first clears its rows to bg.
+func drawBands(ctx context.Context, rs *raster, quads []quad, fill bool, bg uint32) error {
+	t := rs.t
 	workers := runtime.GOMAXPROCS(0)
-	bandRows := 32
-	if t.h/bandRows < workers*2 {
-		bandRows = max(8, t.h/(workers*2))
+	bandRows := int32(32)
+	if int32(t.h)/bandRows < int32(workers)*2 {
+		bandRows = max(8, int32(t.h)/(int32(workers)*2))
 	}
-	bands := (t.h + bandRows - 1) / bandRows
-	workers = min(workers, bands)
-	var next atomic.Int32
-	var wg sync.WaitGroup
-	var cancelled atomic.Bool
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				b := int(next.Add(1) - 1)
-				if b >= bands {
-					return
-				}
-				if b%8 == 0 && ctx.Err() != nil {
-					cancelled.Store(true)
-					return
-				}
-				r0, r1 := int32(b*bandRows), int32(min((b+1)*bandRows, t.h))
-				for i := range quads {
-					q := &quads[i]
-					if q.rowMax <= r0 || q.rowMin >= r1 {
-						continue
-					}
-					q.draw(t, r0, r1, sh)
-				}
+	bands := (int32(t.h) + bandRows - 1) / bandRows
+	// Bin the quads by band, keeping their order: start[b] is the first of band b's entries in list.
+	start := make([]int32, bands+1)
+	for i := range quads {
+		if q := &quads[i]; q.rowMax > 0 {
+			for b := q.rowMin / bandRows; b <= (q.rowMax-1)/bandRows; b++ {
+				start[b+1]++
 			}
-		}()
+		}
 	}
-	wg.Wait()
+	for b := range bands {
+		start[b+1] += start[b]
+	}
+	list := make([]int32, start[bands])
+	next := append([]int32(nil), start[:bands]...)
+	for i := range quads {
+		if q := &quads[i]; q.rowMax > 0 {
+			for b := q.rowMin / bandRows; b <= (q.rowMax-1)/bandRows; b++ {
+				list[next[b]] = int32(i)
+				next[b]++
+			}
+		}
+	}
+	var cancelled atomic.Bool
+	forEach(int(bands), func(bi int) {
+		b := int32(bi)
+		if b%8 == 0 && ctx.Err() != nil {
+			cancelled.Store(true)
+		}
+		if cancelled.Load() {
+			return
+		}
+		r0, r1 := b*bandRows, min((b+1)*bandRows, int32(t.h))
+		if fill {
+			for y := r0; y < r1; y++ {
+				fillSpan(t.pix[int(y)*t.stride:int(y)*t.stride+t.w], bg)
+			}
+		}
+		for _, i := range list[start[b]:start[b+1]] {
+			quads[i].draw(rs, r0, r1)
+		}
+	})
 	if cancelled.Load() {
 		return ctx.Err()
 	}
