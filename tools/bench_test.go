@@ -72,3 +72,21 @@ func BenchmarkFillShapeBox256(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/(256*256*256), "ns/voxel")
 }
+
+// BenchmarkRenderScene measures render_scene of the reference scene at 400×400 through an in-process
+// client: the render, the PNG, publishing the managed file and building the answer. Every request
+// takes a new background so the render cache never answers.
+func BenchmarkRenderScene(b *testing.B) {
+	for _, mode := range []string{"file_path", "base64", "auto"} {
+		b.Run(mode, func(b *testing.B) {
+			h := newRenderHarness(&testing.T{})
+			h.build()
+			i := 0
+			for b.Loop() {
+				i++
+				h.ok("render_scene", map[string]any{"width": 400, "height": 400,
+					"background": fmt.Sprintf("#%02X%02XE8", 0xC0+i%64, 0xC0+(i/64)%64), "options": map[string]any{"return_mode": mode}})
+			}
+		})
+	}
+}

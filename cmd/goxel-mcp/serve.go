@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 
@@ -81,6 +82,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	}
 	load := configFlags(fs)
 	logFile := fs.String("log-file", "", "write logs to this `file` instead of stderr")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole session to this `file` (for go tool pprof)")
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
@@ -104,6 +106,18 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		logOut = f
 	}
 	logger := newLogger(logOut, cfg.LogLevel)
+	if *cpuProfile != "" {
+		f, err := os.OpenFile(*cpuProfile, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "goxel-mcp: failed to start the CPU profile: %v\n", err)
+			return 1
+		}
+		defer f.Close()
+		defer pprof.StopCPUProfile()
+	}
 	srv, err := server.New(cfg, version, logger)
 	if err != nil {
 		fmt.Fprintf(stderr, "goxel-mcp: %v\n", err)
