@@ -24,6 +24,10 @@ type shape struct {
 	k        float64
 	ws, wt   int32    // outline width in s and t units (16.16)
 	bx, by   [2]int64 // the bounding box of the corners, relative to corner 0
+	// Without a horizontal edge, two edges bound each row on the left and two on the right: their
+	// indices, so rows are clipped without looking at edge kinds. flat is set otherwise.
+	lower, upper [2]uint8
+	flat         bool
 }
 
 // edgeShape is one edge of a shape: it starts at off from the face corner and runs along (dx, dy).
@@ -38,11 +42,22 @@ type edgeShape struct {
 func newShape(a, b [2]int64) *shape {
 	sh := &shape{a: a, b: b}
 	ends := [4][2]int64{{0, 0}, a, {a[0] + b[0], a[1] + b[1]}, b}
+	nl, nu := 0, 0
 	dirs := [4][2]int64{a, b, {-a[0], -a[1]}, {-b[0], -b[1]}}
 	for i := range 4 {
 		e := newEdge(0, 0, dirs[i][0], dirs[i][1])
 		w, sgn := newWalker(&e, 0)
 		sh.edges[i] = edgeShape{off: ends[i], dx: dirs[i][0], dy: dirs[i][1], w: w, sgn: sgn}
+		switch w.kind {
+		case walkLower:
+			sh.lower[nl&1] = uint8(i)
+			nl++
+		case walkUpper:
+			sh.upper[nu&1] = uint8(i)
+			nu++
+		default:
+			sh.flat = true
+		}
 		if w.d > 0 {
 			sh.edges[i].inv = 1 / float64(w.d)
 		}
@@ -143,12 +158,14 @@ func newEdge(ox, oy, dx, dy int64) edge {
 
 // walker tracks one edge's column bound row by row without dividing: the bound is σ·floor(N/D)+κ
 // where N grows by a constant per row, so the quotient and remainder advance like a Bresenham line.
+// The walker keeps the bound itself (b = σ·q+κ) and the remainder.
 type walker struct {
 	kind      uint8 // walkLower, walkUpper or walkFlat
 	sigma     int64 // +1 or -1
 	kappa     int64
-	q, r, d   int64 // floor(N/D) and N mod D, D > 0
-	kq, kr    int64 // the per-row step of N split the same way
+	b         int64 // the column bound on the current row: σ·floor(N/D)+κ
+	r, d      int64 // N mod D, D > 0
+	bq, kr    int64 // per row: the bound moves by σ·floor(K/D) and the remainder by K mod D
 	beta, inc int64 // walkFlat: inside while beta > 0 (or >= 0 when incl); beta grows by inc per row
 	incl      bool
 }
@@ -191,10 +208,12 @@ func newWalker(e *edge, row0 int64) (walker, int64) {
 		return w, 1
 	}
 	n, k := sgn*beta, sgn*dbeta
-	w.q = floorDiv(n, w.d)
-	w.r = n - w.q*w.d
-	w.kq = floorDiv(k, w.d)
-	w.kr = k - w.kq*w.d
+	q := floorDiv(n, w.d)
+	w.r = n - q*w.d
+	w.b = w.sigma*q + w.kappa
+	kq := floorDiv(k, w.d)
+	w.kr = k - kq*w.d
+	w.bq = w.sigma * kq
 	return w, sgn
 }
 
@@ -221,16 +240,16 @@ func (e *edgeShape) start(w *walker, ox, oy, py int64) {
 		q++
 		r -= w.d
 	}
-	w.q, w.r = q, r
+	w.b, w.r = w.sigma*q+w.kappa, r
 }
 
 // clip narrows [xl, xr) for the current row.
 func (w *walker) clip(xl, xr int64) (int64, int64) {
 	switch w.kind {
 	case walkLower:
-		xl = max(xl, w.sigma*w.q+w.kappa)
+		xl = max(xl, w.b)
 	case walkUpper:
-		xr = min(xr, w.sigma*w.q+w.kappa)
+		xr = min(xr, w.b)
 	default:
 		if w.beta < 0 || (w.beta == 0 && !w.incl) {
 			return 0, 0
@@ -245,11 +264,16 @@ func (w *walker) next() {
 		w.beta += w.inc
 		return
 	}
-	w.q += w.kq
+	w.step()
+}
+
+// step advances a lower or upper walker to the following row.
+func (w *walker) step() {
+	w.b += w.bq
 	w.r += w.kr
 	if w.r >= w.d {
 		w.r -= w.d
-		w.q++
+		w.b += w.sigma
 	}
 }
 
@@ -277,11 +301,22 @@ func (q *quad) draw(rs *raster, r0, r1 int32) {
 		tRow = int64(math.Round(float64(a[0]*cy-a[1]*cx) / shp.k * fixOne))
 	}
 	w := int64(t.w)
+	l0, l1 := &walk[shp.lower[0]], &walk[shp.lower[1]]
+	u0, u1 := &walk[shp.upper[0]], &walk[shp.upper[1]]
 	for row := r0; row < r1; row++ {
-		xl, xr := int64(0), w
-		for i := range walk {
-			xl, xr = walk[i].clip(xl, xr)
-			walk[i].next()
+		var xl, xr int64
+		if !shp.flat {
+			xl, xr = max(0, l0.b, l1.b), min(w, u0.b, u1.b)
+			l0.step()
+			l1.step()
+			u0.step()
+			u1.step()
+		} else {
+			xl, xr = 0, w
+			for i := range walk {
+				xl, xr = walk[i].clip(xl, xr)
+				walk[i].next()
+			}
 		}
 		s0, t0 := sRow, tRow
 		sRow += shp.dsy
