@@ -20,7 +20,8 @@ var _ io.Writer = (*countingWriter)(nil)
 
 var benchSizes = []struct{ w, h int }{{400, 400}, {1920, 1080}, {3840, 2160}}
 
-// benchScene renders snap at each size with the default look: render only, encode only, and both.
+// benchScene renders snap at each size with the default look: render only, encode only, and both (the
+// total hands each frame back with Release, as the server does).
 func benchScene(b *testing.B, name string, snap *voxel.Snapshot, sizes []struct{ w, h int }) {
 	r := NewRenderer()
 	ctx := context.Background()
@@ -64,6 +65,7 @@ func benchScene(b *testing.B, name string, snap *voxel.Snapshot, sizes []struct{
 				if err := pngx.Encode(&cw, out, nil); err != nil {
 					b.Fatal(err)
 				}
+				Release(out) // as the server does
 			}
 			b.ReportMetric(float64(cw.n), "png-bytes")
 		})

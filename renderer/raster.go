@@ -9,6 +9,7 @@ type target struct {
 	pix    []uint32
 	stride int // in pixels
 	w, h   int
+	dirty  bool // the pixels may hold an old image (a reused frame), not zeros
 }
 
 // shape is what all faces of one direction share in one view: the parallelogram's edge vectors a and

@@ -166,9 +166,9 @@ func (r *Renderer) Render(ctx context.Context, snap *voxel.Snapshot, opt Options
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	img := image.NewNRGBA(image.Rect(0, 0, opt.Width, opt.Height))
-	frame := target{pix: pixels(img.Pix), stride: opt.Width, w: opt.Width, h: opt.Height}
-	if bg := packNRGBA(opt.Background); bg != 0 && len(opt.Views) > 0 {
+	img, reused := newFrame(opt.Width, opt.Height)
+	frame := target{pix: pixels(img.Pix), stride: opt.Width, w: opt.Width, h: opt.Height, dirty: reused}
+	if bg := packNRGBA(opt.Background); (bg != 0 || reused) && len(opt.Views) > 0 {
 		fillSpan(frame.pix, bg) // a single panel clears its own frame as it draws (renderPanel)
 	}
 	var err error
@@ -178,9 +178,42 @@ func (r *Renderer) Render(ctx context.Context, snap *voxel.Snapshot, opt Options
 		err = renderSheet(ctx, m, &opt, frame, img)
 	}
 	if err != nil {
+		Release(img)
 		return nil, err
 	}
 	return img, nil
+}
+
+// maxPooledFrame is the largest frame (bytes) that Release keeps for reuse: 1920×1080. Larger frames
+// are rare and would hold tens of megabytes between renders.
+const maxPooledFrame = 1920 * 1080 * 4
+
+// framePool holds pixel buffers handed back with Release. sync.Pool drops what stays unused across
+// two garbage collections, so an idle server gives the memory back.
+var framePool sync.Pool // of *[]byte
+
+// newFrame returns a w×h frame, reusing a released buffer when one is large enough; reused reports
+// that its pixels hold an old image.
+func newFrame(w, h int) (img *image.NRGBA, reused bool) {
+	n := w * h * 4
+	if n <= maxPooledFrame {
+		if p, ok := framePool.Get().(*[]byte); ok && cap(*p) >= n {
+			return &image.NRGBA{Pix: (*p)[:n], Stride: 4 * w, Rect: image.Rect(0, 0, w, h)}, true
+		}
+	}
+	return image.NewNRGBA(image.Rect(0, 0, w, h)), false
+}
+
+// Release hands a frame returned by Render back for reuse by a later render. The caller must not use
+// img (or anything sharing its pixels) afterwards. Releasing is optional: it saves the allocation and
+// clearing of a new frame and the garbage collections they cause.
+func Release(img *image.NRGBA) {
+	if img == nil || cap(img.Pix) > maxPooledFrame || cap(img.Pix) == 0 {
+		return
+	}
+	p := img.Pix[:0]
+	img.Pix = nil
+	framePool.Put(&p)
 }
 
 // renderPanel draws the model seen from v into rect of the frame, with supersampling when asked.
@@ -206,7 +239,7 @@ func renderPanel(ctx context.Context, m *model, opt *Options, v View, frame targ
 	if direct {
 		t = target{pix: frame.pix, stride: frame.stride, w: w, h: h}
 		buf = rgbaView(img)
-		fill = len(opt.Views) == 0 && bg != 0 // Render clears sheets itself
+		fill = len(opt.Views) == 0 && (bg != 0 || frame.dirty) // Render clears sheets itself
 	} else {
 		// Supersampled panels, and sheet panels (gg rasterises from the image origin), draw into their
 		// own buffer first.
@@ -252,15 +285,19 @@ func renderPanel(ctx context.Context, m *model, opt *Options, v View, frame targ
 		clearNow()
 	} else {
 		rs := &raster{t: &t, luts: m.luts}
+		sc := getScratch()
 		var quads []quad
-		quads, rs.shapes = buildQuads(m, cam, &proj, opt, ss, &t)
+		quads, rs.shapes = buildQuads(m, cam, &proj, opt, ss, &t, sc)
 		if shadow {
 			quads = shadowQuads(m, &proj, rs, bg, quads) // drawn last, on background pixels only (see shadowSampler)
 		}
-		if err := ctx.Err(); err != nil {
-			return err
+		sc.quads = quads
+		err := ctx.Err()
+		if err == nil {
+			err = drawBands(ctx, rs, quads, fill, bg, sc)
 		}
-		if err := drawBands(ctx, rs, quads, fill, bg); err != nil {
+		putScratch(sc)
+		if err != nil {
 			return err
 		}
 	}
@@ -292,7 +329,7 @@ const (
 // (key, chunk) pair its first slot, and each chunk then projects its faces straight into their slots.
 // Faces are read in model order, and the order within a key (faces that never overlap) is the
 // chunks' order, whatever the worker count.
-func buildQuads(m *model, cam camera, proj *projection, opt *Options, ss int, t *target) ([]quad, []*shape) {
+func buildQuads(m *model, cam camera, proj *projection, opt *Options, ss int, t *target, sc *scratch) ([]quad, []*shape) {
 	var sign [3]int32
 	for i := range 3 {
 		switch {
@@ -366,7 +403,7 @@ func buildQuads(m *model, cam camera, proj *projection, opt *Options, ss int, t 
 			chunks = append(chunks, chunk{dir: dir, i0: i0, i1: min(i0+per, len(m.faces[dir]))})
 		}
 	}
-	counts := make([]int32, len(chunks)*int(span))
+	counts := sc.int32s(&sc.counts, len(chunks)*int(span))
 	forEach(len(chunks), func(c int) {
 		ch := &chunks[c]
 		ch.next = counts[c*int(span) : (c+1)*int(span)]
@@ -382,7 +419,7 @@ func buildQuads(m *model, cam camera, proj *projection, opt *Options, ss int, t 
 			pos += cnt
 		}
 	}
-	quads := make([]quad, n)
+	quads := sc.quadSlice(n)
 	forEach(len(chunks), func(c int) {
 		ch := &chunks[c]
 		dir := ch.dir
@@ -425,6 +462,55 @@ func buildQuads(m *model, cam camera, proj *projection, opt *Options, ss int, t 
 		}
 	})
 	return quads, shapes
+}
+
+// scratch holds a render's temporary slices, reused across renders: the quads alone are 64 bytes per
+// face, and allocating them anew for every render keeps the garbage collector busy.
+type scratch struct {
+	quads                     []quad
+	counts, start, list, next []int32
+}
+
+// maxScratchQuads bounds the quads a pooled scratch keeps (4 MiB); bigger models allocate their own.
+const maxScratchQuads = 1 << 16
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+func getScratch() *scratch { return scratchPool.Get().(*scratch) }
+
+func putScratch(sc *scratch) {
+	if cap(sc.quads) > maxScratchQuads {
+		sc.quads = nil
+	}
+	if cap(sc.counts) > 4*maxScratchQuads {
+		sc.counts = nil
+	}
+	if cap(sc.list) > 4*maxScratchQuads {
+		sc.list = nil
+	}
+	scratchPool.Put(sc)
+}
+
+// quadSlice returns n zeroed quads.
+func (sc *scratch) quadSlice(n int) []quad {
+	if cap(sc.quads) < n {
+		sc.quads = make([]quad, n, n+n/8+64) // room for the shadow tiles
+		return sc.quads
+	}
+	q := sc.quads[:n]
+	clear(q)
+	return q
+}
+
+// int32s returns *buf resized to n zeroed values.
+func (sc *scratch) int32s(buf *[]int32, n int) []int32 {
+	if cap(*buf) < n {
+		*buf = make([]int32, n)
+		return *buf
+	}
+	*buf = (*buf)[:n]
+	clear(*buf)
+	return *buf
 }
 
 // forEach calls fn(0) … fn(n-1) on up to GOMAXPROCS goroutines and waits for them.
@@ -508,7 +594,7 @@ func shadowQuads(m *model, proj *projection, rs *raster, bg uint32, quads []quad
 // drawBands rasterises quads in order into row bands of rs.t, in parallel. Bands own disjoint rows and
 // each draws its quads in list order, so the result does not depend on scheduling. With fill set, each
 // band first clears its rows to bg.
-func drawBands(ctx context.Context, rs *raster, quads []quad, fill bool, bg uint32) error {
+func drawBands(ctx context.Context, rs *raster, quads []quad, fill bool, bg uint32, sc *scratch) error {
 	t := rs.t
 	workers := runtime.GOMAXPROCS(0)
 	bandRows := int32(32)
@@ -517,7 +603,7 @@ func drawBands(ctx context.Context, rs *raster, quads []quad, fill bool, bg uint
 	}
 	bands := (int32(t.h) + bandRows - 1) / bandRows
 	// Bin the quads by band, keeping their order: start[b] is the first of band b's entries in list.
-	start := make([]int32, bands+1)
+	start := sc.int32s(&sc.start, int(bands)+1)
 	for i := range quads {
 		if q := &quads[i]; q.rowMax > 0 {
 			for b := q.rowMin / bandRows; b <= (q.rowMax-1)/bandRows; b++ {
@@ -528,8 +614,9 @@ func drawBands(ctx context.Context, rs *raster, quads []quad, fill bool, bg uint
 	for b := range bands {
 		start[b+1] += start[b]
 	}
-	list := make([]int32, start[bands])
-	next := append([]int32(nil), start[:bands]...)
+	list := sc.int32s(&sc.list, int(start[bands]))
+	next := sc.int32s(&sc.next, int(bands))
+	copy(next, start[:bands])
 	for i := range quads {
 		if q := &quads[i]; q.rowMax > 0 {
 			for b := q.rowMin / bandRows; b <= (q.rowMax-1)/bandRows; b++ {

@@ -411,3 +411,61 @@ func TestSingleViewSheet(t *testing.T) {
 	}
 	assert.Greater(t, inked, 50, "caption text")
 }
+
+// TestReleasedFrames renders with frames handed back by Release, filled with garbage first, and checks
+// that every kind of render clears them: the output must equal a render into a fresh frame. Sizes
+// above 300×300 draw straight into the frame; 120×90 is supersampled through a buffer of its own.
+func TestReleasedFrames(t *testing.T) {
+	snap := referenceScene()
+	empty := voxel.New().Snapshot()
+	transparent := DefaultOptions()
+	transparent.Background = color.NRGBA{}
+	type variant struct {
+		name string
+		snap *voxel.Snapshot
+		opt  Options
+	}
+	var variants []variant
+	for _, base := range []struct {
+		name string
+		opt  Options
+	}{{"opaque", DefaultOptions()}, {"transparent", transparent}} {
+		for _, v := range []struct {
+			name string
+			snap *voxel.Snapshot
+			edit func(*Options)
+		}{
+			{"panel", snap, func(o *Options) { o.Width, o.Height = 400, 300 }},
+			{"supersampled", snap, func(o *Options) { o.Width, o.Height = 120, 90 }},
+			{"grid", snap, func(o *Options) { o.Width, o.Height, o.Grid = 400, 300, true }},
+			{"sheet", snap, func(o *Options) { o.Width, o.Height, o.Views = 400, 300, []View{presets[0], presets[6]} }},
+			{"empty", empty, func(o *Options) { o.Width, o.Height = 400, 300 }},
+		} {
+			opt := base.opt
+			v.edit(&opt)
+			variants = append(variants, variant{base.name + "/" + v.name, v.snap, opt})
+		}
+	}
+	r := NewRenderer()
+	garbage := func() {
+		for range 4 {
+			img := image.NewNRGBA(image.Rect(0, 0, 400, 400))
+			for i := range img.Pix {
+				img.Pix[i] = byte(i*7 + 3)
+			}
+			Release(img)
+		}
+	}
+	for _, v := range variants {
+		t.Run(v.name, func(t *testing.T) {
+			want, err := r.Render(context.Background(), v.snap, v.opt)
+			require.NoError(t, err)
+			want = &image.NRGBA{Pix: append([]byte(nil), want.Pix...), Stride: want.Stride, Rect: want.Rect}
+			garbage()
+			got, err := r.Render(context.Background(), v.snap, v.opt)
+			require.NoError(t, err)
+			require.Equal(t, want.Pix, got.Pix)
+			Release(got)
+		})
+	}
+}

@@ -20,6 +20,7 @@ import (
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
 	"github.com/goxel-mcp/goxel-mcp/internal/pngx"
+	"github.com/goxel-mcp/goxel-mcp/renderer"
 	"github.com/goxel-mcp/goxel-mcp/storage"
 	"github.com/goxel-mcp/goxel-mcp/voxel"
 )
@@ -233,6 +234,7 @@ func (d Deps) renderScene(ctx context.Context, r renderRequest, prog *progress) 
 		}
 	}
 	out.Render.EncodeMS = ms(time.Since(encStart))
+	renderer.Release(img) // encoded and written: the next render reuses the frame
 	if managed && out.File != nil && inlinePNG != nil {
 		d.Inline.put(inlineEntry{key: key, png: inlinePNG, kind: out.Render.Inline, width: out.Render.InlineWidth, height: out.Render.InlineHight})
 	}

@@ -78,6 +78,7 @@ func Encode(w io.Writer, img *image.NRGBA, opt *Options) error {
 
 	e := &encoder{img: img, w: width, h: height}
 	e.analyse()
+	defer e.release()
 
 	bw := bufio.NewWriterSize(w, 32<<10)
 	ew := &chunkWriter{w: bw}
@@ -189,6 +190,8 @@ func (e *encoder) analyse() {
 		idx     []byte
 		ok      bool // at most 256 colours in this strip
 	}
+	// Index buffers of strips that found too many colours go back to the pool at once; the rest when
+	// the image is written (release).
 	res := make([]scan, strips)
 	var wg sync.WaitGroup
 	for i := range strips {
@@ -220,6 +223,11 @@ func (e *encoder) analyse() {
 				palette = append(palette, c)
 			}
 			remap[i][j] = byte(k)
+		}
+	}
+	if !paletted {
+		for _, r := range res {
+			putBytes(r.idx)
 		}
 	}
 	if paletted {
@@ -256,7 +264,7 @@ func (e *encoder) scanColours(y0, y1 int) ([]uint32, []byte, bool) {
 	t := new(paletteTable)
 	n := 0
 	palette := make([]uint32, 0, 16)
-	idx := make([]byte, (y1-y0)*e.w)
+	idx := getBytes((y1 - y0) * e.w)
 	// prev is the last colour looked up (a run cache: rendered images are mostly long runs); pair is
 	// prev twice, to skip two equal pixels with one 8-byte compare.
 	prev := pixel(img.Pix, y0*img.Stride)
@@ -296,10 +304,12 @@ func (e *encoder) scanColours(y0, y1 int) ([]uint32, []byte, bool) {
 				continue
 			}
 			if c := uint32(v); c != prev && !add(c) {
+				putBytes(idx)
 				return nil, nil, false
 			}
 			out[x] = prevIdx
 			if c := uint32(v >> 32); c != prev && !add(c) {
+				putBytes(idx)
 				return nil, nil, false
 			}
 			out[x+1] = prevIdx
@@ -307,6 +317,7 @@ func (e *encoder) scanColours(y0, y1 int) ([]uint32, []byte, bool) {
 		}
 		if x < len(out) {
 			if c := pixel(row, 4*x); c != prev && !add(c) {
+				putBytes(idx)
 				return nil, nil, false
 			}
 			out[x] = prevIdx
@@ -395,6 +406,37 @@ func (e *encoder) packRow(out []byte, y int) {
 	}
 }
 
+// bytePool recycles the per-pixel index buffers of the colour scan; buffers over maxPooledBytes are
+// left to the garbage collector.
+var bytePool sync.Pool // of *[]byte
+
+const maxPooledBytes = 4 << 20
+
+func getBytes(n int) []byte {
+	if p, ok := bytePool.Get().(*[]byte); ok && cap(*p) >= n {
+		return (*p)[:n]
+	}
+	return make([]byte, n)
+}
+
+func putBytes(b []byte) {
+	if b != nil && cap(b) <= maxPooledBytes {
+		b = b[:0]
+		bytePool.Put(&b)
+	}
+}
+
+// release returns the encoder's buffers to their pools.
+func (e *encoder) release() {
+	for _, b := range e.scanIdx {
+		putBytes(b)
+	}
+	e.scanIdx = nil
+}
+
+// bufPool recycles the compressed output of parallel strips.
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
 var flatePool sync.Pool // of *flate.Writer, keyed implicitly by level (see getFlate)
 
 type pooledFlate struct {
@@ -434,7 +476,7 @@ func (e *encoder) writeIDAT(cw *chunkWriter, level int) error {
 		}
 	} else {
 		type result struct {
-			buf  bytes.Buffer
+			buf  *bytes.Buffer
 			sum  uint32
 			rows int
 			err  error
@@ -442,7 +484,8 @@ func (e *encoder) writeIDAT(cw *chunkWriter, level int) error {
 		}
 		res := make([]*result, strips)
 		for i := range res {
-			res[i] = &result{done: make(chan struct{})}
+			res[i] = &result{done: make(chan struct{}), buf: bufPool.Get().(*bytes.Buffer)}
+			res[i].buf.Reset()
 		}
 		next := make(chan int, strips)
 		for i := range strips {
@@ -456,7 +499,7 @@ func (e *encoder) writeIDAT(cw *chunkWriter, level int) error {
 					r := res[i]
 					y0, y1 := e.h*i/strips, e.h*(i+1)/strips
 					r.rows = y1 - y0
-					fw, err := getFlate(&r.buf, level)
+					fw, err := getFlate(r.buf, level)
 					if err == nil {
 						r.sum, err = e.writeRows(fw, y0, y1)
 						if err == nil {
@@ -489,7 +532,12 @@ func (e *encoder) writeIDAT(cw *chunkWriter, level int) error {
 			} else {
 				total = adler32Combine(total, r.sum, n)
 			}
-			r.buf = bytes.Buffer{}
+		}
+		for _, r := range res {
+			if r.buf.Cap() <= maxPooledBytes {
+				bufPool.Put(r.buf)
+			}
+			r.buf = nil
 		}
 		if firstErr != nil {
 			return firstErr
