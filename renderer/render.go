@@ -197,8 +197,11 @@ var framePool sync.Pool // of *[]byte
 func newFrame(w, h int) (img *image.NRGBA, reused bool) {
 	n := w * h * 4
 	if n <= maxPooledFrame {
-		if p, ok := framePool.Get().(*[]byte); ok && cap(*p) >= n {
-			return &image.NRGBA{Pix: (*p)[:n], Stride: 4 * w, Rect: image.Rect(0, 0, w, h)}, true
+		if p, ok := framePool.Get().(*[]byte); ok {
+			if cap(*p) >= n {
+				return &image.NRGBA{Pix: (*p)[:n], Stride: 4 * w, Rect: image.Rect(0, 0, w, h)}, true
+			}
+			framePool.Put(p) // too small here; a smaller render may use it
 		}
 	}
 	return image.NewNRGBA(image.Rect(0, 0, w, h)), false
@@ -243,9 +246,11 @@ func renderPanel(ctx context.Context, m *model, opt *Options, v View, frame targ
 	} else {
 		// Supersampled panels, and sheet panels (gg rasterises from the image origin), draw into their
 		// own buffer first.
-		buf = image.NewRGBA(image.Rect(0, 0, w*ss, h*ss))
+		own, reused := newFrame(w*ss, h*ss)
+		defer Release(own)
+		buf = rgbaView(own)
 		t = target{pix: pixels(buf.Pix), stride: w * ss, w: w * ss, h: h * ss}
-		if bg != 0 {
+		if bg != 0 || reused {
 			fillSpan(t.pix, bg)
 		}
 	}
