@@ -419,10 +419,11 @@ func TestCreateBuildRenderCycles(t *testing.T) {
 	t.Logf("%d cycles in %v: RSS after the first %s, after %d %s, after %d %s (race build: %v)",
 		n, time.Since(begin).Round(time.Millisecond), mb(afterFirst), warm, mb(afterWarm), n, mb(final), raceBuild)
 	if !raceBuild {
-		// The Go heap grows to its GC target over the first cycles; after
-		// that it must not keep growing. 10% of the warmed-up level, plus
-		// 4 MiB for allocator noise.
-		assert.LessOrEqual(t, final, afterWarm+afterWarm/10+4<<10, "RSS kept growing")
+		// Issue 7: memory after all the cycles within 10% of the first cycle. The server warms its
+		// renderer up at start-up (server/warm.go), so the first cycle already runs at the steady
+		// level; a leak of 2 KiB per cycle would fail this over 1,000 cycles.
+		assert.LessOrEqual(t, final, afterFirst+afterFirst/10, "RSS grew more than 10%% over the first cycle")
+		assert.LessOrEqual(t, final, afterWarm+afterWarm/10, "RSS kept growing after %d cycles", warm)
 	}
 	err := s.close()
 	assertNoRace(t, s)

@@ -248,6 +248,7 @@ func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer) er
 	// long renders; renders themselves are bounded by Deps.RenderSlots.
 	mcpserver.WithWorkerPoolSize(toolWorkers)(ss)
 	mcpserver.WithQueueSize(1000)(ss)
+	go warmUp()
 	err := ss.Listen(ctx, in, out)
 	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, io.EOF) {
 		return nil
