@@ -33,6 +33,7 @@ type child struct {
 	logw    io.Writer
 	renders chan time.Duration // handler durations from the server's "render" log lines
 	logWG   sync.WaitGroup
+	closed  sync.Once
 }
 
 // countingReader counts the bytes read through it.
@@ -242,7 +243,9 @@ func (c *child) resetPeak() bool {
 
 // close ends the session (stdin EOF), waits for the process and removes
 // its directory.
-func (c *child) close() {
+func (c *child) close() { c.closed.Do(c.stop) }
+
+func (c *child) stop() {
 	if c.client != nil {
 		_ = c.client.Close() // closes stdin; the server exits on EOF
 	} else {

@@ -11,10 +11,12 @@
 //
 // Usage:
 //
-//	go run ./cmd/goxel-bench [--bin PATH] [--short] [--json] [--json-out FILE] [--models DIR] [-v]
+//	go run ./cmd/goxel-bench [--bin PATH] [--short] [--json] [--json-out FILE] [--models DIR] [--packages N] [-v]
 //
 // The report (markdown, or JSON with --json) goes to stdout, progress to
-// stderr. Figures for docs/benchmarks.md come from a full run; --short does
+// stderr. --packages N adds the packages' own go test benchmarks (N runs
+// each) with a benchstat summary, so one command gives every figure of
+// docs/benchmarks.md. Figures for docs/benchmarks.md come from a full run; --short does
 // a few iterations of everything, for CI.
 package main
 
@@ -39,7 +41,10 @@ type config struct {
 	jsonOut string
 	models  string
 	verbose bool
-	stderr  io.Writer
+	// packages is the -count of the packages' go test benchmarks to add to the report; 0 skips them.
+	packages  int
+	benchtime string // -benchtime for the package benchmarks (tests use 1x)
+	stderr    io.Writer
 }
 
 // iters picks the iteration count for the mode.
@@ -64,6 +69,7 @@ func cli(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.jsonOut, "json-out", "", "also write the JSON report to `file`")
 	fs.StringVar(&cfg.models, "models", "", "`directory` of .vox/.gox models to render at 1080p (default ../shared/models beside the module, when present)")
 	fs.BoolVar(&cfg.verbose, "v", false, "copy the server's log to stderr")
+	fs.IntVar(&cfg.packages, "packages", 0, "also run the packages' go test benchmarks `count` times (renderer, pngx, storage, tools, voxel) and add them, with a benchstat summary, to the report")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: goxel-bench [flags]\n\nMeasure goxel-mcp over stdio as a host drives it; a markdown report goes to stdout.\n\nFlags:")
 		fs.PrintDefaults()
@@ -187,11 +193,19 @@ func run(ctx context.Context, cfg config) (*report, error) {
 			return rep, fmt.Errorf("phase %s: %w", p.name, err)
 		}
 	}
+	if cfg.packages > 0 {
+		c.close() // the server is done: the benchmarks get the machine to themselves
+		rep.Packages = runPackageBenchmarks(ctx, cfg)
+		if rep.Packages.Error != "" {
+			return rep, fmt.Errorf("package benchmarks: %s", rep.Packages.Error)
+		}
+	}
 	return rep, nil
 }
 
 // defaultModels is ../shared/models beside the module root, if it exists.
-func defaultModels() string {
+// moduleRoot returns the directory of the go.mod that holds the working directory, or "".
+func moduleRoot() string {
 	out, err := exec.Command("go", "env", "GOMOD").Output()
 	if err != nil {
 		return ""
@@ -200,7 +214,15 @@ func defaultModels() string {
 	if mod == "" || mod == os.DevNull {
 		return ""
 	}
-	dir := filepath.Join(filepath.Dir(mod), "..", "shared", "models")
+	return filepath.Dir(mod)
+}
+
+func defaultModels() string {
+	root := moduleRoot()
+	if root == "" {
+		return ""
+	}
+	dir := filepath.Join(root, "..", "shared", "models")
 	if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
 		return filepath.Clean(dir)
 	}

@@ -142,3 +142,25 @@ func TestShortRun(t *testing.T) {
 	require.NoError(t, json.Unmarshal(js.Bytes(), &back))
 	assert.True(t, strings.HasPrefix(strings.TrimSpace(js.String()), "{"))
 }
+
+// TestPackageBenchmarks runs the --packages step once over one quick package: its benchmark lines
+// reach the report, in markdown and JSON.
+func TestPackageBenchmarks(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go test")
+	}
+	defer func(d []string) { packageBenchDirs = d }(packageBenchDirs)
+	packageBenchDirs = []string{"./storage"}
+	var stderr bytes.Buffer
+	pb := runPackageBenchmarks(context.Background(), config{packages: 1, benchtime: "1x", stderr: &stderr})
+	require.Empty(t, pb.Error, stderr.String())
+	assert.Contains(t, pb.Output, "BenchmarkPublish")
+	assert.Contains(t, pb.Command, "-count 1")
+	var md bytes.Buffer
+	(&report{Packages: pb}).writeMarkdown(&md)
+	assert.Contains(t, md.String(), "## Package micro-benchmarks")
+	assert.Contains(t, md.String(), "Publish")
+	b, err := json.Marshal(&report{Packages: pb})
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"packages":{"command":"go test`)
+}

@@ -25,6 +25,7 @@ type report struct {
 	Memory       []phaseMemory  `json:"memory"`
 	PeakPerPhase bool           `json:"peak_per_phase"` // VmHWM was reset between phases
 	Notes        []string       `json:"notes,omitempty"`
+	Packages     *packageBench  `json:"packages,omitempty"` // --packages
 }
 
 type buildResult struct {
@@ -300,6 +301,9 @@ func (r *report) writeMarkdown(w io.Writer) {
 			p("| %s | %s | %s |\n", m.Phase, mib(m.RSSKiB), mib(m.PeakKiB))
 		}
 		p("\n")
+	}
+	if r.Packages != nil {
+		r.Packages.writeMarkdown(p)
 	}
 	for _, n := range r.Notes {
 		p("- Note: %s\n", n)
