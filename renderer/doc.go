@@ -68,7 +68,7 @@
 // Supersample 2 renders at twice the size and averages 2×2 blocks, weighting colour by alpha (so a
 // transparent background's pixels stay 0,0,0,0 and edges are un-premultiplied). Supersample 0 (auto)
 // uses 2× only for outputs of at most 300×300 pixels (90,000), i.e. thumbnails. Measured on this
-// project's 2-core machine (docs/benchmarks.md, BenchmarkSupersample), 2× costs 2.3–3× the CPU of a
+// project's 2-core machine (docs/benchmarks.md, BenchmarkSupersample), 2× costs 2.2–3.6× the CPU of a
 // plain render and encode (four times the raster, a downsample, and blended edges that rule out a
 // paletted PNG, whose encode is several times faster), which breaks the 400×400 ≤ 3 ms and
 // 1080p ≤ 25 ms budgets. Above that size images are not anti-aliased unless asked; voxel art

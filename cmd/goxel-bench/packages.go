@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 )
 
@@ -46,12 +47,13 @@ func runPackageBenchmarks(ctx context.Context, cfg config) *packageBench {
 	}
 	pb.Output = out.String()
 	if path, err := exec.LookPath("benchstat"); err == nil && pb.Output != "" {
-		f, err := os.CreateTemp("", "goxel-bench-*.txt")
-		if err == nil {
-			defer os.Remove(f.Name())
-			_, werr := f.WriteString(pb.Output)
-			if cerr := f.Close(); werr == nil && cerr == nil {
-				if s, err := exec.CommandContext(ctx, path, f.Name()).Output(); err == nil {
+		// benchstat labels its column with the file name: a fixed one in a temp directory.
+		if dir, err := os.MkdirTemp("", "goxel-bench-"); err == nil {
+			defer os.RemoveAll(dir)
+			if err := os.WriteFile(filepath.Join(dir, "bench.txt"), []byte(pb.Output), 0o600); err == nil {
+				bs := exec.CommandContext(ctx, path, "bench.txt")
+				bs.Dir = dir
+				if s, err := bs.Output(); err == nil {
 					pb.Benchstat = string(s)
 				}
 			}

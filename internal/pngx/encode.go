@@ -410,7 +410,7 @@ func (e *encoder) packRow(out []byte, y int) {
 // left to the garbage collector.
 var bytePool sync.Pool // of *[]byte
 
-const maxPooledBytes = 4 << 20
+const maxPooledBytes = 2 << 20
 
 func getBytes(n int) []byte {
 	if p, ok := bytePool.Get().(*[]byte); ok && cap(*p) >= n {
