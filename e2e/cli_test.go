@@ -102,3 +102,22 @@ func TestConfigErrorsAreClear(t *testing.T) {
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr, "daemon.conf:3")
 }
+
+// TestCPUProfile checks --cpuprofile: a session that ends on EOF leaves a gzipped pprof profile,
+// private to the user; an unwritable path is refused before serving.
+func TestCPUProfile(t *testing.T) {
+	prof := filepath.Join(t.TempDir(), "cpu.pprof")
+	_, stderr, code := run(t, env(t), "serve", "--cpuprofile", prof)
+	require.Equal(t, 0, code, stderr)
+	b, err := os.ReadFile(prof)
+	require.NoError(t, err)
+	require.Greater(t, len(b), 2)
+	assert.Equal(t, []byte{0x1f, 0x8b}, b[:2], "pprof profiles are gzipped")
+	fi, err := os.Stat(prof)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+
+	_, stderr, code = run(t, env(t), "serve", "--cpuprofile", filepath.Join(t.TempDir(), "missing", "cpu.pprof"))
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, "CPU profile")
+}
