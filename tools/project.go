@@ -15,12 +15,28 @@ type Project struct {
 	path    string
 	saved   uint64                                        // scene version at the last open or save
 	changed func(s *voxel.Scene, path string, dirty bool) // after every change, lock held
+	// revision counts the changes to the project (edits, undo, redo, a new
+	// or opened scene); results carry it so a model knows which state of
+	// the scene a result describes.
+	revision uint64
+	seq      *Sequencer
 }
 
 // NewProject returns a project holding an empty scene.
 func NewProject() *Project {
 	s := voxel.New()
-	return &Project{scene: s, saved: s.Version()}
+	return &Project{scene: s, saved: s.Version(), revision: 1, seq: NewSequencer()}
+}
+
+// Sequencer orders the calls that touch this project.
+func (p *Project) Sequencer() *Sequencer { return p.seq }
+
+// Revision is the project's current revision: 1 for a new project, plus
+// one for every change since.
+func (p *Project) Revision() uint64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.revision
 }
 
 // OnChange sets a function called, with the project locked, after every
@@ -69,6 +85,7 @@ func (p *Project) Do(fn func(s *voxel.Scene) error) error {
 }
 
 func (p *Project) notify() {
+	p.revision++
 	if p.changed != nil {
 		path, dirty := p.state()
 		p.changed(p.scene, path, dirty)
@@ -81,6 +98,7 @@ func (p *Project) Restore(s *voxel.Scene, path string, dirty bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.scene, p.path, p.saved = s, path, s.Version()
+	p.revision++
 	if dirty {
 		p.saved = s.Version() - 1
 	}

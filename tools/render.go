@@ -232,6 +232,8 @@ type renderOutput struct {
 	File     *FileInfo  `json:"file,omitempty"`
 	Render   renderInfo `json:"render"`
 	Warnings []string   `json:"warnings,omitempty"`
+	// Revision is the scene revision the render shows.
+	Revision uint64 `json:"revision"`
 }
 
 // describeView says in words what a view shows, so a model that cannot see

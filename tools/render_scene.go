@@ -110,19 +110,21 @@ func (d Deps) now() time.Time {
 
 // sceneFacts is what the text block tells a model that cannot see the image.
 type sceneFacts struct {
-	count   int
-	box     voxel.Box
-	hidden  int
-	layers  int
-	hash    uint64
-	snap    *voxel.Snapshot
-	version uint64
+	count    int
+	box      voxel.Box
+	hidden   int
+	layers   int
+	hash     uint64
+	snap     *voxel.Snapshot
+	version  uint64
+	revision uint64
 }
 
 func (d Deps) snapshot() sceneFacts {
 	var f sceneFacts
 	d.Project.Read(func(s *voxel.Scene) {
 		f.snap = s.Snapshot()
+		f.revision = d.Project.revision
 		for _, l := range s.Layers() {
 			f.layers++
 			if !l.Visible {
@@ -137,8 +139,10 @@ func (d Deps) snapshot() sceneFacts {
 func (d Deps) renderScene(ctx context.Context, r renderRequest, prog *progress) (*mcp.CallToolResult, error) {
 	start := time.Now()
 	facts := d.snapshot()
+	// Later calls may change the scene now: this render has its snapshot.
+	releaseTurn(ctx)
 	key := r.cacheKey(facts.hash, d.Version)
-	out := renderOutput{Render: renderInfo{
+	out := renderOutput{Revision: facts.revision, Render: renderInfo{
 		Width: r.opt.Width, Height: r.opt.Height, Voxels: facts.count, Box: boxJSON(facts.box),
 		SceneHash: fmt.Sprintf("%016x", facts.hash), ReturnMode: r.mode, Inline: "none",
 	}}
@@ -470,7 +474,7 @@ func (d Deps) renderResult(out renderOutput, r renderRequest, f sceneFacts, inli
 		s := f.box.Size()
 		fmt.Fprintf(&b, " (bounding box %v, %d×%d×%d voxels x×y×z)", f.box, s.X, s.Y, s.Z)
 	}
-	b.WriteString(".")
+	fmt.Fprintf(&b, " Scene revision %d.", f.revision)
 	if f.hidden > 0 {
 		fmt.Fprintf(&b, " %d of %d layers are hidden and not shown.", f.hidden, f.layers)
 	}

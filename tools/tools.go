@@ -151,7 +151,7 @@ func layerProp(what string) mcp.ToolOption {
 
 // All returns every tool, in registration order.
 func All(d Deps) []mcpserver.ServerTool {
-	return []mcpserver.ServerTool{
+	all := []mcpserver.ServerTool{
 		// scene
 		CreateProject(d),
 		OpenProject(d),
@@ -187,4 +187,8 @@ func All(d Deps) []mcpserver.ServerTool {
 		CleanupRender(d),
 		GetRenderStats(d),
 	}
+	for i := range all {
+		all[i] = d.guard(all[i])
+	}
+	return all
 }
