@@ -2,10 +2,13 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"log/slog"
 	"path/filepath"
 	"testing"
 
+	"github.com/mark3labs/mcp-go/mcp"
+	mcpserver "github.com/mark3labs/mcp-go/server"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -68,4 +71,16 @@ func TestNoAllowedDirectoriesWarns(t *testing.T) {
 	s, log := newLogged(t, cfg)
 	assert.Empty(t, s.roots.Dirs())
 	assert.Contains(t, log.String(), "no allowed directories")
+}
+
+func TestRootsOnlyBefore20260728(t *testing.T) {
+	ctx := context.Background()
+	assert.True(t, rootsVersion(ctx), "no protocol info: a legacy session")
+	for v, want := range map[string]bool{
+		mcp.ProtocolVersion20241105: true, mcp.ProtocolVersion20250618: true, mcp.ProtocolVersion20251125: true,
+		mcp.ProtocolVersion20260728: false, "2027-01-01": false,
+	} {
+		info := &mcpserver.RequestProtocolInfo{ProtocolVersion: v, Modern: mcp.IsModernProtocol(v)}
+		assert.Equal(t, want, rootsVersion(mcpserver.WithRequestProtocolInfo(ctx, info)), v)
+	}
 }
