@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -198,4 +199,91 @@ func TestClientRootsByProtocolVersion(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The swap races of issue 13 over stdio: a directory swapped for a symlink
+// to outside during open_project never lets it read the outside file
+// (1,000 tries), a file swapped for a FIFO never blocks a call, and the
+// server still exits promptly when stdin closes afterwards.
+func TestOpenProjectSwapRacesOverStdio(t *testing.T) {
+	base, err := filepath.EvalSymlinks(t.TempDir())
+	require.NoError(t, err)
+	work, outside := filepath.Join(base, "work"), filepath.Join(base, "outside")
+	dir := filepath.Join(work, "d")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	require.NoError(t, os.MkdirAll(outside, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "m.txt"), []byte("0 0 0 FF0000\n"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(outside, "m.txt"), []byte("0 0 0 FF0000\n1 0 0 FF0000\n2 0 0 FF0000\n"), 0o644))
+	s := launch(t, work, env(t))
+
+	swap := func(step func()) (stop func() int) {
+		done := make(chan struct{})
+		n := make(chan int)
+		go func() {
+			count := 0
+			for {
+				select {
+				case <-done:
+					n <- count
+					return
+				default:
+				}
+				step()
+				count++
+			}
+		}()
+		return func() int { close(done); return <-n }
+	}
+	stop := swap(func() {
+		if os.Rename(dir, dir+".real") == nil {
+			_ = os.Symlink(outside, dir)
+			time.Sleep(50 * time.Microsecond)
+			_ = os.Remove(dir)
+			_ = os.Rename(dir+".real", dir)
+		}
+		time.Sleep(50 * time.Microsecond)
+	})
+	var inside, refused, escaped int
+	for range 1000 {
+		res := call(t, s.c, "open_project", map[string]any{"path": "d/m.txt", "force": true})
+		switch {
+		case res.IsError:
+			refused++
+		case structured(t, res)["voxels"] == float64(3):
+			escaped++
+		default:
+			inside++
+		}
+	}
+	swaps := stop()
+	t.Logf("symlink swap: 1000 open_project calls during %d swaps: %d inside, %d refused, %d outside", swaps, inside, refused, escaped)
+	assert.Zero(t, escaped, "open_project read a file outside the allowed directories")
+
+	target := filepath.Join(work, "f.txt")
+	require.NoError(t, os.WriteFile(target, []byte("0 0 0 FF0000\n"), 0o644))
+	stop = swap(func() {
+		if syscall.Mkfifo(target+".fifo", 0o600) == nil {
+			_ = os.Rename(target+".fifo", target)
+		}
+		time.Sleep(50 * time.Microsecond)
+		_ = os.WriteFile(target+".new", []byte("0 0 0 FF0000\n"), 0o644)
+		_ = os.Rename(target+".new", target)
+		time.Sleep(50 * time.Microsecond)
+	})
+	var fifoRefused int
+	for range 300 {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		res, err := callCtx(ctx, s.c, "open_project", map[string]any{"path": "f.txt", "force": true})
+		cancel()
+		require.NoError(t, err, "open_project blocked on a FIFO swapped in")
+		if res.IsError {
+			fifoRefused++
+		}
+	}
+	swaps = stop()
+	t.Logf("FIFO swap: 300 open_project calls during %d swaps, %d refused", swaps, fifoRefused)
+
+	closed := time.Now()
+	require.NoError(t, s.close(), "stderr: %s", s.stderr.String())
+	assert.Less(t, time.Since(closed), 2*time.Second, "exit after stdin closed")
 }
