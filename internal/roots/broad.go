@@ -2,6 +2,7 @@ package roots
 
 import (
 	"os"
+	"path"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -20,7 +21,7 @@ func Broad(dir string) string {
 			real = r
 		}
 	}
-	if filepath.Dir(real) == real {
+	if isVolumeRoot(real, runtime.GOOS) {
 		return "it is the root of a file system"
 	}
 	home, err := os.UserHomeDir()
@@ -37,6 +38,17 @@ func Broad(dir string) string {
 		return "it contains the home directory"
 	}
 	return ""
+}
+
+// isVolumeRoot reports whether dir is the root of a file system: "/", a
+// drive (`C:\`) or share (`\\server\share`) root, or on macOS a volume
+// mounted under /Volumes. Mount points elsewhere (a container's /data
+// volume) are ordinary directories.
+func isVolumeRoot(dir, goos string) bool {
+	if filepath.Dir(dir) == dir {
+		return true
+	}
+	return goos == "darwin" && path.Dir(filepath.ToSlash(dir)) == "/Volumes"
 }
 
 func samePath(a, b string) bool {

@@ -195,6 +195,14 @@ func TestBroad(t *testing.T) {
 	assert.Empty(t, Broad(t.TempDir()), "an unrelated directory is fine")
 }
 
+func TestIsVolumeRoot(t *testing.T) {
+	assert.True(t, isVolumeRoot("/", "linux"))
+	assert.True(t, isVolumeRoot("/Volumes/USB", "darwin"))
+	assert.False(t, isVolumeRoot("/Volumes/USB/models", "darwin"))
+	assert.False(t, isVolumeRoot("/Volumes/USB", "linux"), "only macOS mounts volumes there")
+	assert.False(t, isVolumeRoot("/data", "linux"), "a container's volume mount is an ordinary directory")
+}
+
 // A directory on the path is swapped for a symlink to outside while files
 // are opened through it: no open may ever read the outside file.
 func TestOpenSymlinkSwapRace(t *testing.T) {
