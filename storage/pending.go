@@ -86,9 +86,10 @@ func (p *Pending) Write(b []byte) (int, error) {
 	return n, nil
 }
 
-// Publish checks that the bytes start with a PNG header (and that it agrees with meta), syncs and
-// closes the temp file, renames it to render_<unixts>_<session>_<random>.png, records it and then
-// enforces the caps (evicting older renders, never this one). On error nothing is left behind.
+// Publish checks that the bytes start with a PNG header (and that it agrees with meta), records the
+// render in the manifest, renames the temp file (still locked) to
+// render_<unixts>_<session>_<random>.png, closes it, indexes it and then enforces the caps (evicting
+// older renders, never this one). Nothing is synced. On error nothing is left behind.
 func (p *Pending) Publish(meta Meta) (Record, error) {
 	if p.err != nil {
 		return Record{}, p.err

@@ -21,9 +21,10 @@ const (
 	DefaultMaxFileSize     int64 = 100 << 20
 	DefaultCleanupInterval       = 5 * time.Minute
 
-	// StaleTempAge is how long a temp file must go unwritten before a sweep removes it. A writer
-	// streams the PNG and so keeps the modification time fresh; even the largest render (100 MiB)
-	// is written in seconds, so ten idle minutes can only mean a crashed process.
+	// StaleTempAge is how long a temp file must go unwritten before a sweep removes it where file
+	// locks are not available (where they are, an unlocked temp file is removed at once, a locked
+	// one never). A writer streams the PNG and so keeps the modification time fresh; even the
+	// largest render (100 MiB) is written in seconds, so ten idle minutes can only mean a crash.
 	StaleTempAge = 10 * time.Minute
 )
 
@@ -95,7 +96,7 @@ type Stats struct {
 	Evicted        int64 // renders removed to respect MaxBytes or MaxFiles
 	Expired        int64 // renders removed after their TTL
 	Removed        int64 // renders removed by Remove
-	TempsRemoved   int64 // stale temp files removed
+	TempsRemoved   int64 // temp files of dead writers removed
 	DamagedRemoved int64 // render files removed because their PNG header did not parse
 	BytesFreed     int64 // bytes of all the removals above
 
@@ -139,7 +140,7 @@ type entry struct {
 
 // Open opens (creating it 0700 if needed) the managed directory, refuses it if it is unsafe (a symlink,
 // owned by another user, or writable by group or others; see DirError), sweeps it once (adopting
-// renders left by earlier Stores, removing expired renders and stale temp files, enforcing the caps)
+// renders left by earlier Stores, removing expired renders and dead writers' temp files, enforcing the caps)
 // and, unless CleanupInterval is negative, starts a janitor that sweeps every CleanupInterval.
 func Open(opts Options) (*Store, error) {
 	o, err := opts.withDefaults()

@@ -23,7 +23,7 @@ var (
 )
 
 // GC sweeps now: it adopts renders other processes published, forgets renders they removed, removes
-// expired renders and stale temp files, and enforces the caps. It returns the number of files
+// expired renders and dead writers' temp files, and enforces the caps. It returns the number of files
 // removed and their bytes.
 func (s *Store) GC() (removed int, freed int64, err error) {
 	return s.sweep(nil)
