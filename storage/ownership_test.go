@@ -166,3 +166,24 @@ func TestDeadWritersTempRemovedAtOnce(t *testing.T) {
 	assert.Equal(t, 1, removed)
 	assert.NoFileExists(t, filepath.Join(dir, temp))
 }
+
+// A manifest with garbage, a line cut short by a crash and a later line for the same id reads as
+// the whole valid lines, later ones winning.
+func TestParseManifest(t *testing.T) {
+	sum := strings.Repeat("ab", 32)
+	id := "render_1700000000_abcd1234_00ff"
+	text := "garbage\n" +
+		id + " 10 5 99 " + sum + "\n" +
+		"render_bad 1 1 1 " + sum + "\n" +
+		id + " 12 6 100 " + sum + "\n" +
+		"render_1700000001_abcd1234_00ff 1 2 3 " + sum[:10] + "\n" +
+		"render_1700000002_abcd1234_00ff 1 2 3 " + sum // no newline: cut short
+	recs, lines, err := parseManifest(strings.NewReader(text))
+	require.NoError(t, err)
+	assert.Equal(t, 5, lines)
+	assert.Equal(t, map[string]owned{id: {size: 12, ino: 6, mtime: 100, sum: "sha256:" + sum}}, recs)
+	got, o, ok := parseManifestLine(manifestLine(id, recs[id]))
+	assert.True(t, ok)
+	assert.Equal(t, id, got)
+	assert.Equal(t, recs[id], o)
+}
