@@ -84,7 +84,7 @@ func TestSandboxWhenStartedInRootOrHome(t *testing.T) {
 			for _, dir := range []string{f.outside, f.home, f.inHome, cwd} {
 				for op, msg := range fileOps(t, s.c, dir) {
 					if assert.NotEmpty(t, msg, "%s in %s was accepted", op, dir) {
-						assert.Contains(t, msg, "not inside the allowed directories ("+f.renders+")", op)
+						assert.Contains(t, msg, "the allowed directories are "+f.renders+";", op)
 						assert.Contains(t, msg, "GOXEL_ALLOW_DIRS", op)
 						assert.Contains(t, msg, "--allow-dir", op)
 					}

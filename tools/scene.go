@@ -101,7 +101,7 @@ func GetStatus(d Deps) mcpserver.ServerTool {
 			out.AllowedDirs = append(out.AllowedDirs, d.Roots.Dirs()...)
 		}
 		if len(out.AllowedDirs) == 0 {
-			msg += " No directory is allowed for files: open_project, save_project, export_model and render output paths are refused until " + roots.HowToAllow + "."
+			msg += " No directory is allowed for files: open_project, save_project, export_model and render output paths are refused; " + roots.HowToAllow + "."
 		} else {
 			msg += fmt.Sprintf(" Allowed directories for files (open, save, export, render output): %s; for another place, %s.",
 				strings.Join(out.AllowedDirs, ", "), roots.HowToAllow)

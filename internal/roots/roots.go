@@ -105,15 +105,15 @@ func (r *Roots) containing(p string) string {
 }
 
 // HowToAllow is what a refused path tells the model to pass on to the user.
-const HowToAllow = "the user can allow another directory with GOXEL_ALLOW_DIRS or --allow-dir in the MCP server's configuration of their host"
+const HowToAllow = "the user can allow another directory with GOXEL_ALLOW_DIRS or --allow-dir in their host's MCP server configuration"
 
 func (r *Roots) outside(path string) error {
 	dirs := r.Dirs()
 	if len(dirs) == 0 {
-		return fmt.Errorf("%w: %q is refused because no directory is allowed on this server; %s",
+		return fmt.Errorf("%w: %q; no directory is allowed on this server; %s",
 			ErrOutside, path, HowToAllow)
 	}
-	return fmt.Errorf("%w: %q is not inside the allowed directories (%s); use a path inside one of them, or %s",
+	return fmt.Errorf("%w: %q; the allowed directories are %s; use a path inside one of them, or %s",
 		ErrOutside, path, strings.Join(dirs, ", "), HowToAllow)
 }
 
