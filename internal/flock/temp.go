@@ -12,7 +12,9 @@ import (
 // writing, with perm. Where locks are supported the writer holds an
 // exclusive lock on it until the file is closed: the file is created with
 // mode 0, locked, and only then given perm, so a sweeper that finds it
-// unlocked with a mode other than 0 knows its writer is gone.
+// unlocked with a mode other than 0 knows its writer is gone. On a file
+// system that refuses locks (an NFS mount without a lock manager) the file
+// is created unlocked, and sweepers fall back to the age rule for it.
 func CreateTemp(root *os.Root, name string, perm os.FileMode) (*os.File, error) {
 	if !Supported {
 		f, err := root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
@@ -30,9 +32,9 @@ func CreateTemp(root *os.Root, name string, perm os.FileMode) (*os.File, error) 
 		_ = root.Remove(name) // best effort: the file is ours and empty
 		return nil, err
 	}
-	if err := Lock(f); err != nil {
-		return fail(fmt.Errorf("failed to lock %s: %w", name, err))
-	}
+	// A file system without locks still gets the file: the write matters
+	// more than telling its leftovers apart quickly.
+	_ = Lock(f)
 	// The umask can only narrow perm: set it explicitly.
 	if err := f.Chmod(perm); err != nil {
 		return fail(fmt.Errorf("failed to chmod %s: %w", name, err))
@@ -43,7 +45,8 @@ func CreateTemp(root *os.Root, name string, perm os.FileMode) (*os.File, error) 
 // RemoveAbandoned removes the temporary file name from root if its writer
 // is gone: where locks are supported, when nobody holds its lock (a file
 // still being created, mode 0, counts as live until staleAge); elsewhere,
-// when it has not been modified for staleAge. It returns the size removed,
+// or on a file system that refuses locks, when it has not been modified for
+// staleAge. It returns the size removed,
 // or -1 when the file was left alone (live, not a regular file, or gone).
 func RemoveAbandoned(root *os.Root, name string, now time.Time, staleAge time.Duration) (int64, error) {
 	fi, err := root.Lstat(name)
@@ -71,8 +74,15 @@ func RemoveAbandoned(root *os.Root, name string, now time.Time, staleAge time.Du
 		return -1, nil
 	}
 	ok, err := TryLock(f)
-	if err != nil || !ok {
-		return -1, err // a live writer holds it
+	switch {
+	case err != nil:
+		// This file system refuses locks: its writers could not lock either.
+		if !old {
+			return -1, nil
+		}
+		return remove(root, name, ofi.Size())
+	case !ok:
+		return -1, nil // a live writer holds it
 	}
 	if ofi.Mode().Perm() == 0 && !old {
 		return -1, nil // created a moment ago; its writer is about to lock it
