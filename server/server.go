@@ -10,14 +10,12 @@ import (
 	"io"
 	"log"
 	"log/slog"
-	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
 	"sync"
 	"time"
 
-	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
 	"github.com/goxel-mcp/goxel-mcp/internal/autosave"
@@ -44,7 +42,8 @@ Best tool for each job:
 - recolour a connected region or fill an enclosed cavity: flood_fill.
 - organise parts: create_layer (returns a stable id), select_layer, set_layer_visibility, merge_layers.
 - check: get_status, get_bounding_box, get_color_histogram, get_voxel, get_voxels_region; and render_scene with views ["front","right","top","isometric"] for a labelled contact sheet that shows which side is which.
-Every editing call is one undo step (undo/redo). The scene is autosaved and survives a restart; save_project writes .gox/.vox/.txt, export_model writes meshes.`
+Every editing call is one undo step (undo/redo). The scene is autosaved and survives a restart; save_project writes .gox/.vox/.txt, export_model writes meshes.
+Files are read and written only inside the allowed directories that get_status lists (allowed_dirs); for another place, ask the user to add it (GOXEL_ALLOW_DIRS or --allow-dir in the host's config).`
 
 // Server is a configured goxel-mcp server.
 type Server struct {
@@ -93,6 +92,7 @@ func New(cfg Config, version string, logger *slog.Logger) (*Server, error) {
 		_ = d.Roots.Add(d.Store.Dir()) // the store just created it; an error only means it cannot be written to by users
 		logger.Info("render store", "dir", d.Store.Dir(), "ttl", cfg.RenderTTL, "max_size", cfg.RenderMaxSize, "max_files", cfg.RenderMaxFiles)
 	}
+	s.logAllowed()
 	d.ClientRoots = s.clientRoots
 	if cfg.Autosave {
 		if err := s.startAutosave(&d); err != nil {
@@ -159,40 +159,6 @@ func (s *Server) startAutosave(d *tools.Deps) error {
 	return nil
 }
 
-// clientRoots asks the client for its roots (once per session, when it
-// declared the capability) and allows the file:// ones as extra directories.
-// A client that does not answer within two seconds is not asked again.
-func (s *Server) clientRoots(ctx context.Context) {
-	sess := mcpserver.ClientSessionFromContext(ctx)
-	if sess == nil {
-		return
-	}
-	if ci, ok := sess.(mcpserver.SessionWithClientInfo); !ok || ci.GetClientCapabilities().Roots == nil {
-		return
-	}
-	if _, asked := s.rootsAsked.LoadOrStore(sess.SessionID(), true); asked {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	res, err := s.MCP.RequestRoots(ctx, mcp.ListRootsRequest{})
-	if err != nil {
-		s.logger.Info("client roots not available", "err", err)
-		return
-	}
-	for _, r := range res.Roots {
-		u, err := url.Parse(r.URI)
-		if err != nil || u.Scheme != "file" {
-			continue
-		}
-		if err := s.roots.Add(filepath.FromSlash(u.Path)); err != nil {
-			s.logger.Info("client root not usable", "uri", r.URI, "err", err)
-			continue
-		}
-		s.logger.Info("allowed client root", "dir", u.Path)
-	}
-}
-
 // OpenStore opens the managed render directory the configuration names.
 func OpenStore(cfg Config, logger *slog.Logger) (*storage.Store, error) {
 	dir := cfg.RenderDir
@@ -210,23 +176,6 @@ func OpenStore(cfg Config, logger *slog.Logger) (*storage.Store, error) {
 		return nil, err
 	}
 	return st, nil
-}
-
-// allowedRoots are the working directory and the configured extra directories.
-func (s *Server) allowedRoots() (*roots.Roots, error) {
-	r, err := roots.New()
-	if err != nil {
-		return nil, err
-	}
-	if wd, err := os.Getwd(); err == nil {
-		_ = r.Add(wd) // a vanished working directory just allows nothing there
-	}
-	for _, d := range s.cfg.AllowDirs {
-		if err := r.Add(d); err != nil {
-			return nil, fmt.Errorf("--allow-dir: %w", err)
-		}
-	}
-	return r, nil
 }
 
 // Close stops background work and releases files.

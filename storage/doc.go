@@ -2,28 +2,36 @@
 //
 // Layout: one flat directory, mode 0700; Open refuses a symlink, another user's directory, or one others can
 // write. Files are render_<unixts>_<session>_<random>.png, mode 0600; the id is the name without ".png".
-// Publish: bytes go to .tmp-<random> in the same directory, are closed (not synced: renders are cache
-// entries), then renamed into place. Adoption drops a file without the closing IEND chunk, which is
-// what a rename that outran its data can leave after a power cut.
+// Publish: bytes go to .tmp-<random> in the same directory, which the writer holds locked (flock) until
+// the file is renamed into place; the render is recorded in the manifest (.index) before the rename.
+// Nothing is synced (renders are cache entries); a sweep removes a render of ours whose bytes are not
+// the ones recorded, which is what a rename that outran its data can leave after a power cut.
+// Ownership: only files the manifest records as published (by any Store on the directory, before or
+// after a restart), with the same identity (modification time and inode number, or size where there
+// are no inode numbers), are ours. Every other file, whatever its name, is never read, listed, expired,
+// evicted or removed. Reads (Get, Lookup, Open, ResolvePath, List, Stats) never remove anything.
 // Expiry: a render expires TTL after the time in its name; byte, count and file-size caps evict oldest first.
-// Start-up: a sweep removes expired renders and temp files older than the longest write (crash leftovers);
-// it repeats every cleanup interval. Names we did not create are never read, listed or removed.
+// Start-up: a sweep removes expired renders and the temp files of dead writers (unlocked: crash
+// leftovers, at once); it repeats every cleanup interval.
 // Concurrency: a Store is safe for many goroutines. Processes may share a directory; each removes only
-// expired or over-cap renders, never another process's fresh temp file.
+// expired or over-cap renders, never a temp file a live writer (in any process) holds locked.
 //
 // # Names
 //
 // An id matches ^render_[0-9]+_[a-z0-9]+_[0-9a-f]+$ (at most 128 bytes, timestamp fits an int64) and is
-// checked before any file-system call. Temp files are named .tmp-<16 hex>. Any other name in the directory
-// (notes.txt, render_bad.png, a sub-directory, a symlink) is skipped by every listing, sweep and removal.
+// checked before any file-system call. Temp files are named .tmp-<16 hex>; the manifest is .index (one
+// line per published render: id, size, inode, modification time, SHA-256), compacted by sweeps. Any other
+// name in the directory (notes.txt, render_bad.png, a sub-directory, a symlink) and any render name the
+// manifest does not list is skipped by every listing, sweep and removal.
 // All file work goes through an [os.Root] opened on the directory, so no name can reach outside it.
 //
 // # Lifetimes
 //
 // CreatedAt is the Unix second in the name, so a render keeps its age across restarts and processes;
-// ExpiresAt is CreatedAt plus this Store's TTL. A temp file is stale when it has not been written for
-// [StaleTempAge]: a live writer streams into its temp file and so keeps its modification time fresh, and a
-// Store never removes a temp file of its own that is still pending, whatever the clock says.
+// ExpiresAt is CreatedAt plus this Store's TTL. A temp file is a dead writer's leftover when nobody
+// holds its lock (the kernel drops a killed process's locks); where the platform has no flock it is
+// stale once it has not been written for [StaleTempAge] (a live writer streams into it and so keeps
+// its modification time fresh). A Store never removes a temp file of its own that is still pending.
 //
 // # Caps
 //
@@ -35,10 +43,12 @@
 //
 // # Adoption
 //
-// Open and every sweep adopt render files the index does not know yet (left by an earlier Store or by
-// another process sharing the directory): the PNG IHDR gives the size, a tEXt chunk with keyword
-// "CacheKey" (looked for before the first IDAT, with bounded reads) restores the content cache, and the
-// SHA-256 is recomputed from the bytes. A render file whose IHDR does not parse is removed and logged.
+// Open and every sweep adopt the renders the manifest lists that the in-memory index does not know yet
+// (left by an earlier Store or by another process sharing the directory): the PNG IHDR gives the size,
+// a tEXt chunk with keyword "CacheKey" (looked for before the first IDAT, with bounded reads) restores
+// the content cache, and the SHA-256 is recomputed from the bytes and must be the recorded one. A
+// render of ours that does not verify is removed by the sweep and logged (where there are no inode
+// numbers it is only logged: size alone cannot tell it from a foreign file).
 //
 // # Sharing a directory
 //

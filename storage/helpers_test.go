@@ -102,14 +102,16 @@ func publish(t testing.TB, s *Store, data []byte, key string) Record {
 	return rec
 }
 
-// names lists the directory's entries, sorted.
+// names lists the directory's entries but the manifest, sorted.
 func names(t testing.TB, dir string) []string {
 	t.Helper()
 	entries, err := os.ReadDir(dir)
 	require.NoError(t, err)
 	var out []string
 	for _, e := range entries {
-		out = append(out, e.Name())
+		if e.Name() != manifestName {
+			out = append(out, e.Name())
+		}
 	}
 	sort.Strings(out)
 	return out

@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/goxel-mcp/goxel-mcp/internal/flock"
 )
 
 var errFinished = errors.New("render already published or aborted")
@@ -40,16 +42,20 @@ func (s *Store) Create() (*Pending, error) {
 	s.pending[name] = struct{}{} // before the file exists, so no sweep can take it for a leftover
 	s.mu.Unlock()
 
-	f, err := s.root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	// The writer holds a lock on its temp file until it is renamed into place, so a sweep in any
+	// process can tell a dead writer's leftover (unlocked) from a render still being written.
+	f, err := flock.CreateTemp(s.root, name, 0o600)
 	if err != nil {
 		s.unpend(name)
 		return nil, fmt.Errorf("failed to create temp file: %w", err)
 	}
 	p := &Pending{s: s, f: f, name: name, sum: sha256.New(), head: make([]byte, 0, pngHeadLen)}
-	// The umask can only clear bits of 0600, but set it explicitly so no process setting can widen it.
-	if err := f.Chmod(0o600); err != nil {
-		p.fail(fmt.Errorf("failed to chmod temp file: %w", err))
-		return nil, p.err
+	if !flock.Supported {
+		// The umask can only clear bits of 0600, but set it explicitly so no process setting can widen it.
+		if err := f.Chmod(0o600); err != nil {
+			p.fail(fmt.Errorf("failed to chmod temp file: %w", err))
+			return nil, p.err
+		}
 	}
 	return p, nil
 }
@@ -80,9 +86,10 @@ func (p *Pending) Write(b []byte) (int, error) {
 	return n, nil
 }
 
-// Publish checks that the bytes start with a PNG header (and that it agrees with meta), syncs and
-// closes the temp file, renames it to render_<unixts>_<session>_<random>.png, records it and then
-// enforces the caps (evicting older renders, never this one). On error nothing is left behind.
+// Publish checks that the bytes start with a PNG header (and that it agrees with meta), records the
+// render in the manifest, renames the temp file (still locked) to
+// render_<unixts>_<session>_<random>.png, closes it, indexes it and then enforces the caps (evicting
+// older renders, never this one). Nothing is synced. On error nothing is left behind.
 func (p *Pending) Publish(meta Meta) (Record, error) {
 	if p.err != nil {
 		return Record{}, p.err
@@ -103,10 +110,19 @@ func (p *Pending) Publish(meta Meta) (Record, error) {
 	// (the rename is atomic and the page cache survives), and adoption drops
 	// a file that a power cut left short (no IEND). Measured: the sync was
 	// over a third of a 400×400 render's publish time.
-	f := p.f
-	p.f = nil
-	if err := f.Close(); err != nil {
-		return Record{}, p.fail(fmt.Errorf("failed to close render: %w", err))
+	fi, err := p.f.Stat()
+	if err != nil {
+		return Record{}, p.fail(fmt.Errorf("failed to stat render: %w", err))
+	}
+	checksum := "sha256:" + hex.EncodeToString(p.sum.Sum(nil))
+	own := ownedFile(fi, p.n, checksum)
+	if !flock.Supported {
+		// Windows cannot rename an open file; without locks there is nothing to hold anyway.
+		f := p.f
+		p.f = nil
+		if err := f.Close(); err != nil {
+			return Record{}, p.fail(fmt.Errorf("failed to close render: %w", err))
+		}
 	}
 
 	now := s.now()
@@ -123,6 +139,14 @@ func (p *Pending) Publish(meta Meta) (Record, error) {
 	s.mu.Lock()
 	s.renamed[id] = struct{}{}
 	s.mu.Unlock()
+	// Recorded before the rename, so a crash in between leaves a line without a file (dropped by
+	// a later compaction), never a render file that no Store knows it made.
+	if err := s.record(id, own); err != nil {
+		s.mu.Lock()
+		delete(s.renamed, id)
+		s.mu.Unlock()
+		return Record{}, p.fail(fmt.Errorf("failed to publish render: %w", err))
+	}
 	if err := s.root.Rename(p.name, fileName(id)); err != nil {
 		s.mu.Lock()
 		delete(s.renamed, id)
@@ -130,6 +154,11 @@ func (p *Pending) Publish(meta Meta) (Record, error) {
 		return Record{}, p.fail(fmt.Errorf("failed to rename render: %w", err))
 	}
 	p.done = true
+	if p.f != nil {
+		// Renamed while locked; the bytes are in the file whatever close says (no fsync, as above).
+		_ = p.f.Close()
+		p.f = nil
+	}
 
 	created := time.Unix(now.Unix(), 0)
 	rec := Record{
@@ -139,7 +168,7 @@ func (p *Pending) Publish(meta Meta) (Record, error) {
 		Format:    "png",
 		Width:     info.width,
 		Height:    info.height,
-		Checksum:  "sha256:" + hex.EncodeToString(p.sum.Sum(nil)),
+		Checksum:  checksum,
 		CreatedAt: created,
 		ExpiresAt: created.Add(s.opts.TTL),
 		CacheKey:  meta.CacheKey,
@@ -147,7 +176,7 @@ func (p *Pending) Publish(meta Meta) (Record, error) {
 	s.mu.Lock()
 	delete(s.pending, p.name)
 	delete(s.renamed, id)
-	s.insertLocked(rec)
+	s.insertLocked(rec, own)
 	s.stats.Published++
 	s.enforceLocked(now, id)
 	s.mu.Unlock()

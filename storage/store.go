@@ -21,9 +21,10 @@ const (
 	DefaultMaxFileSize     int64 = 100 << 20
 	DefaultCleanupInterval       = 5 * time.Minute
 
-	// StaleTempAge is how long a temp file must go unwritten before a sweep removes it. A writer
-	// streams the PNG and so keeps the modification time fresh; even the largest render (100 MiB)
-	// is written in seconds, so ten idle minutes can only mean a crashed process.
+	// StaleTempAge is how long a temp file must go unwritten before a sweep removes it where file
+	// locks are not available (where they are, an unlocked temp file is removed at once, a locked
+	// one never). A writer streams the PNG and so keeps the modification time fresh; even the
+	// largest render (100 MiB) is written in seconds, so ten idle minutes can only mean a crash.
 	StaleTempAge = 10 * time.Minute
 )
 
@@ -95,7 +96,7 @@ type Stats struct {
 	Evicted        int64 // renders removed to respect MaxBytes or MaxFiles
 	Expired        int64 // renders removed after their TTL
 	Removed        int64 // renders removed by Remove
-	TempsRemoved   int64 // stale temp files removed
+	TempsRemoved   int64 // temp files of dead writers removed
 	DamagedRemoved int64 // render files removed because their PNG header did not parse
 	BytesFreed     int64 // bytes of all the removals above
 
@@ -134,11 +135,12 @@ type Store struct {
 type entry struct {
 	rec Record
 	seq uint64
+	own owned // the file's identity, as the manifest records it
 }
 
 // Open opens (creating it 0700 if needed) the managed directory, refuses it if it is unsafe (a symlink,
 // owned by another user, or writable by group or others; see DirError), sweeps it once (adopting
-// renders left by earlier Stores, removing expired renders and stale temp files, enforcing the caps)
+// renders left by earlier Stores, removing expired renders and dead writers' temp files, enforcing the caps)
 // and, unless CleanupInterval is negative, starts a janitor that sweeps every CleanupInterval.
 func Open(opts Options) (*Store, error) {
 	o, err := opts.withDefaults()
@@ -273,7 +275,8 @@ func (s *Store) Lookup(cacheKey string) (Record, bool) {
 	if s.closed {
 		return Record{}, false
 	}
-	// Each failed check drops the entry and points byKey at the next newest, so this ends.
+	// Each failed file check drops the entry and points byKey at the next newest, so this ends.
+	// An expired newest means the older ones have expired too; the next sweep removes them.
 	for {
 		id, ok := s.byKey[cacheKey]
 		if !ok {
@@ -284,7 +287,10 @@ func (s *Store) Lookup(cacheKey string) (Record, bool) {
 			delete(s.byKey, cacheKey)
 			break
 		}
-		if s.checkLocked(e, now) {
+		if e.rec.Expired(now) {
+			break
+		}
+		if s.checkLocked(e) {
 			s.stats.CacheHits++
 			return e.rec, true
 		}
@@ -293,8 +299,10 @@ func (s *Store) Lookup(cacheKey string) (Record, bool) {
 	return Record{}, false
 }
 
-// Get returns the live render with that id. An id the index does not know is looked for on disk,
-// since another process sharing the directory may have published it.
+// Get returns the live render with that id. An id the index does not know is looked for in the
+// manifest and on disk, since another process sharing the directory may have published it; a file
+// the manifest does not list as published (with its identity) is not a render, whatever its name.
+// Get never removes a file, not even an expired or damaged render: sweeps do that.
 // Errors: ErrInvalidID, ErrNotFound (also once the render has expired), ErrClosed.
 func (s *Store) Get(id string) (Record, error) {
 	if !ValidID(id) {
@@ -307,7 +315,7 @@ func (s *Store) Get(id string) (Record, error) {
 		return Record{}, fmt.Errorf("failed to get render: %w", ErrClosed)
 	}
 	if e, ok := s.index[id]; ok {
-		live := s.checkLocked(e, now)
+		live := !e.rec.Expired(now) && s.checkLocked(e)
 		s.mu.Unlock()
 		if !live {
 			return Record{}, fmt.Errorf("failed to get render %s: %w", id, ErrNotFound)
@@ -316,12 +324,16 @@ func (s *Store) Get(id string) (Record, error) {
 	}
 	s.mu.Unlock()
 
-	rec, err := s.adopt(id)
-	switch {
-	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, errNotRegular):
+	own, ok, err := s.published(id)
+	if err != nil {
+		return Record{}, fmt.Errorf("failed to get render %s: %w", id, err)
+	}
+	if !ok {
 		return Record{}, fmt.Errorf("failed to get render %s: %w", id, ErrNotFound)
-	case errors.Is(err, errNotPNG):
-		s.removeDamaged(id, err)
+	}
+	rec, err := s.adopt(id, own)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, errNotRegular) || errors.Is(err, errNotOurs) || errors.Is(err, errNotPNG):
 		return Record{}, fmt.Errorf("failed to get render %s: %w", id, ErrNotFound)
 	case err != nil:
 		return Record{}, fmt.Errorf("failed to get render %s: %w", id, err)
@@ -330,26 +342,31 @@ func (s *Store) Get(id string) (Record, error) {
 	defer s.mu.Unlock()
 	e, ok := s.index[id]
 	if !ok {
-		e = s.insertLocked(rec)
+		e = s.insertLocked(rec, own)
 		s.stats.Adopted++
 	}
 	if e.rec.Expired(now) {
-		s.removeLocked(id, &s.stats.Expired)
 		return Record{}, fmt.Errorf("failed to get render %s: %w", id, ErrNotFound)
 	}
 	return e.rec, nil
 }
 
-// checkLocked reports whether e is live: not expired (else it is removed) and its file still a
-// regular file of the recorded size (else another process removed it and it is dropped).
-func (s *Store) checkLocked(e *entry, now time.Time) bool {
-	if e.rec.Expired(now) {
-		s.removeLocked(e.rec.ID, &s.stats.Expired)
-		return false
+// published returns the manifest's record of id, if a Store published it.
+func (s *Store) published(id string) (owned, bool, error) {
+	recs, _, err := s.readManifest()
+	if err != nil {
+		return owned{}, false, err
 	}
+	own, ok := recs[id]
+	return own, ok, nil
+}
+
+// checkLocked reports whether e's file is still the one published, with the recorded size; if not
+// (another process removed or replaced it) the entry is dropped, and the file is left alone.
+func (s *Store) checkLocked(e *entry) bool {
 	fi, err := s.root.Lstat(fileName(e.rec.ID))
-	if err != nil || !fi.Mode().IsRegular() || fi.Size() != e.rec.Size {
-		s.log.Debug("render vanished", "id", e.rec.ID)
+	if err != nil || !e.own.matches(fi) || fi.Size() != e.rec.Size {
+		s.log.Debug("render vanished or replaced", "id", e.rec.ID)
 		s.dropLocked(e.rec.ID)
 		return false
 	}
@@ -401,12 +418,23 @@ func (s *Store) Open(id string) (io.ReadCloser, Record, error) {
 	if err != nil {
 		return nil, Record{}, err
 	}
-	f, err := s.root.Open(fileName(id))
+	s.mu.Lock()
+	var own owned
+	if e, ok := s.index[id]; ok {
+		own = e.own
+	}
+	s.mu.Unlock()
+	f, err := s.root.OpenFile(fileName(id), os.O_RDONLY|nonblock, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, Record{}, fmt.Errorf("failed to open render %s: %w", id, ErrNotFound)
 	}
 	if err != nil {
 		return nil, Record{}, fmt.Errorf("failed to open render %s: %w", id, err)
+	}
+	// The file opened must be the one checked: not one swapped in since.
+	if fi, err := f.Stat(); err != nil || !own.matches(fi) || fi.Size() != rec.Size {
+		f.Close()
+		return nil, Record{}, fmt.Errorf("failed to open render %s: %w", id, ErrNotFound)
 	}
 	return f, rec, nil
 }
@@ -436,7 +464,9 @@ func (s *Store) List() []Record {
 	return recs
 }
 
-// Remove deletes the render with that id, whichever process published it, and returns its size.
+// Remove deletes the render with that id, whichever Store (or process) published it, and returns
+// its size. A file the manifest does not record as published, or that is no longer the file that
+// was published, is not removed: ErrNotFound.
 // Errors: ErrInvalidID, ErrNotFound, ErrClosed.
 func (s *Store) Remove(id string) (freed int64, err error) {
 	if !ValidID(id) {
@@ -444,12 +474,28 @@ func (s *Store) Remove(id string) (freed int64, err error) {
 	}
 	name := fileName(id)
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.closed {
+		s.mu.Unlock()
 		return 0, fmt.Errorf("failed to remove render: %w", ErrClosed)
 	}
+	e, known := s.index[id]
+	var own owned
+	if known {
+		own = e.own
+	}
+	s.mu.Unlock()
+	if !known {
+		var ok bool
+		if own, ok, err = s.published(id); err != nil {
+			return 0, fmt.Errorf("failed to remove render %s: %w", id, err)
+		} else if !ok {
+			return 0, fmt.Errorf("failed to remove render %s: %w", id, ErrNotFound)
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	fi, err := s.root.Lstat(name)
-	if err != nil || !fi.Mode().IsRegular() {
+	if err != nil || !own.matches(fi) {
 		s.dropLocked(id)
 		if err == nil || errors.Is(err, fs.ErrNotExist) {
 			return 0, fmt.Errorf("failed to remove render %s: %w", id, ErrNotFound)
@@ -488,10 +534,10 @@ func (s *Store) Stats() Stats {
 }
 
 // insertLocked adds rec to the index, replacing any entry with its id, and returns its entry.
-func (s *Store) insertLocked(rec Record) *entry {
+func (s *Store) insertLocked(rec Record, own owned) *entry {
 	s.dropLocked(rec.ID)
 	s.seq++
-	e := &entry{rec: rec, seq: s.seq}
+	e := &entry{rec: rec, seq: s.seq, own: own}
 	s.index[rec.ID] = e
 	s.bytes += rec.Size
 	if k := rec.CacheKey; k != "" {
@@ -534,6 +580,9 @@ func (s *Store) removeLocked(id string, counter *int64) (int64, bool) {
 		return 0, false
 	}
 	s.dropLocked(id)
+	if fi, err := s.root.Lstat(fileName(id)); err != nil || !e.own.matches(fi) {
+		return 0, false // gone, or replaced by a file that is not ours: leave it
+	}
 	err := s.root.Remove(fileName(id))
 	switch {
 	case errors.Is(err, fs.ErrNotExist):

@@ -9,14 +9,21 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"slices"
 	"time"
+
+	"github.com/goxel-mcp/goxel-mcp/internal/flock"
 )
 
-var errNotRegular = errors.New("not a regular file")
+var (
+	errNotRegular = errors.New("not a regular file")
+	// errNotOurs: a file with a render name that is not the file the manifest says was published.
+	errNotOurs = errors.New("not a file this store published")
+)
 
 // GC sweeps now: it adopts renders other processes published, forgets renders they removed, removes
-// expired renders and stale temp files, and enforces the caps. It returns the number of files
+// expired renders and dead writers' temp files, and enforces the caps. It returns the number of files
 // removed and their bytes.
 func (s *Store) GC() (removed int, freed int64, err error) {
 	return s.sweep(nil)
@@ -76,57 +83,71 @@ func (s *Store) sweep(stop <-chan struct{}) (removed int, freed int64, err error
 
 	now := s.now()
 	for _, name := range temps {
-		fi, err := s.root.Lstat(name)
-		if err != nil || !fi.Mode().IsRegular() || now.Sub(fi.ModTime()) < StaleTempAge {
-			continue // gone, or another process is still writing it
-		}
-		if err := s.root.Remove(name); err != nil {
-			if !errors.Is(err, fs.ErrNotExist) {
-				s.log.Warn("failed to remove stale temp file", "name", name, "err", err)
-			}
+		// A writer holds the lock on its temp file until it publishes or dies (kill -9 included),
+		// so an unlocked one is a dead writer's leftover, whatever its age. Without locks (some
+		// platforms) a temp file counts as a leftover once unwritten for StaleTempAge.
+		n, err := flock.RemoveAbandoned(s.root, name, now, StaleTempAge)
+		if err != nil {
+			s.log.Warn("failed to remove a leftover temp file", "name", name, "err", err)
 			continue
 		}
-		s.log.Debug("removed stale temp file", "name", name, "size", fi.Size(), "modified", fi.ModTime())
+		if n < 0 {
+			continue // gone, or a live writer (this process or another) holds it
+		}
+		s.log.Debug("removed a dead writer's temp file", "name", name, "size", n)
 		removed++
-		freed += fi.Size()
+		freed += n
 		s.mu.Lock()
 		s.stats.TempsRemoved++
-		s.stats.BytesFreed += fi.Size()
+		s.stats.BytesFreed += n
 		s.mu.Unlock()
 	}
 
-	var adopted []Record
+	manifest, lines, err := s.readManifest()
+	if err != nil {
+		// Without the manifest nothing on disk can be shown to be ours: adopt nothing this time.
+		s.log.Warn("render index unreadable; renders of other processes are left alone", "err", err)
+		manifest = map[string]owned{}
+	}
+	type found struct {
+		rec Record
+		own owned
+	}
+	var adopted []found
 	for _, id := range unknown {
 		select {
 		case <-stop:
 			return removed, freed, nil
 		default:
 		}
-		rec, err := s.adopt(id)
+		own, ok := manifest[id]
+		if !ok {
+			continue // a render name, but no Store published it: not ours
+		}
+		rec, err := s.adopt(id, own)
 		switch {
 		case errors.Is(err, errNotPNG):
-			if n := s.removeDamaged(id, err); n >= 0 {
+			if n := s.removeDamaged(id, own, err); n >= 0 {
 				removed++
 				freed += n
 			}
 		case err != nil:
 			s.log.Debug("skipped render file", "id", id, "err", err)
 		default:
-			adopted = append(adopted, rec)
+			adopted = append(adopted, found{rec, own})
 		}
 	}
 
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	for id, e := range s.index {
 		if e.seq <= seq0 && !onDisk[id] {
 			s.log.Debug("render vanished", "id", id)
 			s.dropLocked(id)
 		}
 	}
-	for _, rec := range adopted {
-		if _, ok := s.index[rec.ID]; !ok {
-			s.insertLocked(rec)
+	for _, a := range adopted {
+		if _, ok := s.index[a.rec.ID]; !ok {
+			s.insertLocked(a.rec, a.own)
 			s.stats.Adopted++
 		}
 	}
@@ -137,8 +158,19 @@ func (s *Store) sweep(stop <-chan struct{}) (removed int, freed int64, err error
 		s.log.Debug("swept render directory", "removed", removed, "freed", freed, "adopted", len(adopted),
 			"count", len(s.index), "bytes", s.bytes)
 	}
+	compact := lines > len(s.index)+manifestSlack
+	s.mu.Unlock()
+	if compact {
+		if err := s.compactManifest(now); err != nil {
+			s.log.Warn("failed to compact the render index", "err", err)
+		}
+	}
 	return removed, freed, nil
 }
+
+// manifestSlack is how many more manifest lines than known renders a sweep tolerates before it
+// compacts the manifest.
+const manifestSlack = 16
 
 func (s *Store) readDir() ([]fs.DirEntry, error) {
 	d, err := s.root.Open(".")
@@ -156,9 +188,10 @@ func (s *Store) readDir() ([]fs.DirEntry, error) {
 // pngTrailer is the IEND chunk every complete PNG ends with.
 var pngTrailer = []byte{0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xAE, 0x42, 0x60, 0x82}
 
-// adopt builds the record of a render file from its bytes: the PNG header for size and cache key,
-// a full read for the SHA-256. An error wrapping errNotPNG means the file is damaged.
-func (s *Store) adopt(id string) (Record, error) {
+// adopt builds the record of a render file the manifest lists (own), from its bytes: the PNG header
+// for size and cache key, a full read for the SHA-256, which must be the one published. A file that
+// is not the one published is errNotOurs; one that is but whose bytes are wrong wraps errNotPNG.
+func (s *Store) adopt(id string, own owned) (Record, error) {
 	name := fileName(id)
 	fi, err := s.root.Lstat(name)
 	if err != nil {
@@ -167,11 +200,17 @@ func (s *Store) adopt(id string) (Record, error) {
 	if !fi.Mode().IsRegular() {
 		return Record{}, errNotRegular
 	}
-	f, err := s.root.Open(name)
+	if !own.matches(fi) {
+		return Record{}, errNotOurs
+	}
+	f, err := s.root.OpenFile(name, os.O_RDONLY|nonblock, 0)
 	if err != nil {
 		return Record{}, err
 	}
 	defer f.Close() // read-only handle: a close error loses nothing
+	if ofi, err := f.Stat(); err != nil || !own.matches(ofi) {
+		return Record{}, errNotOurs // swapped between the Lstat and the open
+	}
 	sum := sha256.New()
 	var size countWriter
 	r := bufio.NewReaderSize(io.TeeReader(f, io.MultiWriter(sum, &size)), 32<<10)
@@ -192,6 +231,10 @@ func (s *Store) adopt(id string) (Record, error) {
 	if _, err := f.ReadAt(tail[:], int64(size)-int64(len(tail))); err != nil || !bytes.Equal(tail[:], pngTrailer) {
 		return Record{}, fmt.Errorf("%w: no IEND chunk at the end (an interrupted write)", errNotPNG)
 	}
+	checksum := "sha256:" + hex.EncodeToString(sum.Sum(nil))
+	if checksum != own.sum || int64(size) != own.size {
+		return Record{}, fmt.Errorf("%w: the bytes are not the ones published", errNotPNG)
+	}
 	created, _ := ParseID(id) // id was validated by the caller
 	return Record{
 		ID:        id,
@@ -200,19 +243,23 @@ func (s *Store) adopt(id string) (Record, error) {
 		Format:    "png",
 		Width:     info.width,
 		Height:    info.height,
-		Checksum:  "sha256:" + hex.EncodeToString(sum.Sum(nil)),
+		Checksum:  checksum,
 		CreatedAt: created,
 		ExpiresAt: created.Add(s.opts.TTL),
 		CacheKey:  info.cacheKey,
 	}, nil
 }
 
-// removeDamaged removes a render file whose PNG header did not parse. Renames are atomic, so such a
-// file was never a complete render of ours. It returns the bytes freed, or -1 if nothing was removed.
-func (s *Store) removeDamaged(id string, why error) int64 {
+// removeDamaged removes a render file of ours whose bytes are not a whole PNG or not the ones
+// published (what a power cut can leave, since Publish does not fsync). Only a file with the
+// recorded inode number is removed: where the platform has none, size alone cannot tell a damaged
+// render from a foreign file, so it is left alone. Called by sweeps only, never by a read.
+// It returns the bytes freed, or -1 if nothing was removed.
+func (s *Store) removeDamaged(id string, own owned, why error) int64 {
 	name := fileName(id)
 	fi, err := s.root.Lstat(name)
-	if err != nil || !fi.Mode().IsRegular() {
+	if err != nil || own.ino == 0 || !own.matches(fi) {
+		s.log.Warn("render file does not verify; left alone", "id", id, "err", why)
 		return -1
 	}
 	if err := s.root.Remove(name); err != nil {

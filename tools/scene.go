@@ -3,11 +3,13 @@ package tools
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
 	"github.com/goxel-mcp/goxel-mcp/internal/autosave"
+	"github.com/goxel-mcp/goxel-mcp/internal/roots"
 	"github.com/goxel-mcp/goxel-mcp/voxel"
 )
 
@@ -46,6 +48,12 @@ type status struct {
 	Autosave     *autosave.Status `json:"autosave,omitempty"`
 }
 
+// statusWithDirs is get_status's result: the status and where files may go.
+type statusWithDirs struct {
+	status
+	AllowedDirs []string `json:"allowed_dirs"` // absolute, symlinks resolved
+}
+
 func statusOf(d Deps) status {
 	var st status
 	d.Project.Locked(func(s *voxel.Scene, path string, dirty bool) {
@@ -64,10 +72,11 @@ func statusOf(d Deps) status {
 // GetStatus returns the get_status tool.
 func GetStatus(d Deps) mcpserver.ServerTool {
 	tool := mcp.NewTool("get_status",
-		mcp.WithDescription("Describe the open project: voxel and layer counts, current layer, bounding box and size, the file it was opened from or saved to, whether there are unsaved changes (dirty), and the undo/redo depth."),
+		mcp.WithDescription("Describe the open project: voxel and layer counts, current layer, bounding box and size, the file it was opened from or saved to, whether there are unsaved changes (dirty), the undo/redo depth, and allowed_dirs: the directories where files may be opened, saved, exported and rendered to."),
 		annotations(true, false, true),
 	)
 	return mcpserver.ServerTool{Tool: tool, Handler: wrap(func(ctx context.Context, a args, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		d.clientRoots(ctx) // so allowed_dirs includes the client's roots
 		st := statusOf(d)
 		file := st.File
 		if file == "" {
@@ -87,6 +96,16 @@ func GetStatus(d Deps) mcpserver.ServerTool {
 		default:
 			msg += fmt.Sprintf(" Autosaved in %s after every change; restored on restart.", st.Autosave.Dir)
 		}
-		return structured(msg, st), nil
+		out := statusWithDirs{status: st, AllowedDirs: []string{}}
+		if d.Roots != nil {
+			out.AllowedDirs = append(out.AllowedDirs, d.Roots.Dirs()...)
+		}
+		if len(out.AllowedDirs) == 0 {
+			msg += " No directory is allowed for files: open_project, save_project, export_model and render output paths are refused; " + roots.HowToAllow + "."
+		} else {
+			msg += fmt.Sprintf(" Allowed directories for files (open, save, export, render output): %s; for another place, %s.",
+				strings.Join(out.AllowedDirs, ", "), roots.HowToAllow)
+		}
+		return structured(msg, out), nil
 	})}
 }

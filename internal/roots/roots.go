@@ -3,10 +3,17 @@
 //
 // A path is cleaned, made absolute against the working directory, and its
 // existing part has its symlinks resolved; the result must lie inside one of
-// the roots (themselves resolved). Writes go through an os.Root opened on
-// the resolved parent directory, to a temporary name that is synced and
+// the roots (themselves resolved). Reads and writes then go through an
+// os.Root opened on that allowed directory, so a directory swapped for a
+// symlink between the check and the use cannot lead outside it. Reads open
+// regular files only, without blocking (a FIFO is refused, not waited on).
+// Writes go to a temporary name, locked by its writer, that is synced and
 // renamed over the target, so a reader never sees a partial file and a
 // symlink planted at the target is refused rather than followed.
+//
+// Broad names the directories that are never allowed implicitly (as the
+// working directory or a client root): a filesystem or volume root, the home
+// directory and its ancestors.
 package roots
 
 import (
@@ -21,6 +28,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/goxel-mcp/goxel-mcp/internal/flock"
 )
 
 // ErrOutside is returned (wrapped) for a path outside every root.
@@ -95,9 +104,17 @@ func (r *Roots) containing(p string) string {
 	return ""
 }
 
+// HowToAllow is what a refused path tells the model to pass on to the user.
+const HowToAllow = "the user can allow another directory with GOXEL_ALLOW_DIRS or --allow-dir in their host's MCP server configuration"
+
 func (r *Roots) outside(path string) error {
-	return fmt.Errorf("%w: %q is not inside %s; write inside one of them or allow another directory with --allow-dir",
-		ErrOutside, path, strings.Join(r.Dirs(), ", "))
+	dirs := r.Dirs()
+	if len(dirs) == 0 {
+		return fmt.Errorf("%w: %q; no directory is allowed on this server; %s",
+			ErrOutside, path, HowToAllow)
+	}
+	return fmt.Errorf("%w: %q; the allowed directories are %s; use a path inside one of them, or %s",
+		ErrOutside, path, strings.Join(dirs, ", "), HowToAllow)
 }
 
 func check(path string) error {
@@ -159,32 +176,59 @@ func (r *Roots) Resolve(path string) (string, error) {
 	return real, nil
 }
 
-// Open opens an existing regular file inside the roots for reading.
+// Open opens an existing regular file inside the roots for reading. The
+// file is opened through the allowed directory that holds it (an os.Root),
+// so a symlink swapped in after the check cannot lead outside; it is opened
+// non-blocking and must be a regular file, so a FIFO or device is refused at
+// once rather than waited on.
 func (r *Roots) Open(path string) (*os.File, error) {
 	real, err := r.Resolve(path)
 	if err != nil {
 		return nil, err
 	}
-	// Opening a FIFO or a device could block forever: look before opening.
-	if fi, err := os.Stat(real); err != nil {
-		return nil, err
-	} else if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%q is not a regular file", path)
-	}
-	f, err := os.Open(real)
+	top, rel, err := r.split(real)
 	if err != nil {
 		return nil, err
+	}
+	base, err := os.OpenRoot(top)
+	if err != nil {
+		return nil, fmt.Errorf("failed to open directory %q: %w", top, err)
+	}
+	defer base.Close() // an open file outlives its root
+	f, err := base.OpenFile(rel, os.O_RDONLY|nonblock, 0)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%q does not exist", path)
+		}
+		return nil, fmt.Errorf("failed to open %q: %w", path, err)
 	}
 	fi, err := f.Stat()
 	if err != nil {
 		f.Close()
-		return nil, err
+		return nil, fmt.Errorf("failed to open %q: %w", path, err)
 	}
 	if !fi.Mode().IsRegular() {
 		f.Close()
 		return nil, fmt.Errorf("%q is not a regular file", path)
 	}
+	if err := setBlocking(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("failed to open %q: %w", path, err)
+	}
 	return f, nil
+}
+
+// split returns the allowed directory holding real and real relative to it.
+func (r *Roots) split(real string) (top, rel string, err error) {
+	top = r.containing(real)
+	if top == "" {
+		return "", "", r.outside(real)
+	}
+	rel, err = filepath.Rel(top, real)
+	if err != nil {
+		return "", "", fmt.Errorf("failed to resolve %q: %w", real, err)
+	}
+	return top, rel, nil
 }
 
 // WriteFile writes a new version of the file at path atomically: write
@@ -203,6 +247,9 @@ func (r *Roots) WriteFile(path string, perm os.FileMode, write func(io.Writer) e
 	// Open the directory through the allowed root it lies in: os.Root refuses
 	// any symlink that would lead outside, even one swapped in after Resolve.
 	top := r.containing(real)
+	if top == "" {
+		return "", r.outside(path)
+	}
 	base, err := os.OpenRoot(top)
 	if err != nil {
 		return "", fmt.Errorf("failed to open directory %q: %w", top, err)
@@ -227,7 +274,9 @@ func (r *Roots) WriteFile(path string, perm os.FileMode, write func(io.Writer) e
 	var rnd [8]byte
 	_, _ = rand.Read(rnd[:]) // crypto/rand never fails on supported platforms
 	tmp := ".tmp-" + hex.EncodeToString(rnd[:]) + "-" + truncate(name, 64)
-	f, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
+	// The writer holds a lock on its temp file until the rename, so a later
+	// write of the same name can tell a dead writer's leftover from a live one.
+	f, err := flock.CreateTemp(root, tmp, perm)
 	if err != nil {
 		return "", fmt.Errorf("failed to create a file in %q: %w", dir, err)
 	}
@@ -244,6 +293,16 @@ func (r *Roots) WriteFile(path string, perm os.FileMode, write func(io.Writer) e
 	if err := f.Sync(); err != nil {
 		return "", fmt.Errorf("failed to write %q: %w", path, err)
 	}
+	if flock.Supported {
+		// Rename while the lock is held, then close: the data is synced, so
+		// a close error could not lose any of it.
+		if err := root.Rename(tmp, name); err != nil {
+			return "", fmt.Errorf("failed to write %q: %w", path, err)
+		}
+		ok = true
+		_ = f.Close()
+		return real, nil
+	}
 	if err := f.Close(); err != nil {
 		return "", fmt.Errorf("failed to write %q: %w", path, err)
 	}
@@ -258,12 +317,15 @@ func (r *Roots) WriteFile(path string, perm os.FileMode, write func(io.Writer) e
 }
 
 // staleTemp is how old a temporary file of ours must be before a later
-// write of the same name removes it: a write that was killed (kill -9,
-// power cut) cannot clean up after itself.
+// write of the same name removes it where file locks are not available (or
+// when its writer died before it could lock it): a write that was killed
+// (kill -9, power cut) cannot clean up after itself. Where locks work, a
+// leftover whose writer is gone is removed at once.
 const staleTemp = 10 * time.Minute
 
 // sweepTemps removes temporary files that earlier, interrupted writes of
-// name left in the directory. Only names this package makes are touched.
+// name left in the directory. Only names this package makes are touched,
+// and never one a live writer (in any process) still holds locked.
 func sweepTemps(root *os.Root, name string) {
 	f, err := root.Open(".")
 	if err != nil {
@@ -275,6 +337,7 @@ func sweepTemps(root *os.Root, name string) {
 		return
 	}
 	suffix := "-" + truncate(name, 64)
+	now := time.Now()
 	for _, e := range entries {
 		n := e.Name()
 		if !strings.HasPrefix(n, ".tmp-") || !strings.HasSuffix(n, suffix) || len(n) != len(".tmp-")+16+len(suffix) {
@@ -283,9 +346,7 @@ func sweepTemps(root *os.Root, name string) {
 		if _, err := hex.DecodeString(n[len(".tmp-") : len(".tmp-")+16]); err != nil {
 			continue
 		}
-		if fi, err := e.Info(); err == nil && fi.Mode().IsRegular() && time.Since(fi.ModTime()) > staleTemp {
-			_ = root.Remove(n) // best effort: a leftover of an interrupted write
-		}
+		_, _ = flock.RemoveAbandoned(root, n, now, staleTemp) // best effort: a leftover of an interrupted write
 	}
 }
 

@@ -4,10 +4,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/goxel-mcp/goxel-mcp/internal/flock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -124,17 +126,196 @@ func TestStaleTempFilesAreSwept(t *testing.T) {
 	r, err := New(dir)
 	require.NoError(t, err)
 	stale := filepath.Join(dir, ".tmp-0123456789abcdef-model.gox")
-	fresh := filepath.Join(dir, ".tmp-fedcba9876543210-model.gox")
+	dead := filepath.Join(dir, ".tmp-1123456789abcdef-model.gox")
+	live := ".tmp-fedcba9876543210-model.gox"
 	other := filepath.Join(dir, ".tmp-0123456789abcdef-other.gox")
-	for _, p := range []string{stale, fresh, other} {
+	for _, p := range []string{stale, dead, other} {
 		require.NoError(t, os.WriteFile(p, []byte("partial"), 0o600))
 	}
 	old := time.Now().Add(-time.Hour)
 	require.NoError(t, os.Chtimes(stale, old, old))
 	require.NoError(t, os.Chtimes(other, old, old))
+	// A writer still at work holds the lock on its temp file.
+	root, err := os.OpenRoot(dir)
+	require.NoError(t, err)
+	defer root.Close()
+	w, err := flock.CreateTemp(root, live, 0o600)
+	require.NoError(t, err)
+	defer w.Close()
+	require.NoError(t, os.Chtimes(filepath.Join(dir, live), old, old))
+
 	_, err = r.WriteFile(filepath.Join(dir, "model.gox"), 0o644, func(w io.Writer) error { _, err := w.Write([]byte("x")); return err })
 	require.NoError(t, err)
 	assert.NoFileExists(t, stale, "an old leftover of the same name goes")
-	assert.FileExists(t, fresh, "a fresh one may be another writer's")
+	if flock.Supported {
+		assert.NoFileExists(t, dead, "an unlocked leftover goes at once: its writer is gone")
+		assert.FileExists(t, filepath.Join(dir, live), "a live writer's temp file stays, however old")
+	} else {
+		assert.FileExists(t, dead, "without locks a fresh leftover may be another writer's")
+	}
 	assert.FileExists(t, other, "another file's leftovers are left to its own writes")
+}
+
+func TestRefusalListsAllowedDirs(t *testing.T) {
+	a, b := t.TempDir(), t.TempDir()
+	r, err := New(a, b)
+	require.NoError(t, err)
+	_, err = r.Resolve("/etc/passwd")
+	require.ErrorIs(t, err, ErrOutside)
+	for _, d := range r.Dirs() {
+		assert.Contains(t, err.Error(), d)
+	}
+	assert.Contains(t, err.Error(), "GOXEL_ALLOW_DIRS")
+	assert.Contains(t, err.Error(), "--allow-dir")
+
+	empty, err := New()
+	require.NoError(t, err)
+	_, err = empty.Open("x.vox")
+	require.ErrorIs(t, err, ErrOutside)
+	assert.Contains(t, err.Error(), "no directory is allowed")
+}
+
+func TestBroad(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("USERPROFILE", home)
+	sub := filepath.Join(home, "projects")
+	require.NoError(t, os.Mkdir(sub, 0o755))
+	link := filepath.Join(t.TempDir(), "home-link")
+	require.NoError(t, os.Symlink(home, link))
+	root := string(filepath.Separator)
+	if v := filepath.VolumeName(home); v != "" {
+		root = v + root
+	}
+	assert.NotEmpty(t, Broad(root), "a file-system root")
+	assert.NotEmpty(t, Broad(home), "the home directory")
+	assert.NotEmpty(t, Broad(link), "the home directory through a symlink")
+	assert.NotEmpty(t, Broad(filepath.Dir(home)), "a directory above home")
+	assert.Empty(t, Broad(sub), "a project directory under home is fine")
+	assert.Empty(t, Broad(t.TempDir()), "an unrelated directory is fine")
+}
+
+func TestIsVolumeRoot(t *testing.T) {
+	assert.True(t, isVolumeRoot("/", "linux"))
+	assert.True(t, isVolumeRoot("/Volumes/USB", "darwin"))
+	assert.False(t, isVolumeRoot("/Volumes/USB/models", "darwin"))
+	assert.False(t, isVolumeRoot("/Volumes/USB", "linux"), "only macOS mounts volumes there")
+	assert.False(t, isVolumeRoot("/data", "linux"), "a container's volume mount is an ordinary directory")
+}
+
+// A directory on the path is swapped for a symlink to outside while files
+// are opened through it: no open may ever read the outside file.
+func TestOpenSymlinkSwapRace(t *testing.T) {
+	base := t.TempDir()
+	allowed := filepath.Join(base, "allowed")
+	outside := filepath.Join(base, "outside")
+	dir := filepath.Join(allowed, "d")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	require.NoError(t, os.MkdirAll(outside, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "model.txt"), []byte("inside"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(outside, "model.txt"), []byte("OUTSIDE"), 0o644))
+	r, err := New(allowed)
+	require.NoError(t, err)
+
+	stop := make(chan struct{})
+	swapped := make(chan int)
+	go func() {
+		n := 0
+		defer func() { swapped <- n }()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if os.Rename(dir, dir+".real") != nil || os.Symlink(outside, dir) != nil {
+				continue
+			}
+			runtime.Gosched()
+			_ = os.Remove(dir)
+			_ = os.Rename(dir+".real", dir)
+			n++
+			runtime.Gosched()
+		}
+	}()
+	var inside, refused, escaped int
+	for range 1000 {
+		f, err := r.Open(filepath.Join(dir, "model.txt"))
+		if err != nil {
+			refused++
+			continue
+		}
+		b, _ := io.ReadAll(f)
+		f.Close()
+		if string(b) == "OUTSIDE" {
+			escaped++
+		} else {
+			inside++
+		}
+	}
+	close(stop)
+	swaps := <-swapped
+	t.Logf("1000 opens during %d swaps: %d read inside, %d refused, %d read outside", swaps, inside, refused, escaped)
+	assert.Zero(t, escaped, "an open read the file outside the allowed directory")
+	assert.Positive(t, swaps, "the swapper must have run")
+}
+
+// A regular file is swapped for a FIFO while it is opened: every open
+// returns promptly (the FIFO refused), none blocks.
+func TestOpenFIFOSwapRace(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "model.vox")
+	if err := mkfifo(filepath.Join(dir, "probe")); err != nil {
+		t.Skipf("cannot make a FIFO here: %v", err)
+	}
+	require.NoError(t, os.WriteFile(target, []byte("data"), 0o644))
+	r, err := New(dir)
+	require.NoError(t, err)
+	stop := make(chan struct{})
+	swapped := make(chan int)
+	go func() {
+		n := 0
+		defer func() { swapped <- n }()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if mkfifo(target+".fifo") != nil || os.Rename(target+".fifo", target) != nil {
+				continue
+			}
+			runtime.Gosched()
+			_ = os.WriteFile(target+".new", []byte("data"), 0o644)
+			_ = os.Rename(target+".new", target)
+			n++
+			runtime.Gosched()
+		}
+	}()
+	done := make(chan [2]int)
+	go func() {
+		var ok, refused int
+		for range 1000 {
+			f, err := r.Open(target)
+			if err != nil {
+				refused++
+				continue
+			}
+			ok++
+			f.Close()
+		}
+		done <- [2]int{ok, refused}
+	}()
+	select {
+	case n := <-done:
+		close(stop)
+		t.Logf("1000 opens during %d swaps: %d opened the file, %d refused", <-swapped, n[0], n[1])
+	case <-time.After(30 * time.Second):
+		close(stop)
+		// Unblock the stuck open so the test binary can exit.
+		if w, err := os.OpenFile(target, os.O_WRONLY|nonblock, 0); err == nil {
+			w.Close()
+		}
+		t.Fatal("an open blocked on a FIFO")
+	}
 }

@@ -1,0 +1,5 @@
+//go:build !unix
+
+package flock
+
+const nonblock = 0
