@@ -54,6 +54,9 @@ type Codec struct {
 	Magic []byte
 
 	decode func(r io.Reader, lim Limits) (*voxel.Scene, error)
+	// explain, when set, names a known foreign format behind a wrong magic
+	// (SLAB6's headerless .vox) with the codec's own UnsupportedError.
+	explain func(data []byte) error
 	config func(r io.Reader) (voxels int, err error) // exact or an upper bound
 	encode func(w io.Writer, s *voxel.Scene) error
 }
@@ -73,6 +76,14 @@ var codecs = []Codec{
 		config: func(r io.Reader) (int, error) {
 			c, err := vox.DecodeConfig(r)
 			return c.Voxels, err
+		},
+		explain: func(data []byte) error {
+			_, err := vox.DecodeConfig(bytes.NewReader(data))
+			var ue vox.UnsupportedError
+			if errors.As(err, &ue) {
+				return err
+			}
+			return nil
 		},
 		encode: vox.Encode,
 	},
@@ -182,6 +193,11 @@ func Decode(r io.Reader, ext string, lim Limits) (*voxel.Scene, error) {
 
 func (c Codec) decodeBytes(data []byte, lim Limits) (*voxel.Scene, error) {
 	if err := c.check(data[:min(len(data), 512)]); err != nil {
+		if c.explain != nil {
+			if e := c.explain(data); e != nil {
+				return nil, fmt.Errorf("%w: %w", ErrWrongMagic, e)
+			}
+		}
 		return nil, err
 	}
 	if c.config != nil {
