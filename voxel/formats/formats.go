@@ -24,6 +24,7 @@ import (
 	"github.com/goxel-mcp/goxel-mcp/voxel"
 	"github.com/goxel-mcp/goxel-mcp/voxel/gox"
 	"github.com/goxel-mcp/goxel-mcp/voxel/mesh"
+	"github.com/goxel-mcp/goxel-mcp/voxel/stl"
 	"github.com/goxel-mcp/goxel-mcp/voxel/txt"
 	"github.com/goxel-mcp/goxel-mcp/voxel/vox"
 )
@@ -57,8 +58,8 @@ type Codec struct {
 	// explain, when set, names a known foreign format behind a wrong magic
 	// (SLAB6's headerless .vox) with the codec's own UnsupportedError.
 	explain func(data []byte) error
-	config func(r io.Reader) (voxels int, err error) // exact or an upper bound
-	encode func(w io.Writer, s *voxel.Scene) error
+	config  func(r io.Reader) (voxels int, err error) // exact or an upper bound
+	encode  func(w io.Writer, s *voxel.Scene) error
 }
 
 // CanRead reports whether the format can be decoded.
@@ -109,6 +110,7 @@ var codecs = []Codec{
 	{Ext: ".ply", Name: "PLY", encode: snapshotEncoder(mesh.EncodePLY)},
 	{Ext: ".gltf", Name: "glTF", encode: snapshotEncoder(mesh.EncodeGLTF)},
 	{Ext: ".glb", Name: "glTF binary", encode: snapshotEncoder(mesh.EncodeGLB)},
+	{Ext: ".stl", Name: "STL (binary, 1 mm per voxel)", encode: snapshotEncoder(stl.Encode)},
 }
 
 func snapshotEncoder(fn func(io.Writer, *voxel.Snapshot) error) func(io.Writer, *voxel.Scene) error {
