@@ -1,10 +1,13 @@
 // Package formats maps file extensions to the codecs of voxel/vox,
 // voxel/gox, voxel/txt and voxel/mesh.
 //
-// Readable: .vox (MagicaVoxel), .gox (Goxel), .txt (Goxel text).
-// Writable: the same three, plus the mesh exports .obj, .ply, .gltf, .glb.
+// Readable: .vox (MagicaVoxel), .gox (Goxel), .txt (Goxel text), .qb
+// (Qubicle). Writable: the same four, plus the mesh exports .obj, .ply,
+// .gltf, .glb, .stl (binary STL for 3D printing) and .schem (Sponge
+// schematic v3 for Minecraft).
 // Extensions are matched case-insensitively. Before decoding, the first
-// bytes are checked against the extension's magic ("VOX ", "GOX "; text
+// bytes are checked against the extension's magic ("VOX ", "GOX ", the
+// .qb version bytes 1 1 0 0; text
 // must not hold NUL bytes), so a file with the wrong extension gets a
 // message naming what it looks like. Decode refuses input larger than
 // Limits.MaxBytes and, where the header tells (DecodeConfig), scenes with
@@ -24,6 +27,7 @@ import (
 	"github.com/goxel-mcp/goxel-mcp/voxel"
 	"github.com/goxel-mcp/goxel-mcp/voxel/gox"
 	"github.com/goxel-mcp/goxel-mcp/voxel/mesh"
+	"github.com/goxel-mcp/goxel-mcp/voxel/qb"
 	"github.com/goxel-mcp/goxel-mcp/voxel/stl"
 	"github.com/goxel-mcp/goxel-mcp/voxel/txt"
 	"github.com/goxel-mcp/goxel-mcp/voxel/vox"
@@ -105,6 +109,17 @@ var codecs = []Codec{
 			return c.Voxels, err
 		},
 		encode: txt.Encode,
+	},
+	{
+		Ext: ".qb", Name: "Qubicle", Magic: []byte{1, 1, 0, 0},
+		decode: func(r io.Reader, lim Limits) (*voxel.Scene, error) {
+			return qb.DecodeLimits(r, qb.Limits{MaxVoxels: lim.MaxVoxels, MaxBlocks: lim.MaxBlocks})
+		},
+		config: func(r io.Reader) (int, error) {
+			c, err := qb.DecodeConfig(r)
+			return c.Voxels, err
+		},
+		encode: qb.Encode,
 	},
 	{Ext: ".obj", Name: "Wavefront OBJ", encode: snapshotEncoder(mesh.EncodeOBJ)},
 	{Ext: ".ply", Name: "PLY", encode: snapshotEncoder(mesh.EncodePLY)},
