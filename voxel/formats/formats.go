@@ -28,6 +28,7 @@ import (
 	"github.com/goxel-mcp/goxel-mcp/voxel/gox"
 	"github.com/goxel-mcp/goxel-mcp/voxel/mesh"
 	"github.com/goxel-mcp/goxel-mcp/voxel/qb"
+	"github.com/goxel-mcp/goxel-mcp/voxel/schem"
 	"github.com/goxel-mcp/goxel-mcp/voxel/stl"
 	"github.com/goxel-mcp/goxel-mcp/voxel/txt"
 	"github.com/goxel-mcp/goxel-mcp/voxel/vox"
@@ -64,6 +65,9 @@ type Codec struct {
 	explain func(data []byte) error
 	config  func(r io.Reader) (voxels int, err error) // exact or an upper bound
 	encode  func(w io.Writer, s *voxel.Scene) error
+	// report, when set, encodes and also says in a sentence what the
+	// format changed (colours mapped to blocks or to a palette).
+	report func(w io.Writer, s *voxel.Scene) (string, error)
 }
 
 // CanRead reports whether the format can be decoded.
@@ -91,6 +95,14 @@ var codecs = []Codec{
 			return nil
 		},
 		encode: vox.Encode,
+		report: func(w io.Writer, s *voxel.Scene) (string, error) {
+			rep, err := vox.EncodeReport(w, s)
+			if err != nil || rep.RemappedColors == 0 {
+				return "", err
+			}
+			return fmt.Sprintf("MagicaVoxel holds 255 colours: %d of %d colours (%d voxels) were mapped to the nearest palette colour.",
+				rep.RemappedColors, rep.Colors, rep.RemappedVoxels), nil
+		},
 	},
 	{
 		Ext: ".gox", Name: "Goxel", Magic: []byte("GOX "),
@@ -126,6 +138,13 @@ var codecs = []Codec{
 	{Ext: ".gltf", Name: "glTF", encode: snapshotEncoder(mesh.EncodeGLTF)},
 	{Ext: ".glb", Name: "glTF binary", encode: snapshotEncoder(mesh.EncodeGLB)},
 	{Ext: ".stl", Name: "STL (binary, 1 mm per voxel)", encode: snapshotEncoder(stl.Encode)},
+	{
+		Ext: ".schem", Name: "Sponge schematic v3 (Minecraft)", encode: snapshotEncoder(schem.Encode),
+		report: func(w io.Writer, s *voxel.Scene) (string, error) {
+			rep, err := schem.EncodeReport(w, s.Snapshot())
+			return rep.Summary(12), err
+		},
+	},
 }
 
 func snapshotEncoder(fn func(io.Writer, *voxel.Snapshot) error) func(io.Writer, *voxel.Scene) error {
@@ -259,4 +278,18 @@ func Encode(w io.Writer, ext string, s *voxel.Scene) error {
 		return err
 	}
 	return c.encode(w, s)
+}
+
+// EncodeSummary is Encode that also returns a sentence saying what the
+// format changed, for a tool's result: the colour-to-block mapping of
+// .schem, the colours .vox had to remap; "" when nothing changed.
+func EncodeSummary(w io.Writer, ext string, s *voxel.Scene) (string, error) {
+	c, err := ForExt(ext)
+	if err != nil {
+		return "", err
+	}
+	if c.report != nil {
+		return c.report(w, s)
+	}
+	return "", c.encode(w, s)
 }
