@@ -364,6 +364,23 @@ func TestBrokenFiles(t *testing.T) {
 	}
 }
 
+// TestEmptyModels: empty models make no layer, and a file of 200,000 of
+// them is refused with a clear error instead of becoming 200,000 layers.
+func TestEmptyModels(t *testing.T) {
+	empty := append(chunk("SIZE", u32s(1, 1, 1)), chunk("XYZI", u32s(0))...)
+	data := file(bytes.Repeat(empty, 1000), chunk("SIZE", u32s(2, 2, 2)), chunk("XYZI", u32s(1), []byte{1, 1, 1, 5}))
+	s, err := Decode(bytes.NewReader(data))
+	require.NoError(t, err)
+	require.Len(t, s.Layers(), 1)
+	assert.Equal(t, "Model 1001", s.Layers()[0].Name)
+	assert.Equal(t, 1, s.Count())
+
+	_, err = Decode(bytes.NewReader(file(bytes.Repeat(empty, 200000))))
+	var ue UnsupportedError
+	require.True(t, errors.As(err, &ue), "%v", err)
+	assert.Contains(t, err.Error(), "more than 65536 models")
+}
+
 func TestLimits(t *testing.T) {
 	// One 256³ corner-to-corner model placed many times: each instance a
 	// few dozen bytes, together far more blocks than allowed.
