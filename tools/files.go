@@ -13,6 +13,7 @@ import (
 
 	"github.com/goxel-mcp/goxel-mcp/voxel"
 	"github.com/goxel-mcp/goxel-mcp/voxel/formats"
+	"github.com/goxel-mcp/goxel-mcp/voxel/stl"
 	"github.com/goxel-mcp/goxel-mcp/voxel/vox"
 )
 
@@ -165,6 +166,7 @@ func ExportModel(d Deps) mcpserver.ServerTool {
 Example: {"path":"castle.glb"}`),
 		annotations(false, true, true),
 		mcp.WithString("path", mcp.Required(), mcp.Description("Target file; the extension picks the format")),
+		mcp.WithNumber("scale_mm", mcp.Description("For .stl only: millimetres per voxel. Default 1."), mcp.Min(0.001), mcp.Max(1000)),
 	)
 	return mcpserver.ServerTool{Tool: tool, Handler: wrap(func(ctx context.Context, a args, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		path, err := pathArg(ctx, a, d)
@@ -175,12 +177,25 @@ Example: {"path":"castle.glb"}`),
 		if err != nil || !codec.CanWrite() {
 			return nil, fmt.Errorf("path must end in one of %s, got %q", strings.Join(formats.Writable(), ", "), filepath.Base(path))
 		}
+		scale, err := a.float("scale_mm", 1, 0.001, 1000)
+		if err != nil {
+			return nil, err
+		}
+		if a.has("scale_mm") && codec.Ext != ".stl" {
+			return nil, fmt.Errorf("scale_mm applies to .stl exports only, not %s", codec.Ext)
+		}
 		var real, summary string
 		var count int
 		var werr error
 		d.Project.Read(func(s *voxel.Scene) {
 			count = s.Count()
 			real, werr = d.Roots.WriteFile(path, 0o644, func(w io.Writer) (err error) {
+				if codec.Ext == ".stl" {
+					var rep stl.Report
+					rep, err = stl.EncodeReport(w, s.Snapshot(), stl.Options{Scale: scale})
+					summary = rep.Summary()
+					return err
+				}
 				summary, err = formats.EncodeSummary(w, codec.Ext, s)
 				return err
 			})

@@ -79,6 +79,10 @@ func TestExportModel(t *testing.T) {
 	st := h.ok("get_status", nil)
 	assert.Equal(t, true, st["dirty"], "export does not count as saving")
 	assert.Contains(t, h.fail("export_model", map[string]any{"path": filepath.Join(h.allowed, "x.png")}), "must end in one of")
+	st = h.ok("export_model", map[string]any{"path": filepath.Join(h.allowed, "big.stl"), "scale_mm": "2.5"})
+	assert.Contains(t, st["summary"], "2.5 mm per voxel, 20 × 20 × 20 mm")
+	assert.Contains(t, h.fail("export_model", map[string]any{"path": filepath.Join(h.allowed, "x.obj"), "scale_mm": 2}), "scale_mm applies to .stl")
+	assert.Contains(t, h.fail("export_model", map[string]any{"path": filepath.Join(h.allowed, "x.stl"), "scale_mm": 0}), "scale_mm must be a number")
 }
 
 func TestFilePathAttacks(t *testing.T) {

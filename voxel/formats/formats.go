@@ -137,7 +137,13 @@ var codecs = []Codec{
 	{Ext: ".ply", Name: "PLY", encode: snapshotEncoder(mesh.EncodePLY)},
 	{Ext: ".gltf", Name: "glTF", encode: snapshotEncoder(mesh.EncodeGLTF)},
 	{Ext: ".glb", Name: "glTF binary", encode: snapshotEncoder(mesh.EncodeGLB)},
-	{Ext: ".stl", Name: "STL (binary, 1 mm per voxel)", encode: snapshotEncoder(stl.Encode)},
+	{
+		Ext: ".stl", Name: "STL (binary, 1 mm per voxel)", encode: snapshotEncoder(stl.Encode),
+		report: func(w io.Writer, s *voxel.Scene) (string, error) {
+			rep, err := stl.EncodeReport(w, s.Snapshot(), stl.Options{})
+			return rep.Summary(), err
+		},
+	},
 	{
 		Ext: ".schem", Name: "Sponge schematic v3 (Minecraft)", encode: snapshotEncoder(schem.Encode),
 		report: func(w io.Writer, s *voxel.Scene) (string, error) {

@@ -98,7 +98,7 @@ func TestEncodeEveryFormat(t *testing.T) {
 }
 
 // TestSummary: .schem reports its colour mapping, .vox its remapped
-// colours; other formats have nothing to say.
+// colours, .stl its size in millimetres; others have nothing to say.
 func TestSummary(t *testing.T) {
 	s := voxel.New()
 	for i := range 300 {
@@ -112,6 +112,9 @@ func TestSummary(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, sum, "of 300 colours")
 	sum, err = EncodeSummary(&buf, ".stl", s)
+	require.NoError(t, err)
+	assert.Equal(t, "STL: one closed solid of 2404 triangles, 1 mm per voxel, 300 × 1 × 1 mm (X × Y × Z, Z up).", sum)
+	sum, err = EncodeSummary(&buf, ".gox", s)
 	require.NoError(t, err)
 	assert.Empty(t, sum)
 }

@@ -64,16 +64,40 @@ func Encode(w io.Writer, snap *voxel.Snapshot) error {
 
 // EncodeOptions is Encode with a voxel size.
 func EncodeOptions(w io.Writer, snap *voxel.Snapshot, opt Options) error {
+	_, err := EncodeReport(w, snap, opt)
+	return err
+}
+
+// Report says what EncodeReport wrote.
+type Report struct {
+	Triangles int
+	Scale     float64    // millimetres per voxel
+	Size      [3]float64 // the solid's extent in millimetres, X, Y, Z
+}
+
+// Summary describes the solid in a sentence for a tool's result.
+func (r Report) Summary() string {
+	return fmt.Sprintf("STL: one closed solid of %d triangles, %g mm per voxel, %g × %g × %g mm (X × Y × Z, Z up).",
+		r.Triangles, r.Scale, r.Size[0], r.Size[1], r.Size[2])
+}
+
+// EncodeReport is EncodeOptions that also reports what it wrote.
+func EncodeReport(w io.Writer, snap *voxel.Snapshot, opt Options) (Report, error) {
 	scale := opt.Scale
 	if scale == 0 {
 		scale = 1
 	}
 	if scale < 0 || math.IsNaN(scale) || math.IsInf(scale, 0) {
-		return fmt.Errorf("stl: scale must be a positive number of millimetres, got %v", opt.Scale)
+		return Report{}, fmt.Errorf("stl: scale must be a positive number of millimetres, got %v", opt.Scale)
 	}
 	tris := Triangles(snap)
 	if len(tris) > math.MaxUint32 {
-		return fmt.Errorf("stl: %d triangles do not fit in a binary STL", len(tris))
+		return Report{}, fmt.Errorf("stl: %d triangles do not fit in a binary STL", len(tris))
+	}
+	rep := Report{Triangles: len(tris), Scale: scale}
+	if snap.Count() > 0 {
+		size := snap.Box().Size()
+		rep.Size = [3]float64{float64(size.X) * scale, float64(size.Y) * scale, float64(size.Z) * scale}
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
 	var head [84]byte
@@ -94,9 +118,9 @@ func EncodeOptions(w io.Writer, snap *voxel.Snapshot, opt Options) error {
 		bw.Write(rec[:])
 	}
 	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("failed to write stl: %w", err)
+		return rep, fmt.Errorf("failed to write stl: %w", err)
 	}
-	return nil
+	return rep, nil
 }
 
 var dirs = [6][3]int{{1, 0, 0}, {-1, 0, 0}, {0, 1, 0}, {0, -1, 0}, {0, 0, 1}, {0, 0, -1}}
