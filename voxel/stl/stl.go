@@ -90,11 +90,14 @@ func EncodeReport(w io.Writer, snap *voxel.Snapshot, opt Options) (Report, error
 	if scale < 0 || math.IsNaN(scale) || math.IsInf(scale, 0) {
 		return Report{}, fmt.Errorf("stl: scale must be a positive number of millimetres, got %v", opt.Scale)
 	}
-	tris := Triangles(snap)
-	if len(tris) > math.MaxUint32 {
-		return Report{}, fmt.Errorf("stl: %d triangles do not fit in a binary STL", len(tris))
+	// Two passes, counting then writing, so memory stays flat however big
+	// the surface: the count comes first in the file.
+	count := 0
+	eachTriangle(snap, func(*Triangle) { count++ })
+	if count > math.MaxUint32 {
+		return Report{}, fmt.Errorf("stl: %d triangles do not fit in a binary STL", count)
 	}
-	rep := Report{Triangles: len(tris), Scale: scale}
+	rep := Report{Triangles: count, Scale: scale}
 	if snap.Count() > 0 {
 		size := snap.Box().Size()
 		rep.Size = [3]float64{float64(size.X) * scale, float64(size.Y) * scale, float64(size.Z) * scale}
@@ -102,11 +105,11 @@ func EncodeReport(w io.Writer, snap *voxel.Snapshot, opt Options) (Report, error
 	bw := bufio.NewWriterSize(w, 64<<10)
 	var head [84]byte
 	copy(head[:], fmt.Sprintf("goxel-mcp voxel export: %d voxels, %g mm per voxel, Z up", snap.Count(), scale))
-	binary.LittleEndian.PutUint32(head[80:], uint32(len(tris)))
+	binary.LittleEndian.PutUint32(head[80:], uint32(count))
 	bw.Write(head[:])
 	var rec [50]byte
 	put := func(off int, v float32) { binary.LittleEndian.PutUint32(rec[off:], math.Float32bits(v)) }
-	for _, t := range tris {
+	eachTriangle(snap, func(t *Triangle) {
 		for i, n := range t.Normal {
 			put(4*i, n)
 		}
@@ -116,7 +119,7 @@ func EncodeReport(w io.Writer, snap *voxel.Snapshot, opt Options) (Report, error
 			}
 		}
 		bw.Write(rec[:])
-	}
+	})
 	if err := bw.Flush(); err != nil {
 		return rep, fmt.Errorf("failed to write stl: %w", err)
 	}
@@ -128,18 +131,28 @@ var dirs = [6][3]int{{1, 0, 0}, {-1, 0, 0}, {0, 1, 0}, {0, -1, 0}, {0, 0, 1}, {0
 // Triangles returns the closed surface of snap's voxels, two triangles per
 // exposed face, in a deterministic order.
 func Triangles(snap *voxel.Snapshot) []Triangle {
-	filled := func(p voxel.Pos) bool { return snap.At(p).A != 0 }
 	var out []Triangle
+	eachTriangle(snap, func(t *Triangle) { out = append(out, *t) })
+	return out
+}
+
+// eachTriangle calls fn for every triangle of the surface, in the order
+// of Triangles, holding no more than one face's triangles at a time.
+func eachTriangle(snap *voxel.Snapshot, fn func(*Triangle)) {
+	filled := func(p voxel.Pos) bool { return snap.At(p).A != 0 }
+	var buf []Triangle
 	snap.Each(func(p voxel.Pos, _ color.NRGBA) bool {
 		for _, n := range dirs {
 			if filled(voxel.Pos{X: p.X + n[0], Y: p.Y + n[1], Z: p.Z + n[2]}) {
 				continue
 			}
-			out = appendFace(out, filled, p, n)
+			buf = appendFace(buf[:0], filled, p, n)
+			for i := range buf {
+				fn(&buf[i])
+			}
 		}
 		return true
 	})
-	return out
 }
 
 // appendFace appends the triangles of voxel p's face looking along n: two,

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"image/color"
+	"io"
 	"math"
 	"os"
 	"testing"
@@ -225,4 +226,14 @@ func TestEmpty(t *testing.T) {
 	var buf bytes.Buffer
 	require.NoError(t, Encode(&buf, voxel.New().Snapshot()))
 	assert.Len(t, buf.Bytes(), 84)
+}
+
+func BenchmarkEncode(b *testing.B) {
+	snap := menger(3)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := Encode(io.Discard, snap); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
