@@ -139,7 +139,7 @@ func Triangles(snap *voxel.Snapshot) []Triangle {
 // eachTriangle calls fn for every triangle of the surface, in the order
 // of Triangles, holding no more than one face's triangles at a time.
 func eachTriangle(snap *voxel.Snapshot, fn func(*Triangle)) {
-	filled := func(p voxel.Pos) bool { return snap.At(p).A != 0 }
+	filled := newOccupancy(snap).filled
 	var buf []Triangle
 	snap.Each(func(p voxel.Pos, _ color.NRGBA) bool {
 		for _, n := range dirs {
@@ -204,6 +204,35 @@ func appendFace(out []Triangle, filled func(voxel.Pos) bool, p voxel.Pos, n [3]i
 		out = append(out, Triangle{normal, [3][3]float64{centre, poly[i], poly[(i+1)%len(poly)]}})
 	}
 	return out
+}
+
+// occupancy answers "is there a voxel at p" with a one-block cache: the
+// lookups of a face and its corners nearly always fall in one block, and
+// a map lookup per query cost most of the export's time.
+type occupancy struct {
+	blocks  map[voxel.Pos]*voxel.Block // by block coordinates
+	lastKey voxel.Pos
+	last    *voxel.Block
+	hasLast bool
+}
+
+func newOccupancy(snap *voxel.Snapshot) *occupancy {
+	o := &occupancy{blocks: map[voxel.Pos]*voxel.Block{}}
+	for _, e := range snap.Blocks() {
+		o.blocks[voxel.Pos{X: e.Origin.X >> 4, Y: e.Origin.Y >> 4, Z: e.Origin.Z >> 4}] = e.Block
+	}
+	return o
+}
+
+func (o *occupancy) filled(p voxel.Pos) bool {
+	k := voxel.Pos{X: p.X >> 4, Y: p.Y >> 4, Z: p.Z >> 4}
+	if !o.hasLast || k != o.lastKey {
+		o.last, o.lastKey, o.hasLast = o.blocks[k], k, true
+	}
+	if o.last == nil {
+		return false
+	}
+	return o.last.Voxels()[p.X&15|(p.Y&15)<<4|(p.Z&15)<<8].A != 0
 }
 
 // faceCorners returns the grid vertices of voxel p's face looking along n,
