@@ -42,7 +42,7 @@ Best tool for each job:
 - recolour a connected region or fill an enclosed cavity: flood_fill.
 - organise parts: create_layer (returns a stable id), select_layer, set_layer_visibility, merge_layers.
 - check: get_status, get_bounding_box, get_color_histogram, get_voxel, get_voxels_region; and render_scene with views ["front","right","top","isometric"] for a labelled contact sheet that shows which side is which.
-Every editing call is one undo step (undo/redo). The scene is autosaved and survives a restart; save_project writes .gox/.vox/.txt, export_model writes meshes.
+Every editing call is one undo step (undo/redo). The scene is autosaved and survives a restart; save_project writes .gox/.vox/.txt/.qb, export_model writes meshes (also .stl for printing) and Minecraft .schem.
 Files are read and written only inside the allowed directories that get_status lists (allowed_dirs); for another place, ask the user to add it (GOXEL_ALLOW_DIRS or --allow-dir in the host's config).`
 
 // Server is a configured goxel-mcp server.

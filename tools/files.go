@@ -13,10 +13,11 @@ import (
 
 	"github.com/goxel-mcp/goxel-mcp/voxel"
 	"github.com/goxel-mcp/goxel-mcp/voxel/formats"
+	"github.com/goxel-mcp/goxel-mcp/voxel/stl"
 	"github.com/goxel-mcp/goxel-mcp/voxel/vox"
 )
 
-var projectExts = []string{".gox", ".vox", ".txt"}
+var projectExts = []string{".gox", ".vox", ".txt", ".qb"}
 
 func (d Deps) formatLimits() formats.Limits {
 	lim := formats.DefaultLimits
@@ -55,7 +56,7 @@ func refuseUnsaved(d Deps, force bool, what string) error {
 // OpenProject returns the open_project tool.
 func OpenProject(d Deps) mcpserver.ServerTool {
 	tool := mcp.NewTool("open_project",
-		mcp.WithDescription(`Open a .gox (Goxel), .vox (MagicaVoxel) or .txt (Goxel text: "x y z RRGGBB" lines) file, replacing the open scene; layers, names and visibility are kept. The path must be inside the allowed directories (the working directory, the render directory, --allow-dir). Refused when the open scene has unsaved changes unless force=true.
+		mcp.WithDescription(`Open a .gox (Goxel), .vox (MagicaVoxel), .qb (Qubicle) or .txt (Goxel text: "x y z RRGGBB" lines) file, replacing the open scene; layers, names and visibility are kept. The path must be inside the allowed directories (the working directory, the render directory, --allow-dir). Refused when the open scene has unsaved changes unless force=true.
 Example: {"path":"models/knight.vox"}`),
 		annotations(false, true, true),
 		mcp.WithString("path", mcp.Required(), mcp.Description("File to open (.gox, .vox, .txt)")),
@@ -104,10 +105,10 @@ Example: {"path":"models/knight.vox"}`),
 // SaveProject returns the save_project tool.
 func SaveProject(d Deps) mcpserver.ServerTool {
 	tool := mcp.NewTool("save_project",
-		mcp.WithDescription(`Save the scene with all its layers as .gox (Goxel), .vox (MagicaVoxel; at most 255 colours, more are mapped to the nearest and reported) or .txt. Without path, saves to the file it was opened from or last saved to. The file is written atomically (a temporary file renamed into place) inside the allowed directories.
+		mcp.WithDescription(`Save the scene with all its layers as .gox (Goxel), .vox (MagicaVoxel; at most 255 colours, more are mapped to the nearest and reported), .qb (Qubicle) or .txt. Without path, saves to the file it was opened from or last saved to. The file is written atomically (a temporary file renamed into place) inside the allowed directories.
 Example: {"path":"castle.gox"}`),
 		annotations(false, true, true),
-		mcp.WithString("path", mcp.Description("Target file (.gox, .vox, .txt). Default: the project's file.")),
+		mcp.WithString("path", mcp.Description("Target file (.gox, .vox, .txt, .qb). Default: the project's file.")),
 	)
 	return mcpserver.ServerTool{Tool: tool, Handler: wrap(func(ctx context.Context, a args, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		path, err := a.string("path", "")
@@ -131,7 +132,7 @@ Example: {"path":"castle.gox"}`),
 		}
 		ext := strings.ToLower(filepath.Ext(path))
 		if !contains(projectExts, ext) {
-			return nil, fmt.Errorf("path must end in .gox, .vox or .txt to save a project (use export_model for meshes), got %q", filepath.Base(path))
+			return nil, fmt.Errorf("path must end in .gox, .vox, .txt or .qb to save a project (use export_model for meshes, .stl and .schem), got %q", filepath.Base(path))
 		}
 		s := d.Project.scene
 		var report vox.Report
@@ -161,10 +162,11 @@ Example: {"path":"castle.gox"}`),
 // ExportModel returns the export_model tool.
 func ExportModel(d Deps) mcpserver.ServerTool {
 	tool := mcp.NewTool("export_model",
-		mcp.WithDescription(`Export the scene by file extension: .obj (with vertex colours), .ply (binary, vertex colours), .gltf/.glb (vertex colours; Y up as glTF requires), or .vox/.gox/.txt. Meshes merge coplanar same-colour faces and hold the visible layers; voxel formats keep every layer. Does not change the project's file or saved state. Written atomically inside the allowed directories.
+		mcp.WithDescription(`Export the scene by file extension: .obj (with vertex colours), .ply (binary, vertex colours), .gltf/.glb (vertex colours; Y up as glTF requires), .stl (binary, watertight, 1 mm per voxel, for 3D printing), .schem (Minecraft Sponge schematic v3; each colour becomes the nearest full block, the mapping is in the result), or .vox/.gox/.txt/.qb. Meshes merge coplanar same-colour faces and hold the visible layers; voxel formats keep every layer. Does not change the project's file or saved state. Written atomically inside the allowed directories.
 Example: {"path":"castle.glb"}`),
 		annotations(false, true, true),
 		mcp.WithString("path", mcp.Required(), mcp.Description("Target file; the extension picks the format")),
+		mcp.WithNumber("scale_mm", mcp.Description("For .stl only: millimetres per voxel. Default 1."), mcp.Min(0.001), mcp.Max(1000)),
 	)
 	return mcpserver.ServerTool{Tool: tool, Handler: wrap(func(ctx context.Context, a args, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		path, err := pathArg(ctx, a, d)
@@ -175,18 +177,39 @@ Example: {"path":"castle.glb"}`),
 		if err != nil || !codec.CanWrite() {
 			return nil, fmt.Errorf("path must end in one of %s, got %q", strings.Join(formats.Writable(), ", "), filepath.Base(path))
 		}
-		var real string
+		scale, err := a.float("scale_mm", 1, 0.001, 1000)
+		if err != nil {
+			return nil, err
+		}
+		if a.has("scale_mm") && codec.Ext != ".stl" {
+			return nil, fmt.Errorf("scale_mm applies to .stl exports only, not %s", codec.Ext)
+		}
+		var real, summary string
 		var count int
 		var werr error
 		d.Project.Read(func(s *voxel.Scene) {
 			count = s.Count()
-			real, werr = d.Roots.WriteFile(path, 0o644, func(w io.Writer) error { return formats.Encode(w, codec.Ext, s) })
+			real, werr = d.Roots.WriteFile(path, 0o644, func(w io.Writer) (err error) {
+				if codec.Ext == ".stl" {
+					var rep stl.Report
+					rep, err = stl.EncodeReport(w, s.Snapshot(), stl.Options{Scale: scale})
+					summary = rep.Summary()
+					return err
+				}
+				summary, err = formats.EncodeSummary(w, codec.Ext, s)
+				return err
+			})
 		})
 		if werr != nil {
 			return nil, fmt.Errorf("failed to export: %w", werr)
 		}
-		return structured(fmt.Sprintf("Exported %d voxels as %s to %s.", count, codec.Name, real),
-			map[string]any{"path": real, "format": strings.TrimPrefix(codec.Ext, "."), "voxels": count}), nil
+		out := map[string]any{"path": real, "format": strings.TrimPrefix(codec.Ext, "."), "voxels": count}
+		msg := fmt.Sprintf("Exported %d voxels as %s to %s.", count, codec.Name, real)
+		if summary != "" {
+			out["summary"] = summary
+			msg += " " + summary
+		}
+		return structured(msg, out), nil
 	})}
 }
 

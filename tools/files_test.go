@@ -66,16 +66,23 @@ func TestSaveVoxReportsQuantisation(t *testing.T) {
 func TestExportModel(t *testing.T) {
 	h := newRenderHarness(t)
 	h.ok("fill_shape", map[string]any{"shape": "box", "from": []any{0, 0, 0}, "to": []any{7, 7, 7}, "color": "#FF0000"})
-	for _, ext := range []string{".obj", ".ply", ".gltf", ".glb", ".vox", ".gox", ".txt"} {
+	for _, ext := range []string{".obj", ".ply", ".gltf", ".glb", ".vox", ".gox", ".txt", ".stl", ".qb", ".schem"} {
 		path := filepath.Join(h.allowed, "out"+ext)
-		h.ok("export_model", map[string]any{"path": path})
+		st := h.ok("export_model", map[string]any{"path": path})
+		if ext == ".schem" {
+			assert.Contains(t, st["summary"], "orange_concrete 512 (#FF0000)", "the colour-to-block mapping is in the result")
+		}
 		fi, err := os.Stat(path)
 		require.NoError(t, err, ext)
 		assert.Greater(t, fi.Size(), int64(20), ext)
 	}
 	st := h.ok("get_status", nil)
 	assert.Equal(t, true, st["dirty"], "export does not count as saving")
-	assert.Contains(t, h.fail("export_model", map[string]any{"path": filepath.Join(h.allowed, "x.stl")}), "must end in one of")
+	assert.Contains(t, h.fail("export_model", map[string]any{"path": filepath.Join(h.allowed, "x.png")}), "must end in one of")
+	st = h.ok("export_model", map[string]any{"path": filepath.Join(h.allowed, "big.stl"), "scale_mm": "2.5"})
+	assert.Contains(t, st["summary"], "2.5 mm per voxel, 20 × 20 × 20 mm")
+	assert.Contains(t, h.fail("export_model", map[string]any{"path": filepath.Join(h.allowed, "x.obj"), "scale_mm": 2}), "scale_mm applies to .stl")
+	assert.Contains(t, h.fail("export_model", map[string]any{"path": filepath.Join(h.allowed, "x.stl"), "scale_mm": 0}), "scale_mm must be a number")
 }
 
 func TestFilePathAttacks(t *testing.T) {

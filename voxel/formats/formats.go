@@ -1,10 +1,13 @@
 // Package formats maps file extensions to the codecs of voxel/vox,
 // voxel/gox, voxel/txt and voxel/mesh.
 //
-// Readable: .vox (MagicaVoxel), .gox (Goxel), .txt (Goxel text).
-// Writable: the same three, plus the mesh exports .obj, .ply, .gltf, .glb.
+// Readable: .vox (MagicaVoxel), .gox (Goxel), .txt (Goxel text), .qb
+// (Qubicle). Writable: the same four, plus the mesh exports .obj, .ply,
+// .gltf, .glb, .stl (binary STL for 3D printing) and .schem (Sponge
+// schematic v3 for Minecraft).
 // Extensions are matched case-insensitively. Before decoding, the first
-// bytes are checked against the extension's magic ("VOX ", "GOX "; text
+// bytes are checked against the extension's magic ("VOX ", "GOX ", the
+// .qb version bytes 1 1 0 0; text
 // must not hold NUL bytes), so a file with the wrong extension gets a
 // message naming what it looks like. Decode refuses input larger than
 // Limits.MaxBytes and, where the header tells (DecodeConfig), scenes with
@@ -24,6 +27,9 @@ import (
 	"github.com/goxel-mcp/goxel-mcp/voxel"
 	"github.com/goxel-mcp/goxel-mcp/voxel/gox"
 	"github.com/goxel-mcp/goxel-mcp/voxel/mesh"
+	"github.com/goxel-mcp/goxel-mcp/voxel/qb"
+	"github.com/goxel-mcp/goxel-mcp/voxel/schem"
+	"github.com/goxel-mcp/goxel-mcp/voxel/stl"
 	"github.com/goxel-mcp/goxel-mcp/voxel/txt"
 	"github.com/goxel-mcp/goxel-mcp/voxel/vox"
 )
@@ -54,8 +60,14 @@ type Codec struct {
 	Magic []byte
 
 	decode func(r io.Reader, lim Limits) (*voxel.Scene, error)
-	config func(r io.Reader) (voxels int, err error) // exact or an upper bound
-	encode func(w io.Writer, s *voxel.Scene) error
+	// explain, when set, names a known foreign format behind a wrong magic
+	// (SLAB6's headerless .vox) with the codec's own UnsupportedError.
+	explain func(data []byte) error
+	config  func(r io.Reader) (voxels int, err error) // exact or an upper bound
+	encode  func(w io.Writer, s *voxel.Scene) error
+	// report, when set, encodes and also says in a sentence what the
+	// format changed (colours mapped to blocks or to a palette).
+	report func(w io.Writer, s *voxel.Scene) (string, error)
 }
 
 // CanRead reports whether the format can be decoded.
@@ -74,7 +86,23 @@ var codecs = []Codec{
 			c, err := vox.DecodeConfig(r)
 			return c.Voxels, err
 		},
+		explain: func(data []byte) error {
+			_, err := vox.DecodeConfig(bytes.NewReader(data))
+			var ue vox.UnsupportedError
+			if errors.As(err, &ue) {
+				return err
+			}
+			return nil
+		},
 		encode: vox.Encode,
+		report: func(w io.Writer, s *voxel.Scene) (string, error) {
+			rep, err := vox.EncodeReport(w, s)
+			if err != nil || rep.RemappedColors == 0 {
+				return "", err
+			}
+			return fmt.Sprintf("MagicaVoxel holds 255 colours: %d of %d colours (%d voxels) were mapped to the nearest palette colour.",
+				rep.RemappedColors, rep.Colors, rep.RemappedVoxels), nil
+		},
 	},
 	{
 		Ext: ".gox", Name: "Goxel", Magic: []byte("GOX "),
@@ -94,10 +122,35 @@ var codecs = []Codec{
 		},
 		encode: txt.Encode,
 	},
+	{
+		Ext: ".qb", Name: "Qubicle", Magic: []byte{1, 1, 0, 0},
+		decode: func(r io.Reader, lim Limits) (*voxel.Scene, error) {
+			return qb.DecodeLimits(r, qb.Limits{MaxVoxels: lim.MaxVoxels, MaxBlocks: lim.MaxBlocks})
+		},
+		config: func(r io.Reader) (int, error) {
+			c, err := qb.DecodeConfig(r)
+			return c.Voxels, err
+		},
+		encode: qb.Encode,
+	},
 	{Ext: ".obj", Name: "Wavefront OBJ", encode: snapshotEncoder(mesh.EncodeOBJ)},
 	{Ext: ".ply", Name: "PLY", encode: snapshotEncoder(mesh.EncodePLY)},
 	{Ext: ".gltf", Name: "glTF", encode: snapshotEncoder(mesh.EncodeGLTF)},
 	{Ext: ".glb", Name: "glTF binary", encode: snapshotEncoder(mesh.EncodeGLB)},
+	{
+		Ext: ".stl", Name: "STL (binary, 1 mm per voxel)", encode: snapshotEncoder(stl.Encode),
+		report: func(w io.Writer, s *voxel.Scene) (string, error) {
+			rep, err := stl.EncodeReport(w, s.Snapshot(), stl.Options{})
+			return rep.Summary(), err
+		},
+	},
+	{
+		Ext: ".schem", Name: "Sponge schematic v3 (Minecraft)", encode: snapshotEncoder(schem.Encode),
+		report: func(w io.Writer, s *voxel.Scene) (string, error) {
+			rep, err := schem.EncodeReport(w, s.Snapshot())
+			return rep.Summary(12), err
+		},
+	},
 }
 
 func snapshotEncoder(fn func(io.Writer, *voxel.Snapshot) error) func(io.Writer, *voxel.Scene) error {
@@ -182,6 +235,11 @@ func Decode(r io.Reader, ext string, lim Limits) (*voxel.Scene, error) {
 
 func (c Codec) decodeBytes(data []byte, lim Limits) (*voxel.Scene, error) {
 	if err := c.check(data[:min(len(data), 512)]); err != nil {
+		if c.explain != nil {
+			if e := c.explain(data); e != nil {
+				return nil, fmt.Errorf("%w: %w", ErrWrongMagic, e)
+			}
+		}
 		return nil, err
 	}
 	if c.config != nil {
@@ -226,4 +284,18 @@ func Encode(w io.Writer, ext string, s *voxel.Scene) error {
 		return err
 	}
 	return c.encode(w, s)
+}
+
+// EncodeSummary is Encode that also returns a sentence saying what the
+// format changed, for a tool's result: the colour-to-block mapping of
+// .schem, the colours .vox had to remap; "" when nothing changed.
+func EncodeSummary(w io.Writer, ext string, s *voxel.Scene) (string, error) {
+	c, err := ForExt(ext)
+	if err != nil {
+		return "", err
+	}
+	if c.report != nil {
+		return c.report(w, s)
+	}
+	return "", c.encode(w, s)
 }

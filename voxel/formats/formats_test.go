@@ -75,12 +75,12 @@ func TestRGB(t *testing.T) {
 }
 
 func TestExtensions(t *testing.T) {
-	assert.Equal(t, []string{".gox", ".txt", ".vox"}, Readable())
-	assert.Equal(t, []string{".glb", ".gltf", ".gox", ".obj", ".ply", ".txt", ".vox"}, Writable())
+	assert.Equal(t, []string{".gox", ".qb", ".txt", ".vox"}, Readable())
+	assert.Equal(t, []string{".glb", ".gltf", ".gox", ".obj", ".ply", ".qb", ".schem", ".stl", ".txt", ".vox"}, Writable())
 	c, err := ForPath("/tmp/Model.VOX")
 	require.NoError(t, err)
 	assert.Equal(t, ".vox", c.Ext)
-	_, err = ForPath("model.qb")
+	_, err = ForPath("model.qbt")
 	assert.ErrorIs(t, err, ErrUnknownFormat)
 	_, err = ForPath("model")
 	assert.ErrorIs(t, err, ErrUnknownFormat)
@@ -95,6 +95,44 @@ func TestEncodeEveryFormat(t *testing.T) {
 		assert.NotZero(t, buf.Len(), ext)
 	}
 	assert.ErrorIs(t, Encode(&bytes.Buffer{}, ".png", s), ErrUnknownFormat)
+}
+
+// TestSummary: .schem reports its colour mapping, .vox its remapped
+// colours, .stl its size in millimetres; others have nothing to say.
+func TestSummary(t *testing.T) {
+	s := voxel.New()
+	for i := range 300 {
+		s.Set(1, voxel.Pos{X: i}, color.NRGBA{R: uint8(i), G: uint8(i / 256 * 50), B: 99, A: 255})
+	}
+	var buf bytes.Buffer
+	sum, err := EncodeSummary(&buf, ".schem", s)
+	require.NoError(t, err)
+	assert.Contains(t, sum, "300 blocks placed; 300 colours mapped to")
+	sum, err = EncodeSummary(&buf, ".vox", s)
+	require.NoError(t, err)
+	assert.Contains(t, sum, "of 300 colours")
+	sum, err = EncodeSummary(&buf, ".stl", s)
+	require.NoError(t, err)
+	assert.Equal(t, "STL: one closed solid of 2404 triangles, 1 mm per voxel, 300 × 1 × 1 mm (X × Y × Z, Z up).", sum)
+	sum, err = EncodeSummary(&buf, ".gox", s)
+	require.NoError(t, err)
+	assert.Empty(t, sum)
+}
+
+// TestQubicleRoundTrip: a scene saved as .qb opens with the same voxels
+// and layer names.
+func TestQubicleRoundTrip(t *testing.T) {
+	s, err := DecodeFile(testmodels.Path(t, "vengi/robo.vox"), DefaultLimits)
+	require.NoError(t, err)
+	var buf bytes.Buffer
+	require.NoError(t, Encode(&buf, ".qb", s))
+	s2, err := Decode(&buf, ".QB", DefaultLimits)
+	require.NoError(t, err)
+	assert.Equal(t, testmodels.Merge(s), testmodels.Merge(s2))
+	require.Len(t, s2.Layers(), len(s.Layers()))
+	for i, l := range s.Layers() {
+		assert.Equal(t, l.Name, s2.Layers()[i].Name)
+	}
 }
 
 func TestDecodeRefuses(t *testing.T) {
@@ -115,7 +153,10 @@ func TestDecodeRefuses(t *testing.T) {
 	}{
 		{"gox-named-vox", goxData, ".vox", DefaultLimits, ErrWrongMagic, "looks like Goxel (.gox)"},
 		{"vox-named-gox", voxData, ".gox", DefaultLimits, ErrWrongMagic, "looks like MagicaVoxel (.vox)"},
-		{"slab6", slab6, ".vox", DefaultLimits, ErrWrongMagic, "binary data"},
+		{"slab6", slab6, ".vox", DefaultLimits, ErrWrongMagic, "SLAB6"},
+		{"vox-named-qb", voxData, ".qb", DefaultLimits, ErrWrongMagic, "looks like MagicaVoxel (.vox)"},
+		{"stl", []byte("solid x\n"), ".stl", DefaultLimits, ErrNotReadable, "export only"},
+		{"schem", []byte{0x1f, 0x8b}, ".schem", DefaultLimits, ErrNotReadable, "export only"},
 		{"binary-named-txt", goxData, ".txt", DefaultLimits, ErrWrongMagic, ""},
 		{"obj", []byte("v 0 0 0\n"), ".obj", DefaultLimits, ErrNotReadable, ""},
 		{"bytes", voxData, ".vox", Limits{MaxBytes: 1000, MaxVoxels: 1 << 20, MaxBlocks: 1 << 10}, ErrTooLarge, "more than 1000 bytes"},

@@ -2,7 +2,8 @@
 // Wavefront OBJ, binary PLY and glTF 2.0 (.gltf with an embedded base64
 // buffer, or binary .glb).
 //
-// Only faces whose neighbour is empty are emitted, and coplanar exposed
+// Only faces whose neighbour is empty, or whose neighbour is translucent
+// while the voxel is opaque (or the reverse), are emitted, and coplanar exposed
 // faces of the same colour are merged into rectangles (greedy meshing), so
 // a solid model costs a few quads per flat area instead of two triangles
 // per voxel face. Voxel (x, y, z) is the unit cube [x, x+1]×[y, y+1]×[z, z+1].
@@ -80,7 +81,10 @@ func Build(snap *voxel.Snapshot) *Mesh {
 				} else {
 					nc = snap.At(voxel.Pos{X: p[0] + n[0], Y: p[1] + n[1], Z: p[2] + n[2]})
 				}
-				if nc.A != 0 {
+				// A face shows where the neighbour is empty, and between an
+				// opaque and a translucent voxel (each side keeps its face,
+				// so both volumes stay closed).
+				if nc.A != 0 && (nc.A == 255) == (c.A == 255) {
 					continue
 				}
 				k := planeKey{d, p[a]}

@@ -129,6 +129,34 @@ func monu1(t testing.TB) *voxel.Snapshot {
 	return s.Snapshot()
 }
 
+// TestTranslucentFaces: the faces between an opaque and a translucent
+// voxel are kept on both sides; between two opaque ones they are not.
+func TestTranslucentFaces(t *testing.T) {
+	glass := color.NRGBA{G: 255, A: 128}
+	m := Build(scene(func(s *voxel.Scene) {
+		s.Set(1, voxel.Pos{}, red)
+		s.Set(1, voxel.Pos{X: 1}, glass)
+	}))
+	var between int
+	for _, q := range m.Quads {
+		if q.Normal[0] != 0 && q.Corners[0][0] == 1 {
+			between++
+			if q.Normal[0] > 0 {
+				assert.Equal(t, red, q.Color, "the opaque voxel's face looks at the glass")
+			} else {
+				assert.Equal(t, glass, q.Color, "the glass closes its volume")
+			}
+		}
+	}
+	assert.Equal(t, 2, between)
+	assert.Len(t, m.Quads, 12)
+	solid := Build(scene(func(s *voxel.Scene) {
+		s.Set(1, voxel.Pos{}, red)
+		s.Set(1, voxel.Pos{X: 1}, blue)
+	}))
+	assert.Len(t, solid.Quads, 10)
+}
+
 func TestMonument(t *testing.T) {
 	snap := monu1(t)
 	m := Build(snap)

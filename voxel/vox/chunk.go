@@ -20,6 +20,13 @@ const (
 	maxDepth      = 64      // nesting of scene-graph nodes
 	maxPlacements = 1 << 16 // model instances placed by the scene graph
 	maxDictPairs  = 1 << 12 // key/value pairs in one DICT
+	maxChunks     = 1 << 20 // chunks in MAIN
+	maxModels     = 1 << 16 // SIZE/XYZI pairs
+	maxLayers     = 1 << 10 // LAYR chunks, and layers of the decoded scene
+
+	// maxExtent bounds world coordinates: a placed model must lie within
+	// ±maxExtent on every axis.
+	maxExtent = 1 << 20
 )
 
 // Chunk ids.
@@ -33,6 +40,7 @@ const (
 	idnGRP = "nGRP" // group node
 	idnSHP = "nSHP" // shape node
 	idLAYR = "LAYR" // layer
+	idTDCZ = "TDCZ" // Teardown's zlib-compressed voxels (not read)
 )
 
 // Limits bounds what Decode builds from one file.

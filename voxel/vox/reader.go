@@ -125,6 +125,9 @@ func (d *decoder) read() error {
 		return fmt.Errorf("failed to read header: %w", err)
 	}
 	if string(hdr[:4]) != magic {
+		if isSLAB6(hdr, d.r) {
+			return UnsupportedError("this is a SLAB6 .vox (headerless: three int32 dimensions, one colour index per voxel, a 768-byte palette), not MagicaVoxel; only MagicaVoxel .vox files (magic \"VOX \") are read: convert it with a tool that reads SLAB6, such as vengi's voxconvert")
+		}
 		return FormatError(fmt.Sprintf("not a MagicaVoxel file: magic is %q, want %q", hdr[:4], magic))
 	}
 	v := le.Uint32(hdr[4:])
@@ -147,7 +150,11 @@ func (d *decoder) read() error {
 		return err
 	}
 	rem := int64(le.Uint32(ch[8:]))
+	chunks := 0
 	for rem > 0 {
+		if chunks++; chunks > maxChunks {
+			return UnsupportedError(fmt.Sprintf("more than %d chunks in MAIN", maxChunks))
+		}
 		if rem < chunkHeaderSize {
 			return FormatError(fmt.Sprintf("%d stray bytes at the end of MAIN", rem))
 		}
@@ -198,6 +205,9 @@ func (d *decoder) chunk(id string, n uint32) error {
 			return FormatError(fmt.Sprintf("XYZI count %d exceeds its %d-byte chunk", count, n))
 		}
 		d.cfg.Voxels += int(count)
+		if len(d.models) >= maxModels {
+			return UnsupportedError(fmt.Sprintf("more than %d models (SIZE/XYZI pairs)", maxModels))
+		}
 		d.models = append(d.models, model{size: d.size})
 		if d.configOnly {
 			return skipN(r, int64(n-4), "XYZI chunk")
@@ -209,6 +219,8 @@ func (d *decoder) chunk(id string, n uint32) error {
 		d.models[len(d.models)-1].xyzi = b
 		return skipN(r, int64(n-4-count*4), "XYZI chunk")
 	case idSIZE, idPACK, idRGBA, idnTRN, idnGRP, idnSHP, idLAYR:
+	case idTDCZ:
+		return UnsupportedError("Teardown compressed voxel chunk TDCZ (zlib, written by Teardown's Voxtool): only plain MagicaVoxel XYZI voxel chunks are read; open and re-save the file in MagicaVoxel first")
 	default:
 		return skipN(r, int64(n), id+" chunk")
 	}
@@ -261,10 +273,12 @@ func (d *decoder) chunk(id string, n uint32) error {
 		if c.err == nil && frames < 0 {
 			return FormatError(fmt.Sprintf("nTRN node %d has %d frames", nodeID, frames))
 		}
+		best := 0
 		for f := int32(0); f < frames && c.err == nil; f++ {
 			attrs := c.dict()
-			if f == 0 {
-				nd.frame = attrs
+			// Frame 0 is the keyframe with the smallest _f (0 when absent).
+			if k := frameIndex(attrs); f == 0 || k < best {
+				nd.frame, best = attrs, k
 			}
 		}
 		return d.addNode(nodeID, nd, c)
@@ -282,15 +296,19 @@ func (d *decoder) chunk(id string, n uint32) error {
 		nodeID := c.i32()
 		nd.attrs = c.dict()
 		k := c.count(8)
+		best := 0
 		for i := 0; i < k && c.err == nil; i++ {
 			mid := c.i32()
-			c.dict()
-			if i == 0 {
-				nd.model = mid
+			attrs := c.dict()
+			if f := frameIndex(attrs); i == 0 || f < best {
+				nd.model, best = mid, f
 			}
 		}
 		return d.addNode(nodeID, nd, c)
 	case idLAYR:
+		if len(d.layers) >= maxLayers {
+			return UnsupportedError(fmt.Sprintf("more than %d LAYR chunks", maxLayers))
+		}
 		l := layerChunk{id: c.i32()}
 		attrs := c.dict()
 		l.name, l.named = attrs["_name"]
@@ -301,6 +319,32 @@ func (d *decoder) chunk(id string, n uint32) error {
 		d.layers = append(d.layers, l)
 	}
 	return c.err
+}
+
+// frameIndex returns a frame DICT's _f (animation frame), 0 when absent.
+func frameIndex(attrs map[string]string) int {
+	f, err := strconv.Atoi(attrs["_f"])
+	if err != nil {
+		return 0
+	}
+	return f
+}
+
+// isSLAB6 reports whether the input is Ken Silverman's headerless SLAB6
+// .vox: int32 x, y, z sizes (read as hdr and the next 4 bytes), x·y·z
+// colour indices and a 768-byte palette, and nothing else.
+func isSLAB6(hdr [8]byte, r io.Reader) bool {
+	var zb [4]byte
+	if _, err := io.ReadFull(r, zb[:]); err != nil {
+		return false
+	}
+	x, y, z := int64(le.Uint32(hdr[:])), int64(le.Uint32(hdr[4:])), int64(le.Uint32(zb[:]))
+	if x < 1 || y < 1 || z < 1 || x > 1024 || y > 1024 || z > 1024 {
+		return false
+	}
+	want := x*y*z + 768
+	n, _ := io.CopyN(io.Discard, r, want+1) // an error only shortens n
+	return n == want
 }
 
 func (d *decoder) addNode(id int32, nd *node, c *cursor) error {
@@ -386,7 +430,8 @@ func (c *cursor) dict() map[string]string {
 	return m
 }
 
-// transform maps model coordinates to world ones: world = rot·p + t.
+// transform is an affine map of the scene graph: x ↦ rot·x + t, where x is
+// a point in space (not a voxel index).
 type transform struct {
 	rot [3][3]int
 	t   [3]int
@@ -411,15 +456,29 @@ func (a transform) then(u transform) transform {
 	return out
 }
 
-func (a transform) apply(p [3]int) voxel.Pos {
+// place returns the world voxel of model voxel p in a model of the given
+// size. The voxel is the unit cube [p, p+1]; the model's pivot is the grid
+// vertex floor(size/2), which the transform takes to t. The world voxel is
+// the one the transformed cube fills: floor(rot·(p + ½ − floor(size/2)) + t).
+// On each world axis whose row of rot is negative (an axis the rotation
+// flips) that is one less than rot·(p − floor(size/2)) + t.
+func (a transform) place(p, size [3]int) voxel.Pos {
 	var w [3]int
 	for i := range 3 {
-		w[i] = a.t[i] + a.rot[i][0]*p[0] + a.rot[i][1]*p[1] + a.rot[i][2]*p[2]
+		w[i] = a.t[i]
+		for j := range 3 {
+			r := a.rot[i][j]
+			w[i] += r * (p[j] - size[j]/2)
+			if r < 0 {
+				w[i]-- // the cube's far corner lands on the lower side
+			}
+		}
 	}
 	return voxel.Pos{X: w[0], Y: w[1], Z: w[2]}
 }
 
-// maxTranslation keeps sums of translations far from overflow.
+// maxTranslation keeps sums of translations far from overflow; world
+// positions are checked against maxExtent after placement.
 const maxTranslation = 1 << 24
 
 // parseFrame reads a frame's _t (translation) and _r (packed rotation).
@@ -492,11 +551,16 @@ func packRotation(m [3][3]int) uint8 {
 
 // placement is one instance of a model in the world.
 type placement struct {
-	model int
-	tr    transform
-	layer int32 // MagicaVoxel layer id, or the model index without a scene graph
+	model  int
+	tr     transform
+	layer  int32 // MagicaVoxel layer id, or the model index without a scene graph
+	hidden bool  // under a node with _hidden=1
 }
 
+func hiddenAttr(attrs map[string]string) bool { return attrs["_hidden"] == "1" }
+
+// placements walks the scene graph from root node 0 depth first, children
+// in file order; the order of the result is the drawing order.
 func (d *decoder) placements() ([]placement, error) {
 	root, ok := d.nodes[0]
 	if !ok {
@@ -504,8 +568,8 @@ func (d *decoder) placements() ([]placement, error) {
 	}
 	var out []placement
 	visits := 0
-	var walk func(nd *node, id int32, tr transform, layer int32, depth int) error
-	walk = func(nd *node, id int32, tr transform, layer int32, depth int) error {
+	var walk func(nd *node, id int32, tr transform, layer int32, hidden bool, depth int) error
+	walk = func(nd *node, id int32, tr transform, layer int32, hidden bool, depth int) error {
 		visits++
 		if depth > maxDepth {
 			return UnsupportedError(fmt.Sprintf("scene graph nested deeper than %d (or cyclic) at node %d", maxDepth, id))
@@ -513,6 +577,7 @@ func (d *decoder) placements() ([]placement, error) {
 		if visits > 4*maxPlacements {
 			return UnsupportedError(fmt.Sprintf("scene graph visits more than %d nodes", 4*maxPlacements))
 		}
+		hidden = hidden || hiddenAttr(nd.attrs)
 		switch nd.kind {
 		case idnTRN:
 			ft, err := parseFrame(nd.frame)
@@ -526,14 +591,14 @@ func (d *decoder) placements() ([]placement, error) {
 			if !ok {
 				return FormatError(fmt.Sprintf("nTRN node %d points to missing node %d", id, nd.child))
 			}
-			return walk(child, nd.child, tr.then(ft), layer, depth+1)
+			return walk(child, nd.child, tr.then(ft), layer, hidden, depth+1)
 		case idnGRP:
 			for _, cid := range nd.children {
 				child, ok := d.nodes[cid]
 				if !ok {
 					return FormatError(fmt.Sprintf("nGRP node %d points to missing node %d", id, cid))
 				}
-				if err := walk(child, cid, tr, layer, depth+1); err != nil {
+				if err := walk(child, cid, tr, layer, hidden, depth+1); err != nil {
 					return err
 				}
 			}
@@ -547,18 +612,41 @@ func (d *decoder) placements() ([]placement, error) {
 			if len(out) >= maxPlacements {
 				return UnsupportedError(fmt.Sprintf("more than %d model instances", maxPlacements))
 			}
-			out = append(out, placement{model: int(nd.model), tr: tr, layer: max(layer, 0)})
+			out = append(out, placement{model: int(nd.model), tr: tr, layer: max(layer, 0), hidden: hidden})
 		}
 		return nil
 	}
-	return out, walk(root, 0, identity, -1, 0)
+	return out, walk(root, 0, identity, -1, false, 0)
+}
+
+// layerKey names a layer of the decoded scene: a MagicaVoxel layer, split
+// in two when some of its instances sit under hidden nodes.
+type layerKey struct {
+	id     int32
+	hidden bool // the instances under hidden nodes
 }
 
 // sceneLayer is one layer of the decoded scene.
 type sceneLayer struct {
-	key    int32
+	key    layerKey
 	name   string
 	hidden bool
+}
+
+// checkExtent refuses a placement reaching beyond ±maxExtent.
+func checkExtent(p placement, m *model) error {
+	if m.size[0] == 0 || m.size[1] == 0 || m.size[2] == 0 {
+		return nil
+	}
+	a := p.tr.place([3]int{}, m.size)
+	b := p.tr.place([3]int{m.size[0] - 1, m.size[1] - 1, m.size[2] - 1}, m.size)
+	lo := voxel.Pos{X: min(a.X, b.X), Y: min(a.Y, b.Y), Z: min(a.Z, b.Z)}
+	hi := voxel.Pos{X: max(a.X, b.X), Y: max(a.Y, b.Y), Z: max(a.Z, b.Z)}
+	if lo.X < -maxExtent || lo.Y < -maxExtent || lo.Z < -maxExtent || hi.X > maxExtent || hi.Y > maxExtent || hi.Z > maxExtent {
+		return UnsupportedError(fmt.Sprintf("model %d is placed at x %d..%d, y %d..%d, z %d..%d, outside the supported extent of ±%d on each axis",
+			p.model, lo.X, hi.X, lo.Y, hi.Y, lo.Z, hi.Z, maxExtent))
+	}
+	return nil
 }
 
 func (d *decoder) build(lim Limits) (*voxel.Scene, error) {
@@ -577,35 +665,49 @@ func (d *decoder) build(lim Limits) (*voxel.Scene, error) {
 		if places, err = d.placements(); err != nil {
 			return nil, err
 		}
-		// Where models overlap, the later model wins, as in Goxel, whatever
-		// the order of the scene graph.
-		slices.SortStableFunc(places, func(a, b placement) int { return cmp.Compare(a.model, b.model) })
 		byID := map[int32]layerChunk{}
 		for _, l := range d.layers {
 			byID[l.id] = l
 		}
-		keys := map[int32]bool{}
+		// A layer per MagicaVoxel layer holding voxels or named, plus one
+		// hidden layer per MagicaVoxel layer for instances under hidden
+		// nodes (kept, but not drawn or exported as a mesh).
+		keys := map[layerKey]bool{}
 		for _, p := range places {
-			keys[p.layer] = true
+			if len(d.models[p.model].xyzi) > 0 {
+				keys[layerKey{p.layer, p.hidden}] = true
+			}
 		}
 		for _, l := range d.layers {
 			if l.named && l.id >= 0 {
-				keys[l.id] = true
+				keys[layerKey{id: l.id}] = true
 			}
+		}
+		if len(keys) > maxLayers {
+			return nil, UnsupportedError(fmt.Sprintf("scene needs %d layers; at most %d are read", len(keys), maxLayers))
 		}
 		for k := range keys {
-			l := byID[k]
+			l := byID[k.id]
 			name := l.name
 			if !l.named {
-				name = fmt.Sprintf("Layer %d", k)
+				name = fmt.Sprintf("Layer %d", k.id)
 			}
-			layers = append(layers, sceneLayer{key: k, name: name, hidden: l.hidden})
+			if k.hidden {
+				name += " (hidden objects)"
+			}
+			layers = append(layers, sceneLayer{key: k, name: name, hidden: l.hidden || k.hidden})
 		}
-		slices.SortFunc(layers, func(a, b sceneLayer) int { return cmp.Compare(a.key, b.key) })
+		slices.SortFunc(layers, func(a, b sceneLayer) int {
+			return cmp.Or(cmp.Compare(a.key.id, b.key.id), cmp.Compare(btoi(a.key.hidden), btoi(b.key.hidden)))
+		})
 	} else {
-		// Without a scene graph every model is a layer; PACK marks them as
-		// animation frames, of which only the first stays visible.
-		for i := range d.models {
+		// Without a scene graph every model holding voxels is a layer; PACK
+		// marks them as animation frames, of which only the first stays
+		// visible. Empty models make no layer.
+		for i, m := range d.models {
+			if len(m.xyzi) == 0 && len(d.models) > 1 {
+				continue
+			}
 			name := voxel.DefaultLayerName
 			switch {
 			case d.pack > 0:
@@ -613,13 +715,14 @@ func (d *decoder) build(lim Limits) (*voxel.Scene, error) {
 			case len(d.models) > 1:
 				name = fmt.Sprintf("Model %d", i+1)
 			}
-			layers = append(layers, sceneLayer{key: int32(i), name: name, hidden: d.pack > 0 && i > 0})
+			k := layerKey{id: int32(i)}
+			layers = append(layers, sceneLayer{key: k, name: name, hidden: d.pack > 0 && len(layers) > 0})
 			places = append(places, placement{model: i, tr: identity, layer: int32(i)})
 		}
 	}
 
 	s := voxel.NewEmpty()
-	ids := map[int32]int{}
+	ids := map[layerKey]int{}
 	for _, l := range layers {
 		id := s.AddLayer(l.name)
 		ids[l.key] = id
@@ -630,13 +733,18 @@ func (d *decoder) build(lim Limits) (*voxel.Scene, error) {
 		}
 	}
 	if len(layers) == 0 {
-		ids[0] = s.AddLayer(voxel.DefaultLayerName)
+		s.AddLayer(voxel.DefaultLayerName)
 	}
 	b := newBuilder(s, lim)
 	for _, p := range places {
 		m := &d.models[p.model]
-		layer := ids[p.layer]
-		half := [3]int{m.size[0] / 2, m.size[1] / 2, m.size[2] / 2}
+		if len(m.xyzi) == 0 {
+			continue
+		}
+		if err := checkExtent(p, m); err != nil {
+			return nil, err
+		}
+		layer := ids[layerKey{p.layer, p.hidden}]
 		if err := b.Spend(len(m.xyzi) / 4); err != nil {
 			return nil, err
 		}
@@ -645,7 +753,8 @@ func (d *decoder) build(lim Limits) (*voxel.Scene, error) {
 			if v[3] == 0 {
 				continue // index 0 is empty
 			}
-			pos := p.tr.apply([3]int{int(v[0]) - half[0], int(v[1]) - half[1], int(v[2]) - half[2]})
+			// Voxels outside SIZE are kept, placed by the same rule.
+			pos := p.tr.place([3]int{int(v[0]), int(v[1]), int(v[2])}, m.size)
 			if err := b.Set(layer, pos, pal[v[3]]); err != nil {
 				return nil, err
 			}
@@ -655,6 +764,13 @@ func (d *decoder) build(lim Limits) (*voxel.Scene, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // buffered wraps r in a bufio.Reader unless it is already buffered, since

@@ -28,7 +28,12 @@ var samples = []struct {
 	name         string
 	all, visible int
 	layers       int
-	goxelDiffers string // why Goxel reads different positions, if it does
+	// goxelDiffers says why Goxel 0.11 reads something else: "translated"
+	// (the same voxels, moved), or "wrong: ..." where Goxel misplaces
+	// voxels; then testdata/goxel.txt holds our digest instead, re-recorded
+	// from Decode after TestScenegraphSamples checked it against the
+	// independent reference.
+	goxelDiffers string
 }{
 	{"magicavoxel/chr_knight.vox", 398, 398, 1, ""},
 	{"magicavoxel/chr_cat.vox", 563, 563, 1, ""},
@@ -42,7 +47,9 @@ var samples = []struct {
 	{"vengi/rgb.vox", 99, 99, 1, ""},
 	{"vengi/crabby.vox", 100, 100, 2, ""},
 	{"vengi/robo.vox", 1291, 1291, 3, ""},
-	{"vengi/vox_character.vox", 4187, 4187, 8, ""},
+	// Goxel 0.11 rotates instances about the wrong pivot (one voxel off on
+	// each flipped axis): arms and hands land asymmetrically, 4,187 voxels.
+	{"vengi/vox_character.vox", 4260, 4260, 8, "wrong: rotation pivot"},
 	// Goxel takes the last frame of the animated nTRN, we take the first.
 	{"vengi/animation.0.99.7.1.vox", 9911, 9911, 1, "translated"},
 }
@@ -85,10 +92,14 @@ func TestGoxelReference(t *testing.T) {
 	if *update {
 		var lines []string
 		for _, tc := range samples {
-			n, shape, cols := testmodels.GoxelRead(t, testmodels.Path(t, tc.name)).Digest()
+			read := testmodels.GoxelRead(t, testmodels.Path(t, tc.name))
+			if strings.HasPrefix(tc.goxelDiffers, "wrong") {
+				read = testmodels.Merge(decodeFile(t, testmodels.Path(t, tc.name))).Opaque()
+			}
+			n, shape, cols := read.Digest()
 			lines = append(lines, fmt.Sprintf("%s %d %s %s", tc.name, n, shape, cols))
 		}
-		out := "# sample count shape-digest colour-digest, from Goxel 0.11 --export txt (see vox_test.go)\n" + strings.Join(lines, "\n") + "\n"
+		out := "# sample count shape-digest colour-digest, from Goxel 0.11 --export txt (see vox_test.go);\n# samples Goxel misplaces (goxelDiffers \"wrong\") are re-recorded from Decode\n" + strings.Join(lines, "\n") + "\n"
 		require.NoError(t, os.WriteFile("testdata/goxel.txt", []byte(out), 0o644))
 	}
 	b, err := os.ReadFile("testdata/goxel.txt")
@@ -118,6 +129,9 @@ func TestGoxelLive(t *testing.T) {
 			path := testmodels.Path(t, tc.name)
 			ours := testmodels.Merge(decodeFile(t, path)).Opaque()
 			theirs := testmodels.GoxelRead(t, path)
+			if strings.HasPrefix(tc.goxelDiffers, "wrong") {
+				t.Skipf("Goxel 0.11 is wrong here (%s); TestScenegraphSamples checks this file", tc.goxelDiffers)
+			}
 			if tc.goxelDiffers != "" {
 				a, b, c := ours.Digest()
 				x, y, z := theirs.Digest()
@@ -305,7 +319,12 @@ func TestBrokenFiles(t *testing.T) {
 	}{
 		{"empty", nil, FormatError("")},
 		{"not-a-vox", []byte("PK\x03\x04 not a voxel file"), FormatError("")},
-		{"slab6-vox", slab6, FormatError("")},
+		{"slab6-vox", slab6, UnsupportedError("")},
+		{"teardown-tdcz", file(size, chunk("TDCZ", u32s(2, 2, 2), []byte{0x78, 0x9c})), UnsupportedError("")},
+		{"too-many-models", file(bytes.Repeat(append(chunk("SIZE", u32s(1, 1, 1)), chunk("XYZI", u32s(0))...), maxModels+1)), UnsupportedError("")},
+		{"too-many-layers", file(size, xyzi, bytes.Repeat(chunk("LAYR", u32s(0, 0, 0xffffffff)), maxLayers+1)), UnsupportedError("")},
+		{"beyond-extent", graph(trn(0, 1, "1048577 0 0"), shp(1, 0)), UnsupportedError("")},
+		{"beyond-extent-nested", graph(trn(0, 2, "600000 0 0"), grp(2, 3), trn(3, 1, "600000 0 0"), shp(1, 0)), UnsupportedError("")},
 		{"version-999", append([]byte("VOX "), u32s(999)...), UnsupportedError("")},
 		{"no-main", append(append([]byte("VOX "), u32s(150)...), chunk("SIZE", u32s(1, 1, 1))...), FormatError("")},
 		{"truncated-main-header", good[:14], FormatError("")},
@@ -340,8 +359,26 @@ func TestBrokenFiles(t *testing.T) {
 				assert.True(t, errors.As(err, &ue), "want an UnsupportedError, got %T %v", err, err)
 			}
 			assert.True(t, strings.HasPrefix(err.Error(), "vox: "), err.Error())
+			t.Log(err)
 		})
 	}
+}
+
+// TestEmptyModels: empty models make no layer, and a file of 200,000 of
+// them is refused with a clear error instead of becoming 200,000 layers.
+func TestEmptyModels(t *testing.T) {
+	empty := append(chunk("SIZE", u32s(1, 1, 1)), chunk("XYZI", u32s(0))...)
+	data := file(bytes.Repeat(empty, 1000), chunk("SIZE", u32s(2, 2, 2)), chunk("XYZI", u32s(1), []byte{1, 1, 1, 5}))
+	s, err := Decode(bytes.NewReader(data))
+	require.NoError(t, err)
+	require.Len(t, s.Layers(), 1)
+	assert.Equal(t, "Model 1001", s.Layers()[0].Name)
+	assert.Equal(t, 1, s.Count())
+
+	_, err = Decode(bytes.NewReader(file(bytes.Repeat(empty, 200000))))
+	var ue UnsupportedError
+	require.True(t, errors.As(err, &ue), "%v", err)
+	assert.Contains(t, err.Error(), "more than 65536 models")
 }
 
 func TestLimits(t *testing.T) {

@@ -156,7 +156,11 @@ func EncodeReport(w io.Writer, s *voxel.Scene) (Report, error) {
 	for k, sh := range shapes {
 		cw.start(idnTRN)
 		cw.u32(uint32(2*k + 2))
-		cw.dict(nil)
+		if sh.layer < len(layers) {
+			cw.dict([][2]string{{"_name", layers[sh.layer].Name}}) // MagicaVoxel's object name
+		} else {
+			cw.dict(nil)
+		}
 		cw.u32(uint32(2*k + 3))
 		cw.i32(-1)
 		cw.u32(uint32(sh.layer))
