@@ -44,7 +44,7 @@ func RenderScene(d Deps) mcpserver.ServerTool {
 		mcp.WithString("view", mcp.Enum("front", "back", "left", "right", "top", "bottom", "isometric", "custom"), mcp.Description("Default isometric")),
 		mcp.WithNumber("yaw", mcp.Description("Degrees around Z for view custom: 0 = front, 90 = right")),
 		mcp.WithNumber("pitch", mcp.Description("Degrees above the horizon for view custom: 90 = top"), mcp.Min(-90), mcp.Max(90)),
-		mcp.WithArray("views", mcp.Description("Contact sheet: preset names or {yaw, pitch, name}")),
+		mcp.WithArray("views", mcp.Description("Contact sheet: preset names or {yaw, pitch, name}"), mcp.Items(viewItemSchema())),
 		mcp.WithAny("background", mcp.Description(`Colour or "transparent"`)),
 		mcp.WithNumber("zoom", mcp.Description("1 fits the model; 2 is twice as close"), mcp.Min(0.01), mcp.Max(64)),
 		mcp.WithBoolean("outline"), mcp.WithBoolean("ao"), mcp.WithBoolean("shadow"), mcp.WithBoolean("grid"),
