@@ -104,7 +104,7 @@ Example: {"path":"models/knight.vox"}`),
 // SaveProject returns the save_project tool.
 func SaveProject(d Deps) mcpserver.ServerTool {
 	tool := mcp.NewTool("save_project",
-		mcp.WithDescription(`Save the scene with all its layers as .gox (Goxel), .vox (MagicaVoxel; at most 255 colours, more are mapped to the nearest and reported) or .txt. Without path, saves to the file it was opened from or last saved to. The file is written atomically (a temporary file renamed into place) inside the allowed directories.
+		mcp.WithDescription(`Save the scene with all its layers as .gox (Goxel), .vox (MagicaVoxel; at most 255 colours, more are mapped to the nearest and reported) or .txt (no layers: the visible layers merged, hidden ones left out, and the result says so). Without path, saves to the file it was opened from or last saved to. The file is written atomically (a temporary file renamed into place) inside the allowed directories.
 Example: {"path":"castle.gox"}`),
 		annotations(false, true, true),
 		mcp.WithString("path", mcp.Description("Target file (.gox, .vox, .txt). Default: the project's file.")),
@@ -147,8 +147,9 @@ Example: {"path":"castle.gox"}`),
 		}
 		d.Project.markSaved(real)
 		d.Project.notify()
-		out = map[string]any{"path": real, "format": ext[1:], "voxels": s.Count(), "layers": len(s.Layers())}
-		msg = fmt.Sprintf("Saved %d voxels in %d layers to %s.", s.Count(), len(s.Layers()), real)
+		codec, _ := formats.ForExt(ext)
+		out = writtenJSON(formats.ContentsOf(s, ext), real, ext)
+		msg = WrittenSummary("Saved", formats.ContentsOf(s, ext), codec.Name, real)
 		if report.RemappedColors > 0 {
 			out["remapped_colors"], out["remapped_voxels"] = report.RemappedColors, report.RemappedVoxels
 			msg += fmt.Sprintf(" MagicaVoxel holds 255 colours: %d of %d colours (%d voxels) were mapped to the nearest palette colour; save as .gox to keep them exactly.",
@@ -161,7 +162,7 @@ Example: {"path":"castle.gox"}`),
 // ExportModel returns the export_model tool.
 func ExportModel(d Deps) mcpserver.ServerTool {
 	tool := mcp.NewTool("export_model",
-		mcp.WithDescription(`Export the scene by file extension: .obj (with vertex colours), .ply (binary, vertex colours), .gltf/.glb (vertex colours; Y up as glTF requires), or .vox/.gox/.txt. Meshes merge coplanar same-colour faces and hold the visible layers; voxel formats keep every layer. Does not change the project's file or saved state. Written atomically inside the allowed directories.
+		mcp.WithDescription(`Export the scene by file extension: .obj (with vertex colours), .ply (binary, vertex colours), .gltf/.glb (vertex colours; Y up as glTF requires), or .vox/.gox/.txt. Meshes merge coplanar same-colour faces; meshes and .txt hold the visible layers merged, .vox and .gox keep every layer (hidden ones stay hidden). The result counts what the file holds. Does not change the project's file or saved state. Written atomically inside the allowed directories.
 Example: {"path":"castle.glb"}`),
 		annotations(false, true, true),
 		mcp.WithString("path", mcp.Required(), mcp.Description("Target file; the extension picks the format")),
@@ -176,17 +177,16 @@ Example: {"path":"castle.glb"}`),
 			return nil, fmt.Errorf("path must end in one of %s, got %q", strings.Join(formats.Writable(), ", "), filepath.Base(path))
 		}
 		var real string
-		var count int
+		var written formats.Contents
 		var werr error
 		d.Project.Read(func(s *voxel.Scene) {
-			count = s.Count()
+			written = formats.ContentsOf(s, codec.Ext)
 			real, werr = d.Roots.WriteFile(path, 0o644, func(w io.Writer) error { return formats.Encode(w, codec.Ext, s) })
 		})
 		if werr != nil {
 			return nil, fmt.Errorf("failed to export: %w", werr)
 		}
-		return structured(fmt.Sprintf("Exported %d voxels as %s to %s.", count, codec.Name, real),
-			map[string]any{"path": real, "format": strings.TrimPrefix(codec.Ext, "."), "voxels": count}), nil
+		return structured(WrittenSummary("Exported", written, codec.Name, real), writtenJSON(written, real, codec.Ext)), nil
 	})}
 }
 
