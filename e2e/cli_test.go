@@ -2,13 +2,18 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
+	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -120,4 +125,70 @@ func TestCPUProfile(t *testing.T) {
 	_, stderr, code = run(t, env(t), "serve", "--cpuprofile", filepath.Join(t.TempDir(), "missing", "cpu.pprof"))
 	assert.Equal(t, 1, code)
 	assert.Contains(t, stderr, "CPU profile")
+}
+
+// TestCLIVersion: --version, -v and the version command print the same
+// version the server reports in serverInfo, from build info when no ldflags
+// set it (never empty).
+func TestCLIVersion(t *testing.T) {
+	environ := env(t)
+	var printed []string
+	for _, args := range [][]string{{"version"}, {"--version"}, {"-v"}} {
+		stdout, stderr, code := run(t, environ, args...)
+		require.Equal(t, 0, code, "%v: %s", args, stderr)
+		require.True(t, strings.HasPrefix(stdout, "goxel-mcp "), stdout)
+		printed = append(printed, strings.TrimSpace(strings.TrimPrefix(stdout, "goxel-mcp ")))
+	}
+	assert.Equal(t, printed[0], printed[1])
+	assert.Equal(t, printed[0], printed[2])
+	assert.NotEmpty(t, printed[0])
+
+	tr := transport.NewStdio(binary, environ)
+	c := client.NewClient(tr)
+	require.NoError(t, c.Start(context.Background()))
+	t.Cleanup(func() { _ = c.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	req := mcp.InitializeRequest{}
+	req.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
+	req.Params.ClientInfo = mcp.Implementation{Name: "e2e", Version: "0"}
+	res, err := c.Initialize(ctx, req)
+	require.NoError(t, err)
+	assert.Equal(t, printed[0], res.ServerInfo.Version, "serverInfo.version is the CLI's version")
+}
+
+// TestCLIUsageAndRuntimeErrors: usage errors exit 2 with the problem in the
+// first line; runtime errors exit 1 and name the user's path.
+func TestCLIUsageAndRuntimeErrors(t *testing.T) {
+	environ := env(t)
+	dir := t.TempDir()
+	model := filepath.Join(dir, "m.txt")
+	require.NoError(t, os.WriteFile(model, []byte("0 0 0 ff0000\n1 0 0 00ff00\n"), 0o644))
+	for _, tc := range []struct {
+		args  []string
+		first string
+	}{
+		{[]string{"render", model}, "goxel-mcp render: -o OUT.png is required"},
+		{[]string{"render", model, "-o", filepath.Join(dir, "x.jpg")}, "goxel-mcp render: -o must name a .png file"},
+		{[]string{"render", model, "-o", filepath.Join(dir, "x.png"), "--width", "0"}, "goxel-mcp render: --width must be from 1 to 8192, got 0"},
+		{[]string{"render", model, "-o", filepath.Join(dir, "x.png"), "--yaw", "10"}, "goxel-mcp render: --yaw and --pitch take effect only with --view custom"},
+		{[]string{"render", filepath.Join(dir, "m.ply"), "-o", filepath.Join(dir, "x.png")}, "readable formats are .gox, .txt, .vox"},
+	} {
+		_, stderr, code := run(t, environ, tc.args...)
+		assert.Equal(t, 2, code, "%v: %s", tc.args, stderr)
+		first, _, _ := strings.Cut(stderr, "\n")
+		assert.Contains(t, first, tc.first)
+		assert.Contains(t, stderr, "Usage: goxel-mcp render")
+	}
+	_, err := os.Stat(filepath.Join(dir, "x.jpg"))
+	assert.True(t, os.IsNotExist(err), "no file is written for a refused -o")
+
+	out := filepath.Join(dir, "missing-dir", "x.png")
+	_, stderr, code := run(t, environ, "render", model, "-o", out)
+	assert.Equal(t, 1, code)
+	assert.Equal(t, "goxel-mcp render: failed to write "+out+": no such file or directory\n", stderr)
+
+	stdout, stderr, code := run(t, environ, "render", model, "-o", filepath.Join(dir, "ok.png"), "--view", "custom", "--yaw", "30", "--pitch", "20")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "2 voxels drawn")
 }

@@ -189,6 +189,10 @@ type Dimensions struct {
 	Height int `json:"height"`
 }
 
+// RenderFile is a managed render's record as the tools return it (the
+// file of get_render_info, an item of list_renders), for the CLI's --json.
+func RenderFile(rec storage.Record, now time.Time) FileInfo { return fileInfo(rec, now) }
+
 func fileInfo(rec storage.Record, now time.Time) FileInfo {
 	return FileInfo{
 		Path: rec.Path, URI: renderURI(rec.ID), Size: rec.Size, Format: "png",
