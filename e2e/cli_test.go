@@ -192,3 +192,31 @@ func TestCLIUsageAndRuntimeErrors(t *testing.T) {
 	require.Equal(t, 0, code, stderr)
 	assert.Contains(t, stdout, "2 voxels drawn")
 }
+
+// TestReadmeOutputsIgnored: the files the README's commands write in the
+// repository root (the sample render's -o) are ignored by git, so a
+// newcomer's first render does not show up as a change.
+func TestReadmeOutputsIgnored(t *testing.T) {
+	git, err := exec.LookPath("git")
+	if err != nil {
+		t.Skip("git is not on PATH")
+	}
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	require.NoError(t, err)
+	var outputs []string
+	fields := strings.Fields(string(readme))
+	for i, f := range fields {
+		if (f == "-o" || f == "--cpuprofile") && i+1 < len(fields) && !strings.ContainsAny(fields[i+1], "/$`") {
+			outputs = append(outputs, fields[i+1])
+		}
+	}
+	require.Contains(t, outputs, "knight.png", "the README's sample render")
+	for _, out := range outputs {
+		if out == "goxel-mcp" || strings.HasPrefix(out, "OUT") || strings.ToUpper(out) == out {
+			continue // the binary (ignored separately) and placeholders
+		}
+		cmd := exec.Command(git, "check-ignore", "-q", out)
+		cmd.Dir = ".."
+		assert.NoError(t, cmd.Run(), "%s, written by a README command, is not in .gitignore", out)
+	}
+}
