@@ -129,3 +129,38 @@ func TestHonestCountsSaveExport(t *testing.T) {
 		})
 	}
 }
+
+// TestHonestCountsSamples: for sample models with hidden layers or layers
+// that overlap (an animated .vox, Goxel's knight of 19 layers), the counts
+// render_scene, save_project and export_model report are what was drawn or
+// what the written file holds.
+func TestHonestCountsSamples(t *testing.T) {
+	for _, name := range []string{"vengi/animation.0.99.7.1.vox", "vengi/chr_knight.gox", "magicavoxel/horse.vox"} {
+		t.Run(name, func(t *testing.T) {
+			s, err := formats.DecodeFile(testmodels.Path(t, name), formats.DefaultLimits)
+			require.NoError(t, err)
+			h := newRenderHarness(t)
+			h.project.Replace(s, "")
+			drawn := s.Snapshot().Count()
+			hidden, hiddenLayers := tools.Hidden(s)
+
+			res := h.call("render_scene", map[string]any{"width": 160, "height": 120, "options": map[string]any{"return_mode": "file_path"}})
+			require.False(t, res.IsError, text(res))
+			assert.Contains(t, text(res), tools.DrawnSummary(drawn, hidden, hiddenLayers))
+			r := structuredOf(t, res)["render"].(map[string]any)
+			assert.Equal(t, drawn, num(t, r, "voxels"))
+			assert.Equal(t, hidden, num(t, r, "hidden_voxels"))
+
+			for _, ext := range []string{".txt", ".gox", ".vox"} {
+				for _, tool := range []string{"export_model", "save_project"} {
+					path := filepath.Join(h.allowed, tool+ext)
+					out := h.ok(tool, map[string]any{"path": path})
+					back, err := formats.DecodeFile(path, formats.DefaultLimits)
+					require.NoError(t, err)
+					assert.Equal(t, back.Count(), num(t, out, "voxels"), "%s %s: the file holds what the result says", tool, ext)
+					assert.Equal(t, len(back.Layers()), num(t, out, "layers"), "%s %s", tool, ext)
+				}
+			}
+		})
+	}
+}
