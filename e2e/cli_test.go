@@ -220,3 +220,39 @@ func TestReadmeOutputsIgnored(t *testing.T) {
 		assert.NoError(t, cmd.Run(), "%s, written by a README command, is not in .gitignore", out)
 	}
 }
+
+// TestCLICountsWithHiddenLayers: a scene saved by the server with a hidden
+// layer renders and converts with counts of what is drawn and written.
+func TestCLICountsWithHiddenLayers(t *testing.T) {
+	environ := env(t)
+	dir := t.TempDir()
+	c := start(t, mcp.LATEST_PROTOCOL_VERSION, environ, "--allow-dir", dir)
+	require.False(t, call(t, c, "fill_shape", map[string]any{"shape": "box", "from": []any{0, 0, 0}, "to": []any{9, 9, 9}, "color": "#FF8000"}).IsError)
+	require.False(t, call(t, c, "create_layer", map[string]any{"name": "ghost"}).IsError)
+	require.False(t, call(t, c, "fill_shape", map[string]any{"shape": "box", "from": []any{20, 0, 0}, "to": []any{21, 9, 9}, "color": "#0080FF"}).IsError)
+	require.False(t, call(t, c, "set_layer_visibility", map[string]any{"id": 2, "visible": false}).IsError)
+	model := filepath.Join(dir, "scene.gox")
+	saved := call(t, c, "save_project", map[string]any{"path": model})
+	require.False(t, saved.IsError)
+	assert.Contains(t, saved.Content[0].(mcp.TextContent).Text, "Saved 1,200 voxels in 2 layers as Goxel to ")
+	assert.Contains(t, saved.Content[0].(mcp.TextContent).Text, "(200 of them on 1 hidden layer, kept hidden)")
+
+	out := filepath.Join(dir, "scene.png")
+	stdout, stderr, code := run(t, environ, "render", model, "-o", out)
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, model+": 1,000 voxels drawn; 200 more on 1 hidden layer; written to "+out+" (800×600)\n", stdout)
+
+	txt := filepath.Join(dir, "scene.txt")
+	stdout, stderr, code = run(t, environ, "convert", model, txt)
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "Wrote 1,000 voxels as Goxel text to "+txt+" (the visible layers merged into one); 200 more on 1 hidden layer not written")
+	b, err := os.ReadFile(txt)
+	require.NoError(t, err)
+	lines := 0
+	for _, l := range strings.Split(string(b), "\n") {
+		if l != "" && !strings.HasPrefix(l, "#") {
+			lines++
+		}
+	}
+	assert.Equal(t, 1000, lines, "the .txt holds what convert printed")
+}
