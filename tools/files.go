@@ -16,7 +16,17 @@ import (
 	"github.com/goxel-mcp/goxel-mcp/voxel/vox"
 )
 
-var projectExts = []string{".gox", ".vox", ".txt"}
+// projectExts are the formats a project can be saved in: those that can
+// be opened again (the others are exports).
+func projectExts() []string {
+	var out []string
+	for _, ext := range formats.Readable() {
+		if c, err := formats.ForExt(ext); err == nil && c.CanWrite() {
+			out = append(out, ext)
+		}
+	}
+	return out
+}
 
 func (d Deps) formatLimits() formats.Limits {
 	lim := formats.DefaultLimits
@@ -130,8 +140,8 @@ Example: {"path":"castle.gox"}`),
 			}
 		}
 		ext := strings.ToLower(filepath.Ext(path))
-		if !contains(projectExts, ext) {
-			return nil, fmt.Errorf("path must end in .gox, .vox or .txt to save a project (use export_model for meshes), got %q", filepath.Base(path))
+		if !contains(projectExts(), ext) {
+			return nil, fmt.Errorf("path must end in %s to save a project (use export_model for meshes), got %q", strings.Join(projectExts(), ", "), filepath.Base(path))
 		}
 		s := d.Project.scene
 		var report vox.Report
