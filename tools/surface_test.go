@@ -211,3 +211,14 @@ func TestTextIsASummary(t *testing.T) {
 	assert.NotNil(t, res.StructuredContent, "the original result is unchanged")
 	assert.Equal(t, summary, text(res))
 }
+
+func TestListLayersSummary(t *testing.T) {
+	h := newHarness(t)
+	h.ok("fill_shape", map[string]any{"shape": "box", "from": []any{0, 0, 0}, "to": []any{9, 9, 9}, "color": "#FF0000"})
+	h.ok("create_layer", map[string]any{"name": "hat"})
+	h.ok("add_voxels", map[string]any{"voxels": []any{[]any{0, 0, 20}}, "color": "#00FF00"})
+	h.ok("set_layer_visibility", map[string]any{"id": 1, "visible": false})
+	res := h.call("list_layers", nil)
+	require.False(t, res.IsError)
+	assert.Equal(t, "2 layers, bottom first: 1 \"Layer 1\" 1,000 voxels, hidden; 2 \"hat\" 1 voxel, current.\nrevision 5", text(res))
+}
