@@ -126,3 +126,24 @@ func viewItemSchema() map[string]any {
 		}},
 	}}
 }
+
+// voxelItemsSchema is one item of a "voxels" list: [x,y,z], [x,y,z,colour]
+// or [x,y,z,r,g,b(,a)], or an object with x, y, z (or position/pos) and
+// color. remove_voxels takes the same forms and ignores the colour, so a
+// list read from get_voxels_region can be passed back as it is.
+func voxelItemsSchema() map[string]any {
+	pos := func(desc string) map[string]any {
+		return map[string]any{"type": "array", "items": map[string]any{"type": "integer"}, "minItems": 3, "maxItems": 3, "description": desc}
+	}
+	return map[string]any{"anyOf": []any{
+		map[string]any{
+			"type": "array", "minItems": 3, "maxItems": 7,
+			"items": map[string]any{"anyOf": []any{map[string]any{"type": "integer"}, map[string]any{"type": "string"}}},
+		},
+		map[string]any{"type": "object", "properties": map[string]any{
+			"x": map[string]any{"type": "integer"}, "y": map[string]any{"type": "integer"}, "z": map[string]any{"type": "integer"},
+			"position": pos("[x, y, z], instead of x, y, z"), "pos": pos("the same as position"),
+			"color": colorSchema("this voxel's colour"),
+		}},
+	}}
+}

@@ -222,3 +222,15 @@ func TestListLayersSummary(t *testing.T) {
 	require.False(t, res.IsError)
 	assert.Equal(t, "2 layers, bottom first: 1 \"Layer 1\" 1,000 voxels, hidden; 2 \"hat\" 1 voxel, current.\nrevision 5", text(res))
 }
+
+// TestVoxelItemKeysChecked: a misspelt key inside a voxel object is named,
+// not silently dropped.
+func TestVoxelItemKeysChecked(t *testing.T) {
+	h := newHarness(t)
+	msg := h.fail("add_voxels", map[string]any{"voxels": []any{map[string]any{"x": 0, "y": 0, "z": 0, "colour": "#FF0000"}}})
+	assert.Contains(t, msg, "unknown argument `voxels[0].colour`; did you mean `voxels[0].color`?")
+	h.ok("add_voxels", map[string]any{"voxels": []any{map[string]any{"x": 0, "y": 0, "z": 0, "color": "#FF0000"}, map[string]any{"pos": []any{1, 0, 0}, "color": "#FF0000"}}})
+	region := h.ok("get_voxels_region", map[string]any{"from": []any{0, 0, 0}, "to": []any{1, 0, 0}})
+	r := h.ok("remove_voxels", map[string]any{"voxels": region["voxels"]})
+	assert.Equal(t, 2, num(t, r, "changed"), "a region's voxels go back to remove_voxels as they are")
+}

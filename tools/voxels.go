@@ -119,7 +119,7 @@ Give "voxels" as an array of [x,y,z], [x,y,z,"#RRGGBB"], [x,y,z,r,g,b] or {"x":0
 For boxes, spheres, cylinders, cones, lines and planes use fill_shape instead. One call is one undo step.
 Example: {"voxels":[[0,0,0,"#FF0000"],[1,0,0]],"color":"#00FF00"}`),
 		annotations(false, true, true),
-		mcp.WithArray("voxels", mcp.Description(`Voxels to add: [x,y,z], [x,y,z,"#RRGGBB"], [x,y,z,r,g,b(,a)] or {"x","y","z","color"}.`)),
+		mcp.WithArray("voxels", mcp.Description(`Voxels to add: [x,y,z], [x,y,z,"#RRGGBB"], [x,y,z,r,g,b(,a)] or {"x","y","z","color"}.`), mcp.Items(voxelItemsSchema())),
 		mcp.WithString("data", mcp.Description(`Compact alternative: lines "x y z RRGGBB" separated by newlines or ';'.`)),
 		mcp.WithString("runs", mcp.Description(`Run-length alternative: lines "x y z length RRGGBB", length voxels from x,y,z along +X.`)),
 		withColor("color", "Default colour for items without one. "+colorHelp, false),
@@ -158,7 +158,7 @@ func RemoveVoxels(d Deps) mcpserver.ServerTool {
 		mcp.WithDescription(`Remove voxels at the given positions from one layer. Give "voxels" as an array of [x,y,z] (or {"x","y","z"}), and/or "data" as text lines "x y z", and/or "runs" as lines "x y z length" (along +X). Positions without a voxel are counted as unchanged. To clear a box or sphere use fill_shape with mode "remove". One call is one undo step.
 Example: {"voxels":[[0,0,0],[1,0,0]]}`),
 		annotations(false, true, true),
-		mcp.WithArray("voxels", mcp.Description("Positions to clear: [x,y,z] or {\"x\",\"y\",\"z\"}.")),
+		mcp.WithArray("voxels", mcp.Description("Positions to clear: [x,y,z] or {\"x\",\"y\",\"z\"}."), mcp.Items(voxelItemsSchema())),
 		mcp.WithString("data", mcp.Description(`Compact alternative: lines "x y z" separated by newlines or ';'.`)),
 		mcp.WithString("runs", mcp.Description(`Run-length alternative: lines "x y z length" along +X.`)),
 		layerProp("where to remove"),
@@ -191,7 +191,7 @@ func PaintVoxels(d Deps) mcpserver.ServerTool {
 		mcp.WithDescription(`Recolour existing voxels; empty positions are skipped, never filled. Same input forms as add_voxels: "voxels" ([x,y,z] or [x,y,z,"#RRGGBB"] …), "data" lines and/or "runs" lines, with "color" for items without their own. `+colorHelp+` To recolour a connected region use flood_fill; a box or sphere, fill_shape with mode "paint". One call is one undo step.
 Example: {"voxels":[[0,0,0],[1,0,0]],"color":"#0000FF"}`),
 		annotations(false, true, true),
-		mcp.WithArray("voxels", mcp.Description(`Voxels to recolour: [x,y,z], [x,y,z,"#RRGGBB"] or {"x","y","z","color"}.`)),
+		mcp.WithArray("voxels", mcp.Description(`Voxels to recolour: [x,y,z], [x,y,z,"#RRGGBB"] or {"x","y","z","color"}.`), mcp.Items(voxelItemsSchema())),
 		mcp.WithString("data", mcp.Description(`Compact alternative: lines "x y z RRGGBB".`)),
 		mcp.WithString("runs", mcp.Description(`Run-length alternative: lines "x y z length RRGGBB", length voxels from x,y,z along +X.`)),
 		withColor("color", "Colour for items without one. "+colorHelp, false),
