@@ -159,8 +159,8 @@ func TestInspectorCLI(t *testing.T) {
 			Name string `json:"name"`
 		} `json:"tools"`
 	}
-	// --strict exits 6 on error-severity schema portability problems.
-	// (Untyped colour properties are warnings: they take strings or arrays.)
+	// --strict exits 6 on error-severity schema portability problems
+	// (TestInspectorStrictClean checks that it warns about nothing either).
 	require.Equal(t, 0, run(t, &list, "--method", "tools/list", "--strict"))
 	names := map[string]bool{}
 	for _, tool := range list.Tools {
@@ -294,4 +294,41 @@ func TestInspectorCLI(t *testing.T) {
 func lastLine(b []byte) []byte {
 	lines := bytes.Split(bytes.TrimSpace(b), []byte("\n"))
 	return lines[len(lines)-1]
+}
+
+// TestInspectorStrictClean: the Inspector CLI's --strict schema lint finds
+// nothing in any tool's input or output schema (no untyped property, no
+// type union, no boolean schema), and every tool has a title.
+func TestInspectorStrictClean(t *testing.T) {
+	node := requireInterop(t, ".bin/mcp-inspector")
+	environ, private := nodeEnv(t)
+	inspector, err := filepath.Abs(filepath.Join(interopDir, "node_modules", ".bin", "mcp-inspector"))
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	full := []string{inspector, "--cli", "-q"}
+	for _, kv := range private {
+		full = append(full, "-e", kv)
+	}
+	full = append(full, binary, "--method", "tools/list", "--strict")
+	cmd := exec.CommandContext(ctx, node, full...)
+	cmd.Env = environ
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	require.NoError(t, cmd.Run(), "stderr:\n%s", stderr.String())
+	assert.NotContains(t, stderr.String(), "Warning:", "the --strict lint warns")
+	assert.NotContains(t, stderr.String(), "Error:", "the --strict lint finds errors")
+	var list struct {
+		Tools []struct {
+			Name         string          `json:"name"`
+			Title        string          `json:"title"`
+			OutputSchema json.RawMessage `json:"outputSchema"`
+		} `json:"tools"`
+	}
+	require.NoError(t, json.Unmarshal(stdout.Bytes(), &list), stdout.String())
+	require.NotEmpty(t, list.Tools)
+	for _, tool := range list.Tools {
+		assert.NotEmpty(t, tool.Title, "%s has no title", tool.Name)
+		assert.NotEmpty(t, tool.OutputSchema, "%s has no outputSchema", tool.Name)
+	}
 }

@@ -81,5 +81,6 @@ func call(t testing.TB, c *client.Client, name string, args map[string]any) *mcp
 	req.Params.Arguments = args
 	res, err := c.CallTool(ctx, req)
 	require.NoError(t, err)
+	checkOutput(t, c, name, res)
 	return res
 }

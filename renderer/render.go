@@ -40,6 +40,10 @@ type Options struct {
 	Grid          bool        // ground grid under the model (views from above)
 	Supersample   int         // 0 = auto (2× up to autoSupersampleArea pixels), 1 = off, 2 = 2×
 	MaxSize       int         // largest accepted width or height; 0 means DefaultMaxSize
+	// HiddenVoxels and HiddenLayers count what the snapshot leaves out (the
+	// scene's hidden layers); a contact sheet's caption names them, so its
+	// counts are what is drawn.
+	HiddenVoxels, HiddenLayers int
 }
 
 // DefaultOptions returns 800×600, the isometric view and the default look (outline, AO, shadow on;

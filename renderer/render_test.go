@@ -378,7 +378,12 @@ func TestPanelLabels(t *testing.T) {
 	assert.Equal(t, "YAW 30° PITCH 0°", panelLabel(View{Yaw: 30}))
 	assert.Equal(t, "DETAIL", panelLabel(View{Name: "detail", Yaw: 30}))
 	assert.Equal(t, "20 × 21 × 20 voxels (X × Y × Z), 1,234,567 voxels in all",
-		caption(&model{box: voxel.Box{Max: voxel.Pos{X: 19, Y: 20, Z: 19}}, size: voxel.Pos{X: 20, Y: 21, Z: 20}, count: 1234567}))
+		caption(&model{box: voxel.Box{Max: voxel.Pos{X: 19, Y: 20, Z: 19}}, size: voxel.Pos{X: 20, Y: 21, Z: 20}, count: 1234567}, nil))
+	// With hidden layers the caption counts what is drawn and names the rest.
+	assert.Equal(t, "20 × 21 × 20 voxels (X × Y × Z), 1,272 voxels drawn; 8,947 more on 7 hidden layers",
+		caption(&model{box: voxel.Box{Max: voxel.Pos{X: 19, Y: 20, Z: 19}}, size: voxel.Pos{X: 20, Y: 21, Z: 20}, count: 1272}, &Options{HiddenVoxels: 8947, HiddenLayers: 7}))
+	assert.Equal(t, "empty scene: 0 voxels drawn; 5 more on 1 hidden layer",
+		caption(&model{box: voxel.EmptyBox}, &Options{HiddenVoxels: 5, HiddenLayers: 1}))
 }
 
 // TestSingleViewSheet: one view in Views gives one labelled panel with a caption, unlike View alone.

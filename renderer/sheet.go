@@ -55,12 +55,24 @@ func panelLabel(v View) string {
 	return fmt.Sprintf("YAW %g° PITCH %g°", v.Yaw, v.Pitch)
 }
 
-// caption describes the model for the sheet's caption strip.
-func caption(m *model) string {
-	if m.box.Empty() {
-		return "empty scene: 0 voxels"
+// caption describes the model for the sheet's caption strip: what is
+// drawn, and what hidden layers leave out.
+func caption(m *model, opt *Options) string {
+	hidden := ""
+	if opt != nil && opt.HiddenVoxels > 0 {
+		layers := "layers"
+		if opt.HiddenLayers == 1 {
+			layers = "layer"
+		}
+		hidden = fmt.Sprintf("; %s more on %d hidden %s", thousands(opt.HiddenVoxels), opt.HiddenLayers, layers)
 	}
-	return fmt.Sprintf("%d × %d × %d voxels (X × Y × Z), %s voxels in all", m.size.X, m.size.Y, m.size.Z, thousands(m.count))
+	if m.box.Empty() {
+		return "empty scene: 0 voxels drawn" + hidden
+	}
+	if hidden == "" {
+		return fmt.Sprintf("%d × %d × %d voxels (X × Y × Z), %s voxels in all", m.size.X, m.size.Y, m.size.Z, thousands(m.count))
+	}
+	return fmt.Sprintf("%d × %d × %d voxels (X × Y × Z), %s voxels drawn%s", m.size.X, m.size.Y, m.size.Z, thousands(m.count), hidden)
 }
 
 func thousands(n int) string {
@@ -117,7 +129,7 @@ func renderSheet(ctx context.Context, m *model, opt *Options, frame target, img 
 	if l.caption.Dy() > 0 {
 		dc.SetFontFace(fontFace(l.fontSize * 0.8))
 		setColour(dc, ink)
-		dc.DrawStringAnchored(caption(m), float64(opt.Width)/2, float64(l.caption.Min.Y+l.caption.Max.Y)/2, 0.5, 0.35)
+		dc.DrawStringAnchored(caption(m, opt), float64(opt.Width)/2, float64(l.caption.Min.Y+l.caption.Max.Y)/2, 0.5, 0.35)
 	}
 	if opt.Background.A != 0xff {
 		unpremultiply(frame)

@@ -17,7 +17,17 @@ import (
 	"github.com/goxel-mcp/goxel-mcp/voxel/vox"
 )
 
-var projectExts = []string{".gox", ".vox", ".txt", ".qb"}
+// projectExts are the formats a project can be saved in: those that can
+// be opened again (the others are exports).
+func projectExts() []string {
+	var out []string
+	for _, ext := range formats.Readable() {
+		if c, err := formats.ForExt(ext); err == nil && c.CanWrite() {
+			out = append(out, ext)
+		}
+	}
+	return out
+}
 
 func (d Deps) formatLimits() formats.Limits {
 	lim := formats.DefaultLimits
@@ -105,7 +115,7 @@ Example: {"path":"models/knight.vox"}`),
 // SaveProject returns the save_project tool.
 func SaveProject(d Deps) mcpserver.ServerTool {
 	tool := mcp.NewTool("save_project",
-		mcp.WithDescription(`Save the scene with all its layers as .gox (Goxel), .vox (MagicaVoxel; at most 255 colours, more are mapped to the nearest and reported), .qb (Qubicle) or .txt. Without path, saves to the file it was opened from or last saved to. The file is written atomically (a temporary file renamed into place) inside the allowed directories.
+		mcp.WithDescription(`Save the scene with all its layers as .gox (Goxel), .vox (MagicaVoxel; at most 255 colours, more are mapped to the nearest and reported) .qb (Qubicle) or .txt (no layers: the visible layers merged, hidden ones left out, and the result says so). Without path, saves to the file it was opened from or last saved to. The file is written atomically (a temporary file renamed into place) inside the allowed directories.
 Example: {"path":"castle.gox"}`),
 		annotations(false, true, true),
 		mcp.WithString("path", mcp.Description("Target file (.gox, .vox, .txt, .qb). Default: the project's file.")),
@@ -131,8 +141,8 @@ Example: {"path":"castle.gox"}`),
 			}
 		}
 		ext := strings.ToLower(filepath.Ext(path))
-		if !contains(projectExts, ext) {
-			return nil, fmt.Errorf("path must end in .gox, .vox, .txt or .qb to save a project (use export_model for meshes, .stl and .schem), got %q", filepath.Base(path))
+		if !contains(projectExts(), ext) {
+			return nil, fmt.Errorf("path must end in %s to save a project (use export_model for meshes, .stl and .schem), got %q", strings.Join(projectExts(), ", "), filepath.Base(path))
 		}
 		s := d.Project.scene
 		var report vox.Report
@@ -148,8 +158,9 @@ Example: {"path":"castle.gox"}`),
 		}
 		d.Project.markSaved(real)
 		d.Project.notify()
-		out = map[string]any{"path": real, "format": ext[1:], "voxels": s.Count(), "layers": len(s.Layers())}
-		msg = fmt.Sprintf("Saved %d voxels in %d layers to %s.", s.Count(), len(s.Layers()), real)
+		codec, _ := formats.ForExt(ext)
+		out = writtenJSON(formats.ContentsOf(s, ext), real, ext)
+		msg = WrittenSummary("Saved", formats.ContentsOf(s, ext), codec.Name, real)
 		if report.RemappedColors > 0 {
 			out["remapped_colors"], out["remapped_voxels"] = report.RemappedColors, report.RemappedVoxels
 			msg += fmt.Sprintf(" MagicaVoxel holds 255 colours: %d of %d colours (%d voxels) were mapped to the nearest palette colour; save as .gox to keep them exactly.",
@@ -162,7 +173,7 @@ Example: {"path":"castle.gox"}`),
 // ExportModel returns the export_model tool.
 func ExportModel(d Deps) mcpserver.ServerTool {
 	tool := mcp.NewTool("export_model",
-		mcp.WithDescription(`Export the scene by file extension: .obj (with vertex colours), .ply (binary, vertex colours), .gltf/.glb (vertex colours; Y up as glTF requires), .stl (binary, watertight, 1 mm per voxel, for 3D printing), .schem (Minecraft Sponge schematic v3; each colour becomes the nearest full block, the mapping is in the result), or .vox/.gox/.txt/.qb. Meshes merge coplanar same-colour faces and hold the visible layers; voxel formats keep every layer. Does not change the project's file or saved state. Written atomically inside the allowed directories.
+		mcp.WithDescription(`Export the scene by file extension: .obj (with vertex colours), .ply (binary, vertex colours), .gltf/.glb (vertex colours; Y up as glTF requires), .stl (binary, watertight, 1 mm per voxel, for 3D printing), .schem (Minecraft Sponge schematic v3; each colour becomes the nearest full block, the mapping is in the result), or .vox/.gox/.txt/.qb. Meshes merge coplanar same-colour faces; meshes, .stl, .schem and .txt hold the visible layers merged, .vox, .gox and .qb keep every layer (hidden ones stay hidden). The result counts what the file holds. Does not change the project's file or saved state. Written atomically inside the allowed directories.
 Example: {"path":"castle.glb"}`),
 		annotations(false, true, true),
 		mcp.WithString("path", mcp.Required(), mcp.Description("Target file; the extension picks the format")),
@@ -185,10 +196,10 @@ Example: {"path":"castle.glb"}`),
 			return nil, fmt.Errorf("scale_mm applies to .stl exports only, not %s", codec.Ext)
 		}
 		var real, summary string
-		var count int
+		var written formats.Contents
 		var werr error
 		d.Project.Read(func(s *voxel.Scene) {
-			count = s.Count()
+			written = formats.ContentsOf(s, codec.Ext)
 			real, werr = d.Roots.WriteFile(path, 0o644, func(w io.Writer) (err error) {
 				if codec.Ext == ".stl" {
 					var rep stl.Report
@@ -203,8 +214,8 @@ Example: {"path":"castle.glb"}`),
 		if werr != nil {
 			return nil, fmt.Errorf("failed to export: %w", werr)
 		}
-		out := map[string]any{"path": real, "format": strings.TrimPrefix(codec.Ext, "."), "voxels": count}
-		msg := fmt.Sprintf("Exported %d voxels as %s to %s.", count, codec.Name, real)
+		out := writtenJSON(written, real, codec.Ext)
+		msg := WrittenSummary("Exported", written, codec.Name, real)
 		if summary != "" {
 			out["summary"] = summary
 			msg += " " + summary

@@ -1,14 +1,19 @@
 package tools_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/stretchr/testify/require"
 
 	"github.com/goxel-mcp/goxel-mcp/tools"
@@ -58,7 +63,57 @@ func (h *harness) call(name string, args map[string]any) *mcp.CallToolResult {
 	req.Params.Arguments = args
 	res, err := h.c.CallTool(ctx, req)
 	require.NoError(h.t, err, "tool %s returned a protocol error", name)
+	checkOutput(h.t, name, res)
 	return res
+}
+
+// outputSchemas are the compiled output schemas of every tool, by name.
+var outputSchemas = sync.OnceValues(func() (map[string]*jsonschema.Schema, error) {
+	out := map[string]*jsonschema.Schema{}
+	c := jsonschema.NewCompiler()
+	for _, st := range tools.All(tools.Deps{Project: tools.NewProject(), Limits: tools.DefaultLimits}) {
+		if st.Tool.RawOutputSchema == nil {
+			continue
+		}
+		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(st.Tool.RawOutputSchema))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", st.Tool.Name, err)
+		}
+		url := "mem://" + st.Tool.Name + ".json"
+		if err := c.AddResource(url, doc); err != nil {
+			return nil, err
+		}
+		sch, err := c.Compile(url)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", st.Tool.Name, err)
+		}
+		out[st.Tool.Name] = sch
+	}
+	return out, nil
+})
+
+// validated counts the structured results checked against their tool's
+// output schema, by tool, over the whole test run.
+var validated sync.Map
+
+// checkOutput validates every successful structured result the tests see
+// against the tool's declared outputSchema.
+func checkOutput(t *testing.T, name string, res *mcp.CallToolResult) {
+	t.Helper()
+	if res == nil || res.IsError || res.StructuredContent == nil {
+		return
+	}
+	schemas, err := outputSchemas()
+	require.NoError(t, err, "output schemas must compile")
+	sch, ok := schemas[name]
+	require.True(t, ok, "%s returns structuredContent but declares no outputSchema (add it to tools/meta.go)", name)
+	b, err := json.Marshal(res.StructuredContent)
+	require.NoError(t, err)
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+	require.NoError(t, err)
+	require.NoError(t, sch.Validate(inst), "%s: structuredContent does not match its outputSchema:\n%s", name, b)
+	n, _ := validated.LoadOrStore(name, new(atomic.Int64))
+	n.(*atomic.Int64).Add(1)
 }
 
 // ok runs a tool that must succeed and decodes its structured content.

@@ -56,6 +56,26 @@ func layerChange(d Deps, label string, fn func(s *voxel.Scene) (string, error)) 
 	return structured(msg, map[string]any{"layers": layers}), nil
 }
 
+// layerSummary lists the layers in words, one short clause each, so the
+// summary alone answers "which layers are there".
+func layerSummary(layers []layerJS, current int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d %s, bottom first:", len(layers), plural(len(layers), "layer", "layers"))
+	for i, l := range layers {
+		if i > 0 {
+			b.WriteString(";")
+		}
+		fmt.Fprintf(&b, " %d %q %s %s", l.ID, l.Name, Grouped(l.Voxels), plural(l.Voxels, "voxel", "voxels"))
+		if !l.Visible {
+			b.WriteString(", hidden")
+		}
+		if l.ID == current {
+			b.WriteString(", current")
+		}
+	}
+	return b.String() + "."
+}
+
 // ListLayers returns the list_layers tool.
 func ListLayers(d Deps) mcpserver.ServerTool {
 	tool := mcp.NewTool("list_layers",
@@ -66,7 +86,7 @@ func ListLayers(d Deps) mcpserver.ServerTool {
 		var layers []layerJS
 		var current int
 		d.Project.Read(func(s *voxel.Scene) { layers, current = layersJSON(s), s.Current() })
-		return structured(fmt.Sprintf("%d layers; current layer %d.", len(layers), current), map[string]any{"layers": layers, "current": current}), nil
+		return structured(layerSummary(layers, current), map[string]any{"layers": layers, "current": current}), nil
 	})}
 }
 

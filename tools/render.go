@@ -165,7 +165,7 @@ func parseRender(a args, rs RenderSettings) (renderRequest, error) {
 // changes the pixels, plus the software version.
 func (r renderRequest) cacheKey(sceneHash uint64, version string) string {
 	o := r.opt
-	b, _ := json.Marshal([]any{sceneHash, version, o.Width, o.Height, o.View, o.Views, o.Background, o.Zoom, o.Outline, o.AO, o.Shadow, o.Grid, o.Supersample}) // plain values always marshal
+	b, _ := json.Marshal([]any{sceneHash, version, o.Width, o.Height, o.View, o.Views, o.Background, o.Zoom, o.Outline, o.AO, o.Shadow, o.Grid, o.Supersample, o.HiddenVoxels, o.HiddenLayers}) // plain values always marshal
 	return fmt.Sprintf("%016x", xxhash.Sum64(b))
 }
 
@@ -188,6 +188,10 @@ type Dimensions struct {
 	Width  int `json:"width"`
 	Height int `json:"height"`
 }
+
+// RenderFile is a managed render's record as the tools return it (the
+// file of get_render_info, an item of list_renders), for the CLI's --json.
+func RenderFile(rec storage.Record, now time.Time) FileInfo { return fileInfo(rec, now) }
 
 func fileInfo(rec storage.Record, now time.Time) FileInfo {
 	return FileInfo{
@@ -213,19 +217,21 @@ type panelInfo struct {
 }
 
 type renderInfo struct {
-	Width       int         `json:"width"`
-	Height      int         `json:"height"`
-	Panels      []panelInfo `json:"panels"`
-	Voxels      int         `json:"voxels"`
-	Box         *boxJS      `json:"bounding_box,omitempty"`
-	SceneHash   string      `json:"scene_hash"`
-	Cached      bool        `json:"cached"`
-	ReturnMode  string      `json:"return_mode"`
-	Inline      string      `json:"inline"` // full, preview or none
-	InlineWidth int         `json:"inline_width,omitempty"`
-	InlineHight int         `json:"inline_height,omitempty"`
-	RenderMS    float64     `json:"render_ms"`
-	EncodeMS    float64     `json:"encode_ms"`
+	Width        int         `json:"width"`
+	Height       int         `json:"height"`
+	Panels       []panelInfo `json:"panels"`
+	Voxels       int         `json:"voxels"`        // drawn
+	HiddenVoxels int         `json:"hidden_voxels"` // on hidden layers, not drawn
+	HiddenLayers int         `json:"hidden_layers"`
+	Box          *boxJS      `json:"bounding_box,omitempty"`
+	SceneHash    string      `json:"scene_hash"`
+	Cached       bool        `json:"cached"`
+	ReturnMode   string      `json:"return_mode"`
+	Inline       string      `json:"inline"` // full, preview or none
+	InlineWidth  int         `json:"inline_width,omitempty"`
+	InlineHight  int         `json:"inline_height,omitempty"`
+	RenderMS     float64     `json:"render_ms"`
+	EncodeMS     float64     `json:"encode_ms"`
 }
 
 type renderOutput struct {

@@ -44,7 +44,7 @@ func RenderScene(d Deps) mcpserver.ServerTool {
 		mcp.WithString("view", mcp.Enum("front", "back", "left", "right", "top", "bottom", "isometric", "custom"), mcp.Description("Default isometric")),
 		mcp.WithNumber("yaw", mcp.Description("Degrees around Z for view custom: 0 = front, 90 = right")),
 		mcp.WithNumber("pitch", mcp.Description("Degrees above the horizon for view custom: 90 = top"), mcp.Min(-90), mcp.Max(90)),
-		mcp.WithArray("views", mcp.Description("Contact sheet: preset names or {yaw, pitch, name}")),
+		mcp.WithArray("views", mcp.Description("Contact sheet: preset names or {yaw, pitch, name}"), mcp.Items(viewItemSchema())),
 		mcp.WithAny("background", mcp.Description(`Colour or "transparent"`)),
 		mcp.WithNumber("zoom", mcp.Description("1 fits the model; 2 is twice as close"), mcp.Min(0.01), mcp.Max(64)),
 		mcp.WithBoolean("outline"), mcp.WithBoolean("ao"), mcp.WithBoolean("shadow"), mcp.WithBoolean("grid"),
@@ -112,7 +112,8 @@ func (d Deps) now() time.Time {
 type sceneFacts struct {
 	count    int
 	box      voxel.Box
-	hidden   int
+	hidden   int // voxels on hidden layers, not drawn
+	hiddenL  int // hidden layers that hold voxels
 	layers   int
 	hash     uint64
 	snap     *voxel.Snapshot
@@ -125,12 +126,8 @@ func (d Deps) snapshot() sceneFacts {
 	d.Project.Read(func(s *voxel.Scene) {
 		f.snap = s.Snapshot()
 		f.revision = d.Project.revision
-		for _, l := range s.Layers() {
-			f.layers++
-			if !l.Visible {
-				f.hidden++
-			}
-		}
+		f.layers = len(s.Layers())
+		f.hidden, f.hiddenL = Hidden(s)
 	})
 	f.count, f.box, f.hash = f.snap.Count(), f.snap.Box(), f.snap.Hash()
 	return f
@@ -141,9 +138,10 @@ func (d Deps) renderScene(ctx context.Context, r renderRequest, prog *progress) 
 	facts := d.snapshot()
 	// Later calls may change the scene now: this render has its snapshot.
 	releaseTurn(ctx)
+	r.opt.HiddenVoxels, r.opt.HiddenLayers = facts.hidden, facts.hiddenL
 	key := r.cacheKey(facts.hash, d.Version)
 	out := renderOutput{Revision: facts.revision, Render: renderInfo{
-		Width: r.opt.Width, Height: r.opt.Height, Voxels: facts.count, Box: boxJSON(facts.box),
+		Width: r.opt.Width, Height: r.opt.Height, Voxels: facts.count, HiddenVoxels: facts.hidden, HiddenLayers: facts.hiddenL, Box: boxJSON(facts.box),
 		SceneHash: fmt.Sprintf("%016x", facts.hash), ReturnMode: r.mode, Inline: "none",
 	}}
 	out.Render.Panels = panels(r)
@@ -469,15 +467,15 @@ func (d Deps) renderResult(out renderOutput, r renderRequest, f sceneFacts, inli
 	for i, p := range out.Render.Panels {
 		views[i] = strings.ToUpper(p.View)
 	}
-	fmt.Fprintf(&b, "Rendered %d×%d px, %s, of %d visible voxels", out.Render.Width, out.Render.Height, strings.Join(views, " + "), f.count)
+	fmt.Fprintf(&b, "Rendered %d×%d px, %s: %s", out.Render.Width, out.Render.Height, strings.Join(views, " + "), DrawnSummary(f.count, f.hidden, f.hiddenL))
+	if f.hidden > 0 {
+		b.WriteString(" (not shown)")
+	}
 	if f.count > 0 {
 		s := f.box.Size()
-		fmt.Fprintf(&b, " (bounding box %v, %d×%d×%d voxels x×y×z)", f.box, s.X, s.Y, s.Z)
+		fmt.Fprintf(&b, "; bounding box %v, %d×%d×%d voxels x×y×z", f.box, s.X, s.Y, s.Z)
 	}
-	fmt.Fprintf(&b, " Scene revision %d.", f.revision)
-	if f.hidden > 0 {
-		fmt.Fprintf(&b, " %d of %d layers are hidden and not shown.", f.hidden, f.layers)
-	}
+	fmt.Fprintf(&b, ". Scene revision %d.", f.revision)
 	if f.count == 0 {
 		b.WriteString(" The scene is empty: the image shows only the background.")
 	}

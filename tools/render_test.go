@@ -119,7 +119,7 @@ func TestRenderReturnModes(t *testing.T) {
 	require.NotNil(t, link.Size)
 	assert.EqualValues(t, len(b), *link.Size)
 	assert.Equal(t, b, img, "auto mode inlines the full PNG when it fits")
-	for _, want := range []string{file["path"].(string), file["uri"].(string), "37497 visible voxels", "66×41×41", "ISOMETRIC"} {
+	for _, want := range []string{file["path"].(string), file["uri"].(string), "37,497 voxels drawn", "66×41×41", "ISOMETRIC"} {
 		assert.Contains(t, txt, want)
 	}
 	render := out["render"].(map[string]any)

@@ -203,7 +203,8 @@ func FloodFill(d Deps) mcpserver.ServerTool {
 		mcp.WithDescription(`6-connected flood fill from a start position on one layer. If the start holds a voxel, every connected voxel of that exact colour is recoloured. If it is empty, the connected empty region is filled, which must be enclosed by voxels of the layer (an open region is refused, nothing changes). At most "limit" voxels (default and maximum: the configured flood limit, 1,048,576); over that nothing changes. `+colorHelp+` One call is one undo step.
 Example: {"position":[0,0,5],"color":"#FFFF00"}`),
 		annotations(false, true, true),
-		mcp.WithArray("position", mcp.Required(), mcp.Description("[x, y, z] start"), mcp.WithIntegerItems()),
+		mcp.WithArray("position", mcp.Description("[x, y, z] start (or give x, y and z)"), mcp.WithIntegerItems()),
+		mcp.WithInteger("x"), mcp.WithInteger("y"), mcp.WithInteger("z"),
 		mcp.WithAny("color", mcp.Required(), mcp.Description(colorHelp)),
 		mcp.WithInteger("limit", mcp.Description("Most voxels to change"), mcp.Min(1)),
 		layerProp("to fill"),

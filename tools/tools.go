@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -116,21 +117,52 @@ func wrap(fn handlerFunc) mcpserver.ToolHandlerFunc {
 	}
 }
 
-// structured returns a result whose structuredContent is v and whose text is
-// summary followed by v as JSON, for hosts that show the model only text.
+// structured returns a result whose structuredContent is v and whose text
+// is the short human summary: a client that gets structuredContent has the
+// data there, and repeating it doubled the bytes a host shows. Clients that
+// get no structuredContent (protocols before 2025-06-18) get the JSON in
+// the text from WithJSONText.
 func structured(summary string, v any) *mcp.CallToolResult {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return mcp.NewToolResultError(fmt.Sprintf("failed to encode result: %v", err))
 	}
-	text := summary
-	if len(b) > 2 {
-		text = strings.TrimSpace(summary + "\n" + string(b))
-	}
 	return &mcp.CallToolResult{
-		Content:           []mcp.Content{mcp.NewTextContent(text)},
+		Content:           []mcp.Content{mcp.NewTextContent(summary)},
 		StructuredContent: json.RawMessage(b),
 	}
+}
+
+// WithJSONText returns a copy of res for a client that cannot receive
+// structuredContent: the structured content, as JSON, follows the summary
+// in the first text block, and the structuredContent field is dropped. A
+// result without structured content is returned as it is.
+func WithJSONText(res *mcp.CallToolResult) *mcp.CallToolResult {
+	if res == nil || res.StructuredContent == nil {
+		return res
+	}
+	var b []byte
+	switch sc := res.StructuredContent.(type) {
+	case json.RawMessage:
+		b = sc
+	default:
+		var err error
+		if b, err = json.Marshal(sc); err != nil {
+			return res
+		}
+	}
+	out := *res
+	out.StructuredContent = nil
+	out.Content = slices.Clone(res.Content)
+	for i, c := range out.Content {
+		if tc, ok := c.(mcp.TextContent); ok {
+			tc.Text = strings.TrimSpace(tc.Text + "\n" + string(b))
+			out.Content[i] = tc
+			return &out
+		}
+	}
+	out.Content = append([]mcp.Content{mcp.NewTextContent(string(b))}, out.Content...)
+	return &out
 }
 
 // annotations sets all four hints; mcp.NewTool defaults would claim
@@ -188,7 +220,19 @@ func All(d Deps) []mcpserver.ServerTool {
 		GetRenderStats(d),
 	}
 	for i := range all {
-		all[i] = d.guard(all[i])
+		all[i] = d.finish(all[i])
 	}
 	return all
+}
+
+// finish applies what every tool gets the same way, in one place, so a tool
+// added to All has it without code of its own: typed shared properties,
+// scene sequencing and revisions (guard), its title and output schema
+// (meta.go), and refusal of unknown arguments (arguments.go; last, since it
+// reads the schema the others complete).
+func (d Deps) finish(st mcpserver.ServerTool) mcpserver.ServerTool {
+	typedProps(&st.Tool)
+	st = d.guard(st)
+	st = applyMeta(st)
+	return checkArgs(st)
 }

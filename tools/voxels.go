@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"image/color"
+	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
@@ -118,10 +119,10 @@ Give "voxels" as an array of [x,y,z], [x,y,z,"#RRGGBB"], [x,y,z,r,g,b] or {"x":0
 For boxes, spheres, cylinders, cones, lines and planes use fill_shape instead. One call is one undo step.
 Example: {"voxels":[[0,0,0,"#FF0000"],[1,0,0]],"color":"#00FF00"}`),
 		annotations(false, true, true),
-		mcp.WithArray("voxels", mcp.Description(`Voxels to add: [x,y,z], [x,y,z,"#RRGGBB"], [x,y,z,r,g,b(,a)] or {"x","y","z","color"}.`)),
+		mcp.WithArray("voxels", mcp.Description(`Voxels to add: [x,y,z], [x,y,z,"#RRGGBB"], [x,y,z,r,g,b(,a)] or {"x","y","z","color"}.`), mcp.Items(voxelItemsSchema())),
 		mcp.WithString("data", mcp.Description(`Compact alternative: lines "x y z RRGGBB" separated by newlines or ';'.`)),
 		mcp.WithString("runs", mcp.Description(`Run-length alternative: lines "x y z length RRGGBB", length voxels from x,y,z along +X.`)),
-		mcp.WithAny("color", mcp.Description("Default colour for items without one. "+colorHelp)),
+		withColor("color", "Default colour for items without one. "+colorHelp, false),
 		layerProp("where to add"),
 	)
 	return mcpserver.ServerTool{Tool: tool, Handler: wrap(func(ctx context.Context, a args, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
@@ -157,7 +158,7 @@ func RemoveVoxels(d Deps) mcpserver.ServerTool {
 		mcp.WithDescription(`Remove voxels at the given positions from one layer. Give "voxels" as an array of [x,y,z] (or {"x","y","z"}), and/or "data" as text lines "x y z", and/or "runs" as lines "x y z length" (along +X). Positions without a voxel are counted as unchanged. To clear a box or sphere use fill_shape with mode "remove". One call is one undo step.
 Example: {"voxels":[[0,0,0],[1,0,0]]}`),
 		annotations(false, true, true),
-		mcp.WithArray("voxels", mcp.Description("Positions to clear: [x,y,z] or {\"x\",\"y\",\"z\"}.")),
+		mcp.WithArray("voxels", mcp.Description("Positions to clear: [x,y,z] or {\"x\",\"y\",\"z\"}."), mcp.Items(voxelItemsSchema())),
 		mcp.WithString("data", mcp.Description(`Compact alternative: lines "x y z" separated by newlines or ';'.`)),
 		mcp.WithString("runs", mcp.Description(`Run-length alternative: lines "x y z length" along +X.`)),
 		layerProp("where to remove"),
@@ -187,12 +188,13 @@ Example: {"voxels":[[0,0,0],[1,0,0]]}`),
 // PaintVoxels returns the paint_voxels tool.
 func PaintVoxels(d Deps) mcpserver.ServerTool {
 	tool := mcp.NewTool("paint_voxels",
-		mcp.WithDescription(`Recolour existing voxels; empty positions are skipped, never filled. Same input forms as add_voxels: "voxels" ([x,y,z] or [x,y,z,"#RRGGBB"] …) and/or "data" lines, with "color" for items without their own. `+colorHelp+` To recolour a connected region use flood_fill; a box or sphere, fill_shape with mode "paint". One call is one undo step.
+		mcp.WithDescription(`Recolour existing voxels; empty positions are skipped, never filled. Same input forms as add_voxels: "voxels" ([x,y,z] or [x,y,z,"#RRGGBB"] …), "data" lines and/or "runs" lines, with "color" for items without their own. `+colorHelp+` To recolour a connected region use flood_fill; a box or sphere, fill_shape with mode "paint". One call is one undo step.
 Example: {"voxels":[[0,0,0],[1,0,0]],"color":"#0000FF"}`),
 		annotations(false, true, true),
-		mcp.WithArray("voxels", mcp.Description(`Voxels to recolour: [x,y,z], [x,y,z,"#RRGGBB"] or {"x","y","z","color"}.`)),
+		mcp.WithArray("voxels", mcp.Description(`Voxels to recolour: [x,y,z], [x,y,z,"#RRGGBB"] or {"x","y","z","color"}.`), mcp.Items(voxelItemsSchema())),
 		mcp.WithString("data", mcp.Description(`Compact alternative: lines "x y z RRGGBB".`)),
-		mcp.WithAny("color", mcp.Description("Colour for items without one. "+colorHelp)),
+		mcp.WithString("runs", mcp.Description(`Run-length alternative: lines "x y z length RRGGBB", length voxels from x,y,z along +X.`)),
+		withColor("color", "Colour for items without one. "+colorHelp, false),
 		layerProp("where to paint"),
 	)
 	return mcpserver.ServerTool{Tool: tool, Handler: wrap(func(ctx context.Context, a args, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
@@ -391,48 +393,75 @@ func eachVisibleIn(s *voxel.Scene, box voxel.Box, fn func(voxel.Pos, color.NRGBA
 	}
 }
 
+// maxHistorySteps bounds the steps of one undo or redo call: the history
+// keeps at most voxel.DefaultHistoryLimits.MaxSteps anyway.
+const maxHistorySteps = 100
+
+func stepsProp(what string) mcp.ToolOption {
+	return mcp.WithInteger("steps", mcp.Description(fmt.Sprintf("How many changes to %s, 1-%d. Default 1; fewer are %s when the history is shorter (the result says how many).", what, maxHistorySteps, what+"ne")),
+		mcp.Min(1), mcp.Max(maxHistorySteps))
+}
+
 // Undo returns the undo tool.
 func Undo(d Deps) mcpserver.ServerTool {
 	tool := mcp.NewTool("undo",
-		mcp.WithDescription("Undo the last change to the scene (one tool call that edited voxels or layers). Returns what was undone and how many steps remain. redo reverses it."),
+		mcp.WithDescription(`Undo the last change to the scene (one tool call that edited voxels or layers), or the last "steps" changes. Returns what was undone, how many steps, and how many remain. redo reverses it.
+Example: {"steps":3}`),
 		annotations(false, true, false),
+		stepsProp("undo"),
 	)
 	return mcpserver.ServerTool{Tool: tool, Handler: wrap(func(ctx context.Context, a args, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		return history(d, true)
+		return history(d, a, true)
 	})}
 }
 
 // Redo returns the redo tool.
 func Redo(d Deps) mcpserver.ServerTool {
 	tool := mcp.NewTool("redo",
-		mcp.WithDescription("Redo the last undone change. Any new edit after an undo clears the redo history."),
+		mcp.WithDescription(`Redo the last undone change, or the last "steps" undone changes. Any new edit after an undo clears the redo history.
+Example: {"steps":2}`),
 		annotations(false, true, false),
+		stepsProp("redo"),
 	)
 	return mcpserver.ServerTool{Tool: tool, Handler: wrap(func(ctx context.Context, a args, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		return history(d, false)
+		return history(d, a, false)
 	})}
 }
 
-func history(d Deps, undo bool) (*mcp.CallToolResult, error) {
+func history(d Deps, a args, undo bool) (*mcp.CallToolResult, error) {
+	steps, err := a.int("steps", 1, 1, maxHistorySteps)
+	if err != nil {
+		return nil, err
+	}
 	type out struct {
 		Undone    string `json:"undone,omitempty"`
 		Redone    string `json:"redone,omitempty"`
+		Steps     int    `json:"steps"`
+		Requested int    `json:"requested"`
 		UndoSteps int    `json:"undo_steps"`
 		RedoSteps int    `json:"redo_steps"`
 		Voxels    int    `json:"scene_voxels"`
 	}
-	var o out
-	var label string
-	err := d.Project.Do(func(s *voxel.Scene) error {
+	o := out{Requested: steps}
+	var labels []string
+	err = d.Project.Do(func(s *voxel.Scene) error {
 		var err error
-		if undo {
-			label, err = s.Undo()
-			o.Undone = label
-		} else {
-			label, err = s.Redo()
-			o.Redone = label
+		for range steps {
+			var label string
+			if undo {
+				label, err = s.Undo()
+			} else {
+				label, err = s.Redo()
+			}
+			if err != nil {
+				break
+			}
+			labels = append(labels, label)
 		}
 		o.UndoSteps, o.RedoSteps, o.Voxels = s.UndoSteps(), s.RedoSteps(), s.Count()
+		if len(labels) > 0 {
+			return nil // a shorter history than asked is reported, not refused
+		}
 		return err
 	})
 	switch {
@@ -443,9 +472,20 @@ func history(d Deps, undo bool) (*mcp.CallToolResult, error) {
 	case err != nil:
 		return nil, err
 	}
-	verb := "Undid"
-	if !undo {
-		verb = "Redid"
+	o.Steps = len(labels)
+	verb, done := "Undid", strings.Join(labels, ", ")
+	if undo {
+		o.Undone = done
+	} else {
+		verb, o.Redone = "Redid", done
 	}
-	return structured(fmt.Sprintf("%s %s; %d undo and %d redo steps left; the scene has %d voxels.", verb, label, o.UndoSteps, o.RedoSteps, o.Voxels), o), nil
+	msg := fmt.Sprintf("%s %d step", verb, o.Steps)
+	if o.Steps != 1 {
+		msg += "s"
+	}
+	msg += " (" + done + ")"
+	if o.Steps < steps {
+		msg += fmt.Sprintf(", not %d: the history held only %d", steps, o.Steps)
+	}
+	return structured(fmt.Sprintf("%s; %d undo and %d redo steps left; the scene has %d voxels.", msg, o.UndoSteps, o.RedoSteps, o.Voxels), o), nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/goxel-mcp/goxel-mcp/server"
 	"github.com/goxel-mcp/goxel-mcp/storage"
+	"github.com/goxel-mcp/goxel-mcp/tools"
 )
 
 func runRenders(args []string, stdout, stderr io.Writer) int {
@@ -34,8 +35,19 @@ Flags:`)
 		return code
 	}
 	if fs.NArg() < 1 {
-		fs.Usage()
-		return 2
+		return usageError(stderr, fs, "give an action: ls, info, rm or gc")
+	}
+	switch fs.Arg(0) {
+	case "ls", "gc":
+		if fs.NArg() > 1 {
+			return usageError(stderr, fs, "%s takes no argument, got %q", fs.Arg(0), fs.Arg(1))
+		}
+	case "info", "rm":
+		if fs.NArg() != 2 {
+			return usageError(stderr, fs, "%s takes one render id, render:// URI or path", fs.Arg(0))
+		}
+	default:
+		return usageError(stderr, fs, "unknown action %q: use ls, info, rm or gc", fs.Arg(0))
 	}
 	cfg, err := load()
 	if err != nil {
@@ -58,10 +70,6 @@ Flags:`)
 		text()
 	}
 	ref := func() (storage.Record, bool) {
-		if fs.NArg() != 2 {
-			fmt.Fprintf(stderr, "goxel-mcp renders %s: give one render id, render:// URI or path\n", fs.Arg(0))
-			return storage.Record{}, false
-		}
 		a := strings.TrimPrefix(fs.Arg(1), "render://")
 		var rec storage.Record
 		var err error
@@ -80,7 +88,15 @@ Flags:`)
 	switch fs.Arg(0) {
 	case "ls":
 		recs := st.List()
-		emit(recs, func() {
+		// The JSON is list_renders' structuredContent: the same names, Unix times.
+		files := make([]tools.FileInfo, 0, len(recs))
+		var size int64
+		for _, r := range recs {
+			files = append(files, tools.RenderFile(r, now))
+			size += r.Size
+		}
+		listing := map[string]any{"count": len(recs), "total_size": size, "renders": files, "directory": st.Dir()}
+		emit(listing, func() {
 			tw := tabwriter.NewWriter(stdout, 0, 2, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tSIZE\tPIXELS\tCREATED\tEXPIRES IN")
 			var total int64
@@ -96,7 +112,7 @@ Flags:`)
 		if !ok {
 			return 1
 		}
-		emit(rec, func() {
+		emit(map[string]any{"file": tools.RenderFile(rec, now)}, func() {
 			fmt.Fprintf(stdout, "id:       %s\npath:     %s\nuri:      render://%s\nsize:     %d bytes\npixels:   %dx%d\nchecksum: %s\ncreated:  %s\nexpires:  %s (in %s)\n",
 				rec.ID, rec.Path, rec.ID, rec.Size, rec.Width, rec.Height, rec.Checksum,
 				rec.CreatedAt.Local().Format(time.RFC3339), rec.ExpiresAt.Local().Format(time.RFC3339), rec.TTLRemaining(now).Round(time.Second))
@@ -111,7 +127,7 @@ Flags:`)
 			fmt.Fprintf(stderr, "goxel-mcp renders rm: %v\n", err)
 			return 1
 		}
-		emit(map[string]any{"removed": rec.ID, "freed_bytes": freed}, func() { fmt.Fprintf(stdout, "removed %s (%d bytes)\n", rec.ID, freed) })
+		emit(map[string]any{"removed": rec.Path, "uri": tools.RenderURIPrefix + rec.ID, "freed_bytes": freed}, func() { fmt.Fprintf(stdout, "removed %s (%d bytes)\n", rec.ID, freed) })
 	case "gc":
 		n, freed, err := st.GC()
 		if err != nil {
@@ -119,10 +135,6 @@ Flags:`)
 			return 1
 		}
 		emit(map[string]any{"removed": n, "freed_bytes": freed}, func() { fmt.Fprintf(stdout, "removed %d renders, freed %d bytes\n", n, freed) })
-	default:
-		fmt.Fprintf(stderr, "goxel-mcp renders: unknown action %q\n", fs.Arg(0))
-		fs.Usage()
-		return 2
 	}
 	return 0
 }

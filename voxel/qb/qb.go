@@ -37,7 +37,8 @@
 // visibility mask any non-zero alpha is a solid voxel (alpha 255);
 // without one the alpha byte is kept, so translucent voxels written by
 // Encode come back. Qubicle has no layer visibility: every layer reads as
-// visible, and Encode writes hidden layers too.
+// visible, and Encode writes only the visible layers (Qubicle has no hidden
+// matrices).
 //
 // Encode writes version 1.1.0.0, RGBA, right-handed, RLE, no visibility
 // mask, one matrix per layer (its bounding box; an empty layer is an empty
@@ -336,7 +337,14 @@ func Encode(w io.Writer, s *voxel.Scene) error { return EncodeOptions(w, s, Opti
 
 // EncodeOptions is Encode with other flags.
 func EncodeOptions(w io.Writer, s *voxel.Scene, opt Options) error {
-	layers := s.Layers()
+	// Qubicle has no hidden matrices: a hidden layer would come back
+	// visible, so only the visible layers are written.
+	var layers []voxel.LayerInfo
+	for _, l := range s.Layers() {
+		if l.Visible {
+			layers = append(layers, l)
+		}
+	}
 	if len(layers) > maxMatrices {
 		return UnsupportedError(fmt.Sprintf("%d layers; a .qb we read back holds at most %d matrices", len(layers), maxMatrices))
 	}

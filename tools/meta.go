@@ -1,0 +1,264 @@
+package tools
+
+import (
+	"encoding/json"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	mcpserver "github.com/mark3labs/mcp-go/server"
+)
+
+// toolMeta is what hosts show and check beside a tool's name: its title,
+// and the schema of the structuredContent it returns. One table for every
+// tool, applied in All, so a tool's constructor stays about arguments and
+// behaviour. A tool whose constructor declares an output schema keeps it.
+type toolMeta struct {
+	title  string
+	output map[string]any // nil: the constructor's, or none
+}
+
+// Small JSON Schema builders for the table below. Objects list their
+// required properties and allow others, so adding a field never breaks a
+// client; every result of a scene tool also carries "revision" (guard).
+type schema = map[string]any
+
+func object(props schema, required ...string) schema {
+	s := schema{"type": "object", "properties": props}
+	if len(required) > 0 {
+		s["required"] = required
+	}
+	return s
+}
+
+func integer(desc string) schema { return described(schema{"type": "integer"}, desc) }
+func text(desc string) schema    { return described(schema{"type": "string"}, desc) }
+func boolean(desc string) schema { return described(schema{"type": "boolean"}, desc) }
+func arrayOf(items schema, desc string) schema {
+	return described(schema{"type": "array", "items": items}, desc)
+}
+
+func described(s schema, desc string) schema {
+	if desc != "" {
+		s["description"] = desc
+	}
+	return s
+}
+
+func xyz(desc string) schema {
+	return described(schema{"type": "array", "items": schema{"type": "integer"}, "minItems": 3, "maxItems": 3}, desc)
+}
+
+// hexColor is a colour as returned: "#RRGGBBAA".
+func hexColor(desc string) schema {
+	return described(schema{"type": "string", "pattern": "^#[0-9A-F]{8}$"}, desc)
+}
+
+func boxSchema(desc string) schema {
+	return described(object(schema{"min": xyz(""), "max": xyz(""), "size": xyz("voxels along x, y, z")}, "min", "max", "size"), desc)
+}
+
+// voxelItem is [x, y, z, "#RRGGBBAA"].
+var voxelItemSchema = schema{
+	"type": "array", "minItems": 4, "maxItems": 4,
+	"items": schema{"anyOf": []any{schema{"type": "integer"}, schema{"type": "string"}}},
+}
+
+var layerSchema = object(schema{
+	"id": integer("stable layer id"), "name": text(""), "visible": boolean(""), "voxels": integer(""),
+	"current": boolean("edits without a layer argument go here"), "bounding_box": boxSchema(""),
+}, "id", "name", "visible", "voxels", "current")
+
+var layersOutput = object(schema{"layers": arrayOf(layerSchema, "bottom first")}, "layers")
+
+var statusOutput = object(schema{
+	"voxels":        integer("voxels in all layers, hidden ones too"),
+	"layers":        integer(""),
+	"current_layer": integer(""),
+	"bounding_box":  boxSchema("of all layers; absent when empty"),
+	"dirty":         boolean("unsaved changes"),
+	"file":          text("the file opened or last saved"),
+	"undo_steps":    integer(""),
+	"redo_steps":    integer(""),
+	"layer_list":    arrayOf(layerSchema, ""),
+	"autosave":      object(schema{"enabled": boolean(""), "dir": text("")}),
+}, "voxels", "layers", "current_layer", "dirty", "undo_steps", "redo_steps")
+
+var editOutput = object(schema{
+	"changed":      integer("voxels changed"),
+	"unchanged":    integer("positions already as asked"),
+	"layer":        integer(""),
+	"scene_voxels": integer("voxels in the scene after the call"),
+	"bounding_box": boxSchema("of the scene"),
+}, "changed", "unchanged", "layer", "scene_voxels")
+
+func withProps(base schema, props schema, required ...string) schema {
+	out := schema{}
+	for k, v := range base {
+		out[k] = v
+	}
+	p := schema{}
+	for k, v := range base["properties"].(schema) {
+		p[k] = v
+	}
+	for k, v := range props {
+		p[k] = v
+	}
+	out["properties"] = p
+	if len(required) > 0 {
+		req, _ := base["required"].([]string)
+		out["required"] = append(append([]string{}, req...), required...)
+	}
+	return out
+}
+
+// writtenProps describe what a save or export wrote.
+var writtenProps = schema{
+	"path":           text("the file written"),
+	"format":         text("the extension, without the dot"),
+	"voxels":         integer("voxels written to the file"),
+	"layers":         integer("layers written (1 for formats without layers)"),
+	"hidden_voxels":  integer("voxels on hidden layers: written and kept hidden, or not written (see hidden_written)"),
+	"hidden_layers":  integer(""),
+	"hidden_written": boolean("whether the hidden layers are in the file"),
+}
+
+var fileSchema = object(schema{
+	"path": text(""), "uri": text(""), "size": integer("bytes"), "format": text(""),
+	"dimensions":    object(schema{"width": integer(""), "height": integer("")}, "width", "height"),
+	"checksum":      text("sha256:<hex>"),
+	"created_at":    integer("unix seconds"),
+	"expires_at":    integer("unix seconds"),
+	"ttl_remaining": integer("seconds"),
+	"managed":       boolean("in the managed render directory"),
+}, "path", "uri", "size", "format", "dimensions", "checksum", "created_at")
+
+var historyOutput = object(schema{
+	"undone":       text("what was undone, latest first"),
+	"redone":       text("what was redone, in order"),
+	"steps":        integer("steps undone or redone"),
+	"requested":    integer("steps asked for"),
+	"undo_steps":   integer("undo steps left"),
+	"redo_steps":   integer("redo steps left"),
+	"scene_voxels": integer(""),
+}, "steps", "undo_steps", "redo_steps", "scene_voxels")
+
+var metaTable = map[string]toolMeta{
+	"create_project": {"Create project", statusOutput},
+	"open_project":   {"Open project", statusOutput},
+	"save_project":   {"Save project", object(writtenProps, "path", "format", "voxels", "layers")},
+	"export_model":   {"Export model", object(writtenProps, "path", "format", "voxels")},
+	"get_status":     {"Get status", statusOutput},
+
+	"add_voxels":    {"Add voxels", editOutput},
+	"remove_voxels": {"Remove voxels", editOutput},
+	"paint_voxels":  {"Paint voxels", withProps(editOutput, schema{"skipped_empty": integer("empty positions skipped")})},
+	"get_voxel": {"Get voxel", object(schema{
+		"position": xyz(""), "exists": boolean(""), "color": hexColor(""), "layer": integer("the layer holding it"),
+	}, "position", "exists")},
+	"get_voxels_region": {"Get voxels in a region", object(schema{
+		"voxels": arrayOf(voxelItemSchema, `[x, y, z, "#RRGGBBAA"] each`), "total": integer("voxels in the box"),
+		"offset": integer(""), "returned": integer(""), "truncated": boolean(""), "next_offset": integer(""), "layer": integer(""),
+	}, "total")},
+	"fill_shape": {"Fill shape", editOutput},
+	"flood_fill": {"Flood fill", withProps(editOutput, schema{"mode": schema{"type": "string", "enum": []any{"fill", "recolour"}}})},
+	"undo":       {"Undo", historyOutput},
+	"redo":       {"Redo", historyOutput},
+
+	"list_layers":          {"List layers", withProps(layersOutput, schema{"current": integer("the current layer")})},
+	"create_layer":         {"Create layer", withProps(layersOutput, schema{"id": integer("the new layer's id"), "name": text("")}, "id")},
+	"delete_layer":         {"Delete layer", layersOutput},
+	"rename_layer":         {"Rename layer", layersOutput},
+	"merge_layers":         {"Merge layers", layersOutput},
+	"set_layer_visibility": {"Show or hide layer", layersOutput},
+	"select_layer":         {"Select layer", layersOutput},
+
+	"get_bounding_box": {"Get bounding box", object(schema{
+		"empty": boolean(""), "voxels": integer(""), "layer": integer(""), "min": xyz(""), "max": xyz(""), "size": xyz(""),
+	}, "empty", "voxels")},
+	"get_color_histogram": {"Get colour histogram", object(schema{
+		"total_voxels": integer(""), "distinct_colors": integer(""), "truncated": boolean(""),
+		"colors": arrayOf(object(schema{"color": hexColor(""), "count": integer("")}, "color", "count"), "most used first"),
+	}, "total_voxels", "distinct_colors", "colors")},
+	"find_voxels_by_color": {"Find voxels by colour", object(schema{
+		"voxels": arrayOf(voxelItemSchema, `[x, y, z, "#RRGGBBAA"] each`), "total": integer("matching voxels"),
+		"offset": integer(""), "returned": integer(""), "truncated": boolean(""), "next_offset": integer(""),
+		"bounding_box": boxSchema("of all matches"),
+	}, "total")},
+
+	"render_scene":    {"Render scene", nil}, // renderOutputSchema, declared by the tool
+	"get_render_info": {"Get render info", object(schema{"file": fileSchema}, "file")},
+	"list_renders": {"List renders", object(schema{
+		"count": integer("live renders"), "total_size": integer("bytes"), "renders": arrayOf(fileSchema, "newest first"),
+		"directory": text(""),
+	}, "count", "total_size", "renders")},
+	"cleanup_render": {"Delete render", object(schema{
+		"removed": text("the path removed"), "uri": text(""), "freed_bytes": integer(""),
+	}, "removed", "freed_bytes")},
+	"get_render_stats": {"Get render stats", object(schema{
+		"file_transfer": boolean("false when renders are inline only"), "directory": text(""), "session": text(""),
+		"count": integer(""), "total_size": integer("bytes"), "renders_made": integer(""), "cache_hits": integer(""),
+		"cache_misses": integer(""), "adopted": integer(""), "evicted": integer(""), "expired": integer(""),
+		"removed": integer(""), "temp_files_removed": integer(""), "bytes_freed": integer(""),
+		"limits": object(schema{
+			"ttl_seconds": integer(""), "max_size": integer(""), "max_files": integer(""),
+			"max_file_size": integer(""), "cleanup_interval_seconds": integer(""),
+		}),
+	}, "file_transfer")},
+}
+
+// applyMeta sets the tool's title and output schema from metaTable, and
+// declares "revision" in the output schema of every tool whose results
+// carry one.
+func applyMeta(st mcpserver.ServerTool) mcpserver.ServerTool {
+	m := metaTable[st.Tool.Name]
+	if m.title != "" {
+		st.Tool.Title = m.title
+		st.Tool.Annotations.Title = m.title
+	}
+	var out map[string]any
+	switch {
+	case st.Tool.RawOutputSchema != nil:
+		if json.Unmarshal(st.Tool.RawOutputSchema, &out) != nil {
+			return st
+		}
+	case st.Tool.OutputSchema.Type != "":
+		b, err := json.Marshal(st.Tool.OutputSchema)
+		if err != nil || json.Unmarshal(b, &out) != nil {
+			return st
+		}
+		st.Tool.OutputSchema = mcp.ToolOutputSchema{}
+	case m.output != nil:
+		out = deepCopy(m.output)
+	default:
+		return st
+	}
+	if !sceneFree[st.Tool.Name] {
+		props, _ := out["properties"].(map[string]any)
+		if props == nil {
+			props = map[string]any{}
+			out["properties"] = props
+		}
+		if props["revision"] == nil {
+			props["revision"] = map[string]any{"type": "integer", "minimum": 1, "description": "the scene revision this result describes"}
+		}
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return st
+	}
+	st.Tool.RawOutputSchema = b
+	return st
+}
+
+// deepCopy copies a schema built from maps and slices (through JSON, which
+// also turns []string into []any).
+func deepCopy(s schema) map[string]any {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return nil
+	}
+	var out map[string]any
+	if json.Unmarshal(b, &out) != nil {
+		return nil
+	}
+	return out
+}
