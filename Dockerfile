@@ -26,6 +26,12 @@ COPY --from=build /out/goxel-mcp /goxel-mcp
 COPY --from=build --chown=65532:65532 /out/data /data
 ENV GOXEL_RENDER_DIR=/data/renders \
     GOXEL_STATE_DIR=/data/state
+# The MCP Registry matches the OCI package of server.json by this label.
+LABEL io.modelcontextprotocol.server.name="io.github.goxel-mcp/goxel-mcp"
 USER nonroot:nonroot
 VOLUME /data
+# The working directory is an allowed directory: /data, never / (a root
+# directory is never allowed implicitly), so models opened and saved by
+# relative path land in the volume.
+WORKDIR /data
 ENTRYPOINT ["/goxel-mcp"]

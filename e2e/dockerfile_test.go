@@ -2,12 +2,15 @@ package e2e
 
 import (
 	"bufio"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -108,6 +111,8 @@ func TestDockerfile(t *testing.T) {
 	require.Len(t, got["USER"], 1)
 	assert.NotRegexp(t, `^(root|0)(:|$)`, got["USER"][0])
 	assert.Equal(t, []string{"/data"}, got["VOLUME"])
+	assert.Equal(t, []string{"/data"}, got["WORKDIR"], "the working directory is an allowed directory: the volume, never /")
+	assert.Equal(t, []string{`io.modelcontextprotocol.server.name="` + registryName + `"`}, got["LABEL"], "the MCP Registry matches the image by this label")
 	env := strings.Join(got["ENV"], " ")
 	assert.Contains(t, env, "GOXEL_RENDER_DIR=/data/renders")
 	assert.Contains(t, env, "GOXEL_STATE_DIR=/data/state")
@@ -144,4 +149,39 @@ func TestDockerfile(t *testing.T) {
 		top := strings.Split(filepath.ToSlash(rel), "/")[0]
 		assert.False(t, ignored[top], ".dockerignore drops %s, which ./cmd/goxel-mcp imports", rel)
 	}
+	dockerImage(t)
+}
+
+// registryName is our name in the MCP Registry (cmd/dist's server.json).
+const registryName = "io.github.goxel-mcp/goxel-mcp"
+
+// dockerImage builds the image where a Docker engine is available and
+// checks what `docker inspect` says: entrypoint, label, working directory
+// and user, as the docs describe them.
+func dockerImage(t *testing.T) {
+	if _, err := exec.LookPath("docker"); err != nil {
+		t.Log("no docker on PATH: the image itself was not built (the Dockerfile was checked above)")
+		return
+	}
+	if err := exec.Command("docker", "info").Run(); err != nil {
+		t.Log("docker has no engine here: the image itself was not built")
+		return
+	}
+	tag := "goxel-mcp-test:" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	out, err := exec.Command("docker", "build", "-q", "-t", tag, "..").CombinedOutput()
+	require.NoError(t, err, "docker build: %s", out)
+	defer exec.Command("docker", "rmi", "-f", tag).Run() // best effort
+	out, err = exec.Command("docker", "inspect", "--format", "{{json .Config}}", tag).Output()
+	require.NoError(t, err)
+	var cfg struct {
+		Entrypoint []string
+		WorkingDir string
+		User       string
+		Labels     map[string]string
+	}
+	require.NoError(t, json.Unmarshal(out, &cfg))
+	assert.Equal(t, []string{"/goxel-mcp"}, cfg.Entrypoint)
+	assert.Equal(t, "/data", cfg.WorkingDir)
+	assert.Equal(t, registryName, cfg.Labels["io.modelcontextprotocol.server.name"])
+	assert.NotEqual(t, "root", cfg.User)
 }

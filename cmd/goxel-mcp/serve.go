@@ -77,7 +77,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: goxel-mcp [serve] [flags]\n\nServe MCP over stdio: requests on stdin, responses on stdout, logs on stderr.\n\nFlags:")
+		fmt.Fprintln(stderr, "Usage: goxel-mcp [serve] [flags] [DIR ...]\n\nServe MCP over stdio: requests on stdin, responses on stdout, logs on stderr.\nEach DIR is allowed for reading and writing models, as --allow-dir.\n\nFlags:")
 		fs.PrintDefaults()
 	}
 	load := configFlags(fs)
@@ -86,14 +86,26 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "goxel-mcp serve: unexpected argument %q\n", fs.Arg(0))
-		return 2
-	}
 	cfg, err := load()
 	if err != nil {
 		fmt.Fprintf(stderr, "goxel-mcp: %v\n", err)
 		return 2
+	}
+	// Arguments after the flags are allowed directories, like --allow-dir:
+	// a Claude Desktop extension passes the folders the user picked this
+	// way (one argument each).
+	for _, dir := range fs.Args() {
+		if strings.HasPrefix(dir, "-") {
+			fmt.Fprintf(stderr, "goxel-mcp serve: flag %q after a directory: put flags before the directories\n", dir)
+			return 2
+		}
+		if unexpanded(dir) {
+			continue
+		}
+		cfg.AllowDirs = append(cfg.AllowDirs, dir)
+	}
+	if cfg.RenderDir != "" && unexpanded(cfg.RenderDir) {
+		cfg.RenderDir = "" // an extension's optional render folder the user left empty
 	}
 	logOut := stderr
 	if *logFile != "" {
@@ -134,3 +146,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	logger.Info("stopped")
 	return 0
 }
+
+// unexpanded reports a host placeholder left as it was, such as
+// "${user_config.render_dir}" for an optional setting the user left empty.
+func unexpanded(v string) bool { return strings.HasPrefix(v, "${") && strings.HasSuffix(v, "}") }
