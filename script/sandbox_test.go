@@ -50,7 +50,7 @@ func TestCancel(t *testing.T) {
 	var once sync.Once
 	s.Begin("run_script")
 	_, err := script.Run(ctx, s, "box([0, 0, 0], [9, 9, 9], '#FFFFFF')\nprint('go')\nwhile True:\n    set(1, 1, 1, '#FF0000')\n", script.Options{
-		Limits:   script.Limits{MaxDuration: time.Hour},
+		Limits: script.Limits{MaxDuration: time.Hour},
 		// the first progress report comes while the loop runs
 		Progress: func(time.Duration, time.Duration) { once.Do(cancel) },
 	})
