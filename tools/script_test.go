@@ -132,7 +132,6 @@ func TestRunScriptArgsAndOutput(t *testing.T) {
 	assert.Equal(t, 4, num(t, r, "recolored"))
 }
 
-
 // BenchmarkRunScriptCastle runs the castle example through the MCP layer.
 func BenchmarkRunScriptCastle(b *testing.B) {
 	h := newHarness(&testing.T{})

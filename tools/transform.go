@@ -107,7 +107,7 @@ func translateEdit(keep bool) editParser {
 			}
 			off = voxel.Pos{X: dst.X - box.Min.X, Y: dst.Y - box.Min.Y, Z: dst.Z - box.Min.Z}
 		default:
-			return edit{}, errors.New(`"offset" is required: [dx, dy, dz], how far to shift the region (or give "destination": where its minimum corner goes)`)
+			return edit{}, errors.New(`offset is required: [dx, dy, dz], how far to shift the region (or give destination: where its minimum corner goes)`)
 		}
 		name, verb := "copy_region", "Copied"
 		if !keep {
