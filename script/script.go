@@ -92,8 +92,9 @@ type Options struct {
 	// values (maps, slices, strings, float64, bool, nil) become dicts,
 	// lists, strings, ints or floats, bools and None.
 	Args map[string]any
-	// Progress, when set, is called about every 250 ms while the program
-	// runs, from another goroutine, with the time elapsed.
+	// Progress, when set, is called once as the program starts and then
+	// about every 250 ms while it runs (from another goroutine), with the
+	// time elapsed and the time limit.
 	Progress func(elapsed, limit time.Duration)
 }
 
@@ -215,6 +216,9 @@ func Run(ctx context.Context, s *voxel.Scene, code string, opt Options) (*Result
 
 	before := ops.Capture(s)
 	start := time.Now()
+	if opt.Progress != nil {
+		opt.Progress(0, lim.MaxDuration)
+	}
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"regexp"
+	"sync"
 	"testing"
 	"time"
 
@@ -140,4 +141,33 @@ func BenchmarkRunScriptCastle(b *testing.B) {
 		h.ok("run_script", map[string]any{"code": code})
 		h.ok("create_project", map[string]any{"force": true})
 	}
+}
+
+func TestRunScriptSendsProgress(t *testing.T) {
+	h := newHarness(t)
+	var mu sync.Mutex
+	var got []map[string]any
+	h.c.OnNotification(func(n mcp.JSONRPCNotification) {
+		if n.Method == "notifications/progress" {
+			mu.Lock()
+			got = append(got, n.Params.AdditionalFields)
+			mu.Unlock()
+		}
+	})
+	req := mcp.CallToolRequest{}
+	req.Params.Name = "run_script"
+	req.Params.Arguments = map[string]any{"code": "box([0, 0, 0], [9, 9, 9], '#FFFFFF')"}
+	req.Params.Meta = &mcp.Meta{ProgressToken: "tok-s"}
+	res, err := h.c.CallTool(t.Context(), req)
+	require.NoError(t, err)
+	require.False(t, res.IsError, text(res))
+	require.Eventually(t, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(got) >= 1
+	}, 2*time.Second, 10*time.Millisecond, "a progress notification arrives when the script starts")
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, "tok-s", got[0]["progressToken"])
+	assert.EqualValues(t, 10, got[0]["total"], "the total is the time limit in seconds")
 }
