@@ -197,3 +197,23 @@ func TestDiffLayers(t *testing.T) {
 	require.NoError(t, s.DeleteLayer(id))
 	assert.Equal(t, ops.Result{Added: 1, Removed: 1, Recolored: 1}, ops.Diff(before, ops.Capture(s)))
 }
+
+// A big sparse box takes the path without dense copies; the result is the same.
+func TestSparseRegionPath(t *testing.T) {
+	s := voxel.New()
+	s.Set(1, P(0, 0, 0), red)
+	s.Set(1, P(300, 0, 0), green)
+	s.Set(1, P(299, 0, 0), blue)
+	box := voxel.BoxOf(P(0, 0, 0), P(300, 300, 0))
+	r := measured(t, s, func() (ops.Result, error) {
+		r, _, err := ops.Mirror(s, ops.Region{Layer: 1, Box: box}, 0, 300, false)
+		return r, err
+	})
+	assert.Equal(t, map[voxel.Pos]color.NRGBA{P(300, 0, 0): red, P(0, 0, 0): green, P(1, 0, 0): blue}, voxels(s, 1))
+	assert.Equal(t, ops.Result{Added: 1, Removed: 1, Recolored: 2}, r)
+	measured(t, s, func() (ops.Result, error) {
+		r, _, err := ops.Copy(s, ops.Region{Layer: 1, Box: box}, 1, P(1, 0, 0))
+		return r, err
+	})
+	assert.Equal(t, red, s.Get(1, P(301, 0, 0)))
+}

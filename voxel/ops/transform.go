@@ -138,29 +138,91 @@ func Apply(s *voxel.Scene, src Region, dst int, t Transform, keep bool) (Result,
 	}
 	// When images may land on source positions of the same layer, removal
 	// must know which source positions are images: keep the source aside.
-	var source *voxel.Scene
+	var srcDense *dense
+	var srcScene *voxel.Scene
 	if !keep && dst == src.Layer && !t.ApplyBox(src.Box).Intersect(src.Box).Empty() {
-		source = voxel.New()
-		for i, p := range pos {
-			source.Set(1, p, col[i])
+		if srcDense = newDense(src.Box, len(pos)); srcDense != nil {
+			for i, p := range pos {
+				srcDense.set(p, col[i])
+			}
+		} else {
+			srcScene = voxel.New()
+			for i, p := range pos {
+				srcScene.Set(1, p, col[i])
+			}
 		}
+	}
+	// What the images overwrite, read block by block rather than per voxel.
+	images := t.ApplyBox(src.Box)
+	old := newDense(images, len(pos))
+	if old != nil {
+		s.EachIn(dst, images, func(p voxel.Pos, c color.NRGBA) bool {
+			old.set(p, c)
+			return true
+		})
 	}
 	for i, p := range pos {
 		q := t.Apply(p)
-		Put(s, dst, q, col[i], &r)
+		var was color.NRGBA
+		if old != nil {
+			was = old.at(q)
+		} else {
+			was = s.Get(dst, q)
+		}
+		if s.Set(dst, q, col[i]) {
+			r.count(was, col[i])
+		}
 		out = out.Extend(q)
 	}
 	if !keep {
-		for _, p := range pos {
+		for i, p := range pos {
 			if dst == src.Layer {
-				if pre := t.Invert(p); source != nil && src.Box.Contains(pre) && source.Get(1, pre).A != 0 {
+				pre := t.Invert(p)
+				if srcDense != nil && src.Box.Contains(pre) && srcDense.at(pre).A != 0 {
 					continue // an image landed here
 				}
+				if srcScene != nil && src.Box.Contains(pre) && srcScene.Get(1, pre).A != 0 {
+					continue
+				}
 			}
-			Put(s, src.Layer, p, color.NRGBA{}, &r)
+			if s.Set(src.Layer, p, color.NRGBA{}) {
+				r.count(col[i], color.NRGBA{})
+			}
 		}
 	}
 	return r, out, nil
+}
+
+// dense holds colours of every position of a box in a flat slice: far
+// faster to read than the scene's block map, voxel by voxel.
+type dense struct {
+	box    voxel.Box
+	sx, sy int
+	v      []color.NRGBA
+}
+
+// newDense returns a dense copy area for box, or nil when the box is too
+// big or too sparse for n voxels to be worth it.
+func newDense(box voxel.Box, n int) *dense {
+	vol := box.Volume()
+	if vol > 1<<23 || vol > max(1<<16, 8*int64(n)) {
+		return nil
+	}
+	sz := box.Size()
+	return &dense{box: box, sx: sz.X, sy: sz.Y, v: make([]color.NRGBA, vol)}
+}
+
+func (d *dense) index(p voxel.Pos) int {
+	return (p.X - d.box.Min.X) + d.sx*((p.Y-d.box.Min.Y)+d.sy*(p.Z-d.box.Min.Z))
+}
+
+func (d *dense) set(p voxel.Pos, c color.NRGBA) { d.v[d.index(p)] = c }
+
+func (d *dense) at(p voxel.Pos) color.NRGBA {
+	if !d.box.Contains(p) {
+		return color.NRGBA{}
+	}
+	return d.v[d.index(p)]
 }
 
 // Copy copies the voxels of src by off into the layer dst.
