@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"image/color"
-	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -47,12 +47,17 @@ func TestCancel(t *testing.T) {
 	s := voxel.New()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var once sync.Once
+	var reports atomic.Int32
 	s.Begin("run_script")
 	_, err := script.Run(ctx, s, "box([0, 0, 0], [9, 9, 9], '#FFFFFF')\nprint('go')\nwhile True:\n    set(1, 1, 1, '#FF0000')\n", script.Options{
 		Limits: script.Limits{MaxDuration: time.Hour},
-		// the first progress report comes while the loop runs
-		Progress: func(time.Duration, time.Duration) { once.Do(cancel) },
+		// the first report comes as the script starts, the second while the
+		// loop runs, after box() changed the scene
+		Progress: func(time.Duration, time.Duration) {
+			if reports.Add(1) == 2 {
+				cancel()
+			}
+		},
 	})
 	s.Rollback()
 	require.Error(t, err)

@@ -18,6 +18,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/metrics"
 	"strings"
 	"sync"
 	"time"
@@ -40,6 +41,11 @@ type Limits struct {
 	MaxOutput      int           // bytes of print output
 	MaxSceneVoxels int           // voxels in the scene, all layers
 	MaxShapeVolume int64         // bounding-box volume of one shape or region
+	// MaxMemory bounds how far the process's heap may grow while the
+	// script runs (Starlark values such as list(range(10**8)) cost no
+	// steps). Checked every 20 ms, so it is approximate, and it counts
+	// whatever else the process allocates meanwhile.
+	MaxMemory uint64
 }
 
 // DefaultLimits allow a few seconds of work and 16 million voxel changes.
@@ -50,6 +56,7 @@ var DefaultLimits = Limits{
 	MaxOutput:      64 << 10,
 	MaxSceneVoxels: 32 << 20,
 	MaxShapeVolume: 1 << 25,
+	MaxMemory:      1 << 30,
 }
 
 func (l Limits) withDefaults() Limits {
@@ -72,6 +79,9 @@ func (l Limits) withDefaults() Limits {
 	if l.MaxShapeVolume == 0 {
 		l.MaxShapeVolume = d.MaxShapeVolume
 	}
+	if l.MaxMemory == 0 {
+		l.MaxMemory = d.MaxMemory
+	}
 	return l
 }
 
@@ -83,6 +93,7 @@ const (
 	LimitOutput      = "max_output"
 	LimitSceneVoxels = "max_scene_voxels"
 	LimitShapeVolume = "max_shape_volume"
+	LimitMemory      = "max_memory"
 )
 
 // Options configure one run.
@@ -226,8 +237,10 @@ func Run(ctx context.Context, s *voxel.Scene, code string, opt Options) (*Result
 		defer wg.Done()
 		timer := time.NewTimer(lim.MaxDuration)
 		defer timer.Stop()
-		tick := time.NewTicker(250 * time.Millisecond)
+		tick := time.NewTicker(20 * time.Millisecond)
 		defer tick.Stop()
+		base := heapBytes()
+		lastProgress := start
 		for {
 			select {
 			case <-done:
@@ -238,9 +251,14 @@ func Run(ctx context.Context, s *voxel.Scene, code string, opt Options) (*Result
 			case <-timer.C:
 				r.fail(thread, &limitError{LimitDuration, fmt.Sprintf("the script ran longer than %v (limit %s): do less per call, or use box()/sphere() instead of per-voxel loops", lim.MaxDuration, LimitDuration)})
 				return
-			case <-tick.C:
-				if opt.Progress != nil {
-					opt.Progress(time.Since(start), lim.MaxDuration)
+			case now := <-tick.C:
+				if grown := heapBytes() - min(base, heapBytes()); grown > lim.MaxMemory {
+					r.fail(thread, &limitError{LimitMemory, fmt.Sprintf("the script's values took more than %d MiB of memory (limit %s): build voxels with the built-ins instead of big lists", lim.MaxMemory>>20, LimitMemory)})
+					return
+				}
+				if opt.Progress != nil && now.Sub(lastProgress) >= 250*time.Millisecond {
+					lastProgress = now
+					opt.Progress(now.Sub(start), lim.MaxDuration)
 				}
 			}
 		}
@@ -262,6 +280,16 @@ func Run(ctx context.Context, s *voxel.Scene, code string, opt Options) (*Result
 		Steps:   thread.ExecutionSteps(),
 		Box:     s.Box(),
 	}, nil
+}
+
+// heapBytes is the memory held by heap objects, live or not yet swept.
+func heapBytes() uint64 {
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(sample)
+	if sample[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return sample[0].Value.Uint64()
 }
 
 // fail stops the program with err as the reason, keeping the first.

@@ -109,3 +109,10 @@ func TestLimits(t *testing.T) {
 }
 
 var colorRed = color.NRGBA{R: 255, A: 255}
+
+func TestMemoryLimit(t *testing.T) {
+	s := voxel.New()
+	e := scriptErr(t, s, "big = []\nfor i in range(100):\n    big.append(list(range(1000000)))\n", script.Options{Limits: script.Limits{MaxMemory: 64 << 20}})
+	assert.Equal(t, script.LimitMemory, e.Limit)
+	assert.Contains(t, e.Error(), "max_memory")
+}
