@@ -282,9 +282,10 @@ func Run(ctx context.Context, s *voxel.Scene, code string, opt Options) (*Result
 	}, nil
 }
 
-// heapBytes is the memory held by heap objects, live or not yet swept.
+// heapBytes is the live heap as of the last garbage collection: garbage
+// does not count, and a script that keeps allocating triggers collections.
 func heapBytes() uint64 {
-	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 	metrics.Read(sample)
 	if sample[0].Value.Kind() != metrics.KindUint64 {
 		return 0
