@@ -252,7 +252,7 @@ func Run(ctx context.Context, s *voxel.Scene, code string, opt Options) (*Result
 				r.fail(thread, &limitError{LimitDuration, fmt.Sprintf("the script ran longer than %v (limit %s): do less per call, or use box()/sphere() instead of per-voxel loops", lim.MaxDuration, LimitDuration)})
 				return
 			case now := <-tick.C:
-				if grown := heapBytes() - min(base, heapBytes()); grown > lim.MaxMemory {
+				if heap := heapBytes(); heap > base && heap-base > lim.MaxMemory {
 					r.fail(thread, &limitError{LimitMemory, fmt.Sprintf("the script's values took more than %d MiB of memory (limit %s): build voxels with the built-ins instead of big lists", lim.MaxMemory>>20, LimitMemory)})
 					return
 				}
