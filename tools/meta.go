@@ -141,7 +141,48 @@ var historyOutput = object(schema{
 	"scene_voxels": integer(""),
 }, "steps", "undo_steps", "redo_steps", "scene_voxels")
 
+// changeProps are the net changes of a transform, batch or script.
+var changeProps = schema{
+	"added":        integer("voxels added"),
+	"removed":      integer("voxels removed"),
+	"recolored":    integer("voxels recoloured"),
+	"scene_voxels": integer("voxels in the scene after the call"),
+	"bounding_box": boxSchema("of the scene; absent when empty"),
+}
+
+var regionOutput = object(withPropsMap(changeProps, schema{
+	"changed":          integer("voxels added, removed or recoloured"),
+	"layer":            integer("the source layer"),
+	"to_layer":         integer("the target layer"),
+	"voxels_in_region": integer("voxels the transform moved or recoloured"),
+	"result_region":    boxSchema("where the transformed voxels are now"),
+}), "added", "removed", "recolored", "scene_voxels")
+
+func withPropsMap(a, b schema) schema {
+	out := schema{}
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		out[k] = v
+	}
+	return out
+}
+
 var metaTable = map[string]toolMeta{
+	"copy_region":   {"Copy region", regionOutput},
+	"move_region":   {"Move region", regionOutput},
+	"mirror_region": {"Mirror region", regionOutput},
+	"rotate_region": {"Rotate region", regionOutput},
+	"replace_color": {"Replace colour", regionOutput},
+	"apply_edits": {"Apply edits", object(withPropsMap(changeProps, schema{
+		"operations": arrayOf(object(schema{"tool": text(""), "summary": text("")}, "tool", "summary"), "what each operation did, in order"),
+	}), "operations", "added", "removed", "recolored", "scene_voxels")},
+	"run_script": {"Run script", object(withPropsMap(changeProps, schema{
+		"output": text("what print() wrote (bounded)"),
+		"steps":  integer("Starlark execution steps used"),
+	}), "added", "removed", "recolored", "scene_voxels", "output", "steps")},
+
 	"create_project": {"Create project", statusOutput},
 	"open_project":   {"Open project", statusOutput},
 	"save_project":   {"Save project", object(writtenProps, "path", "format", "voxels", "layers")},

@@ -109,92 +109,93 @@ Example: {"shape":"sphere","center":[0,0,0],"radius":20,"color":"#3080FF"}`),
 		mcp.WithAny("color", mcp.Description(colorHelp)),
 		layerProp("where to draw"),
 	)
-	return mcpserver.ServerTool{Tool: tool, Handler: wrap(func(ctx context.Context, a args, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		sh, err := shapeArg(a)
+	return mcpserver.ServerTool{Tool: tool, Handler: d.editHandler(fillShapeEdit)}
+}
+
+// fillShapeEdit reads fill_shape's arguments.
+func fillShapeEdit(d Deps, a args) (edit, error) {
+	sh, err := shapeArg(a)
+	if err != nil {
+		return edit{}, err
+	}
+	mode, err := a.enum("mode", "add", "add", "remove", "paint")
+	if err != nil {
+		return edit{}, err
+	}
+	var c color.NRGBA
+	if mode != "remove" {
+		if c, err = a.color("color", nil); err != nil {
+			return edit{}, err
+		}
+		if c.A == 0 {
+			return edit{}, errors.New(`color has alpha 0, which means no voxel: use mode "remove" to clear`)
+		}
+	}
+	box, err := sh.Bounds()
+	if err != nil {
+		return edit{}, errors.New(strings.TrimPrefix(err.Error(), "invalid shape: "))
+	}
+	if v := box.Volume(); v > d.Limits.MaxShapeVolume {
+		s := box.Size()
+		return edit{}, fmt.Errorf("the shape's bounding box is %d×%d×%d = %d voxels, more than the limit of %d: make it smaller or split it into several calls", s.X, s.Y, s.Z, v, d.Limits.MaxShapeVolume)
+	}
+	var r editResult
+	return edit{"fill_shape " + string(sh.Kind), func(ctx context.Context, s *voxel.Scene) error {
+		id, err := targetLayer(a, s)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		mode, err := a.enum("mode", "add", "add", "remove", "paint")
-		if err != nil {
-			return nil, err
-		}
-		var c color.NRGBA
-		if mode != "remove" {
-			if c, err = a.color("color", nil); err != nil {
-				return nil, err
+		r.Layer = id
+		if sh.Kind == voxel.ShapeBox && !sh.Hollow && mode != "paint" {
+			fill := c
+			if mode == "remove" {
+				fill = color.NRGBA{}
 			}
-			if c.A == 0 {
-				return nil, errors.New(`color has alpha 0, which means no voxel: use mode "remove" to clear`)
-			}
-		}
-		box, err := sh.Bounds()
-		if err != nil {
-			return nil, errors.New(strings.TrimPrefix(err.Error(), "invalid shape: "))
-		}
-		if v := box.Volume(); v > d.Limits.MaxShapeVolume {
-			s := box.Size()
-			return nil, fmt.Errorf("the shape's bounding box is %d×%d×%d = %d voxels, more than the limit of %d: make it smaller or split it into several calls", s.X, s.Y, s.Z, v, d.Limits.MaxShapeVolume)
-		}
-		var r editResult
-		_, err = d.Project.Edit("fill_shape "+string(sh.Kind), func(s *voxel.Scene) error {
-			id, err := targetLayer(a, s)
-			if err != nil {
-				return err
-			}
-			r.Layer = id
-			if sh.Kind == voxel.ShapeBox && !sh.Hollow && mode != "paint" {
-				fill := c
-				if mode == "remove" {
-					fill = color.NRGBA{}
-				}
-				r.Changed = s.FillBox(id, box, fill)
-				r.Unchanged = int(box.Volume()) - r.Changed
-				r.Voxels = s.Count()
-				r.Box = boxJSON(s.Box())
-				return checkSceneSize(d, s)
-			}
-			n := 0
-			err = sh.Each(func(p voxel.Pos) bool {
-				if n++; n&0xFFFF == 0 && ctx.Err() != nil {
-					return false
-				}
-				var ok bool
-				switch mode {
-				case "add":
-					ok = s.Set(id, p, c)
-				case "remove":
-					ok = s.Set(id, p, color.NRGBA{})
-				case "paint":
-					ok = s.Recolor(id, p, c)
-				}
-				if ok {
-					r.Changed++
-				} else {
-					r.Unchanged++
-				}
-				return true
-			})
-			if err == nil {
-				err = ctx.Err()
-			}
-			if err != nil {
-				return err
-			}
+			r.Changed = s.FillBox(id, box, fill)
+			r.Unchanged = int(box.Volume()) - r.Changed
 			r.Voxels = s.Count()
 			r.Box = boxJSON(s.Box())
 			return checkSceneSize(d, s)
-		})
-		if err != nil {
-			return nil, err
 		}
+		n := 0
+		err = sh.Each(func(p voxel.Pos) bool {
+			if n++; n&0xFFFF == 0 && ctx.Err() != nil {
+				return false
+			}
+			var ok bool
+			switch mode {
+			case "add":
+				ok = s.Set(id, p, c)
+			case "remove":
+				ok = s.Set(id, p, color.NRGBA{})
+			case "paint":
+				ok = s.Recolor(id, p, c)
+			}
+			if ok {
+				r.Changed++
+			} else {
+				r.Unchanged++
+			}
+			return true
+		})
+		if err == nil {
+			err = ctx.Err()
+		}
+		if err != nil {
+			return err
+		}
+		r.Voxels = s.Count()
+		r.Box = boxJSON(s.Box())
+		return checkSceneSize(d, s)
+	}, func() *mcp.CallToolResult {
 		verb := map[string]string{"add": "Filled", "remove": "Cleared", "paint": "Painted"}[mode]
 		kind := string(sh.Kind)
 		if sh.Hollow {
 			kind = "hollow " + kind
 		}
 		return structured(fmt.Sprintf("%s %s %v: %d voxels changed, %d unchanged, on layer %d; the scene has %d voxels.",
-			verb, kind, box, r.Changed, r.Unchanged, r.Layer, r.Voxels), r), nil
-	})}
+			verb, kind, box, r.Changed, r.Unchanged, r.Layer, r.Voxels), r)
+	}}, nil
 }
 
 // FloodFill returns the flood_fill tool.
@@ -209,53 +210,54 @@ Example: {"position":[0,0,5],"color":"#FFFF00"}`),
 		mcp.WithInteger("limit", mcp.Description("Most voxels to change"), mcp.Min(1)),
 		layerProp("to fill"),
 	)
-	return mcpserver.ServerTool{Tool: tool, Handler: wrap(func(ctx context.Context, a args, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		start, err := a.position()
+	return mcpserver.ServerTool{Tool: tool, Handler: d.editHandler(floodFillEdit)}
+}
+
+// floodFillEdit reads flood_fill's arguments.
+func floodFillEdit(d Deps, a args) (edit, error) {
+	start, err := a.position()
+	if err != nil {
+		return edit{}, err
+	}
+	c, err := a.color("color", nil)
+	if err != nil {
+		return edit{}, err
+	}
+	if c.A == 0 {
+		return edit{}, errors.New("color has alpha 0, which means no voxel: give alpha 1-255")
+	}
+	limit, err := a.int("limit", d.Limits.MaxFloodFill, 1, d.Limits.MaxFloodFill)
+	if err != nil {
+		return edit{}, err
+	}
+	var r editResult
+	mode := "recolour"
+	return edit{"flood_fill", func(_ context.Context, s *voxel.Scene) error {
+		id, err := targetLayer(a, s)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		c, err := a.color("color", nil)
-		if err != nil {
-			return nil, err
+		r.Layer = id
+		if s.Get(id, start).A == 0 {
+			mode = "fill"
 		}
-		if c.A == 0 {
-			return nil, errors.New("color has alpha 0, which means no voxel: give alpha 1-255")
+		info, _ := s.LayerInfo(id)
+		region, err := s.FloodRegion(id, start, limit, info.Box)
+		switch {
+		case errors.Is(err, voxel.ErrFloodLimit):
+			return fmt.Errorf("the region from %v has more than %d voxels (limit); nothing was changed: raise limit (at most %d) or fill a smaller part", start, limit, d.Limits.MaxFloodFill)
+		case errors.Is(err, voxel.ErrNotEnclosed):
+			return fmt.Errorf("the empty region at %v is not enclosed by voxels of layer %d (it reaches the layer's bounding box %v); nothing was changed: close the walls first, or use fill_shape", start, id, info.Box)
+		case err != nil:
+			return err
 		}
-		limit, err := a.int("limit", d.Limits.MaxFloodFill, 1, d.Limits.MaxFloodFill)
-		if err != nil {
-			return nil, err
-		}
-		var r editResult
-		mode := "recolour"
-		_, err = d.Project.Edit("flood_fill", func(s *voxel.Scene) error {
-			id, err := targetLayer(a, s)
-			if err != nil {
-				return err
-			}
-			r.Layer = id
-			if s.Get(id, start).A == 0 {
-				mode = "fill"
-			}
-			info, _ := s.LayerInfo(id)
-			region, err := s.FloodRegion(id, start, limit, info.Box)
-			switch {
-			case errors.Is(err, voxel.ErrFloodLimit):
-				return fmt.Errorf("the region from %v has more than %d voxels (limit); nothing was changed: raise limit (at most %d) or fill a smaller part", start, limit, d.Limits.MaxFloodFill)
-			case errors.Is(err, voxel.ErrNotEnclosed):
-				return fmt.Errorf("the empty region at %v is not enclosed by voxels of layer %d (it reaches the layer's bounding box %v); nothing was changed: close the walls first, or use fill_shape", start, id, info.Box)
-			case err != nil:
-				return err
-			}
-			setAll(s, id, &r, len(region), func(i int) (voxel.Pos, color.NRGBA) { return region[i], c })
-			return checkSceneSize(d, s)
-		})
-		if err != nil {
-			return nil, err
-		}
+		setAll(s, id, &r, len(region), func(i int) (voxel.Pos, color.NRGBA) { return region[i], c })
+		return checkSceneSize(d, s)
+	}, func() *mcp.CallToolResult {
 		out := struct {
 			editResult
 			Mode string `json:"mode"`
 		}{r, mode}
-		return structured(fmt.Sprintf("Flood %s from %v: %d voxels changed on layer %d; the scene has %d voxels.", mode, start, r.Changed, r.Layer, r.Voxels), out), nil
-	})}
+		return structured(fmt.Sprintf("Flood %s from %v: %d voxels changed on layer %d; the scene has %d voxels.", mode, start, r.Changed, r.Layer, r.Voxels), out)
+	}}, nil
 }

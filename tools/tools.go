@@ -20,6 +20,7 @@ import (
 	"github.com/goxel-mcp/goxel-mcp/internal/autosave"
 	"github.com/goxel-mcp/goxel-mcp/internal/roots"
 	"github.com/goxel-mcp/goxel-mcp/renderer"
+	"github.com/goxel-mcp/goxel-mcp/script"
 	"github.com/goxel-mcp/goxel-mcp/storage"
 )
 
@@ -31,6 +32,9 @@ type Limits struct {
 	MaxFloodFill     int   // voxels one flood_fill may change
 	MaxPageSize      int   // voxels one get_voxels_region or find call returns
 	MaxFileSize      int64 // bytes of a file open_project reads
+	// Script bounds run_script (steps, time, changes, output); its scene
+	// and shape limits are the two above. Zero fields take the defaults.
+	Script script.Limits
 }
 
 // DefaultLimits are the limits used when none are configured.
@@ -41,6 +45,7 @@ var DefaultLimits = Limits{
 	MaxFloodFill:     1 << 20,
 	MaxPageSize:      10000,
 	MaxFileSize:      256 << 20,
+	Script:           script.Limits{MaxSteps: script.DefaultLimits.MaxSteps, MaxDuration: script.DefaultLimits.MaxDuration, MaxChanges: script.DefaultLimits.MaxChanges, MaxOutput: script.DefaultLimits.MaxOutput},
 }
 
 // Deps is what the tools need, passed to every constructor.
@@ -198,8 +203,16 @@ func All(d Deps) []mcpserver.ServerTool {
 		GetVoxelsRegion(d),
 		FillShape(d),
 		FloodFill(d),
+		ReplaceColor(d),
+		ApplyEdits(d),
+		RunScript(d),
 		Undo(d),
 		Redo(d),
+		// regions
+		CopyRegion(d),
+		MoveRegion(d),
+		MirrorRegion(d),
+		RotateRegion(d),
 		// layers
 		ListLayers(d),
 		CreateLayer(d),

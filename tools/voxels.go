@@ -125,31 +125,30 @@ Example: {"voxels":[[0,0,0,"#FF0000"],[1,0,0]],"color":"#00FF00"}`),
 		withColor("color", "Default colour for items without one. "+colorHelp, false),
 		layerProp("where to add"),
 	)
-	return mcpserver.ServerTool{Tool: tool, Handler: wrap(func(ctx context.Context, a args, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		items, err := coloredVoxels(a, d)
+	return mcpserver.ServerTool{Tool: tool, Handler: d.editHandler(addVoxelsEdit)}
+}
+
+// addVoxelsEdit reads add_voxels' arguments.
+func addVoxelsEdit(d Deps, a args) (edit, error) {
+	items, err := coloredVoxels(a, d)
+	if err != nil {
+		return edit{}, err
+	}
+	for i, it := range items {
+		if it.color.A == 0 {
+			return edit{}, fmt.Errorf("voxel %d has alpha 0, which means no voxel: use remove_voxels to delete, or give alpha 1-255", i)
+		}
+	}
+	var r editResult
+	return edit{"add_voxels", func(_ context.Context, s *voxel.Scene) error {
+		id, err := targetLayer(a, s)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		for i, it := range items {
-			if it.color.A == 0 {
-				return nil, fmt.Errorf("voxel %d has alpha 0, which means no voxel: use remove_voxels to delete, or give alpha 1-255", i)
-			}
-		}
-		var r editResult
-		_, err = d.Project.Edit("add_voxels", func(s *voxel.Scene) error {
-			id, err := targetLayer(a, s)
-			if err != nil {
-				return err
-			}
-			r.Layer = id
-			setAll(s, id, &r, len(items), func(i int) (voxel.Pos, color.NRGBA) { return items[i].pos, items[i].color })
-			return checkSceneSize(d, s)
-		})
-		if err != nil {
-			return nil, err
-		}
-		return structured(editSummary("Added", r), r), nil
-	})}
+		r.Layer = id
+		setAll(s, id, &r, len(items), func(i int) (voxel.Pos, color.NRGBA) { return items[i].pos, items[i].color })
+		return checkSceneSize(d, s)
+	}, func() *mcp.CallToolResult { return structured(editSummary("Added", r), r) }}, nil
 }
 
 // RemoveVoxels returns the remove_voxels tool.
@@ -163,26 +162,25 @@ Example: {"voxels":[[0,0,0],[1,0,0]]}`),
 		mcp.WithString("runs", mcp.Description(`Run-length alternative: lines "x y z length" along +X.`)),
 		layerProp("where to remove"),
 	)
-	return mcpserver.ServerTool{Tool: tool, Handler: wrap(func(ctx context.Context, a args, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		items, err := voxelList(a, false, nil, d.Limits.MaxVoxelsPerCall)
+	return mcpserver.ServerTool{Tool: tool, Handler: d.editHandler(removeVoxelsEdit)}
+}
+
+// removeVoxelsEdit reads remove_voxels' arguments.
+func removeVoxelsEdit(d Deps, a args) (edit, error) {
+	items, err := voxelList(a, false, nil, d.Limits.MaxVoxelsPerCall)
+	if err != nil {
+		return edit{}, err
+	}
+	var r editResult
+	return edit{"remove_voxels", func(_ context.Context, s *voxel.Scene) error {
+		id, err := targetLayer(a, s)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		var r editResult
-		_, err = d.Project.Edit("remove_voxels", func(s *voxel.Scene) error {
-			id, err := targetLayer(a, s)
-			if err != nil {
-				return err
-			}
-			r.Layer = id
-			setAll(s, id, &r, len(items), func(i int) (voxel.Pos, color.NRGBA) { return items[i].pos, color.NRGBA{} })
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		return structured(editSummary("Removed", r), r), nil
-	})}
+		r.Layer = id
+		setAll(s, id, &r, len(items), func(i int) (voxel.Pos, color.NRGBA) { return items[i].pos, color.NRGBA{} })
+		return nil
+	}, func() *mcp.CallToolResult { return structured(editSummary("Removed", r), r) }}, nil
 }
 
 // PaintVoxels returns the paint_voxels tool.
@@ -197,42 +195,43 @@ Example: {"voxels":[[0,0,0],[1,0,0]],"color":"#0000FF"}`),
 		withColor("color", "Colour for items without one. "+colorHelp, false),
 		layerProp("where to paint"),
 	)
-	return mcpserver.ServerTool{Tool: tool, Handler: wrap(func(ctx context.Context, a args, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		items, err := coloredVoxels(a, d)
+	return mcpserver.ServerTool{Tool: tool, Handler: d.editHandler(paintVoxelsEdit)}
+}
+
+// paintVoxelsEdit reads paint_voxels' arguments.
+func paintVoxelsEdit(d Deps, a args) (edit, error) {
+	items, err := coloredVoxels(a, d)
+	if err != nil {
+		return edit{}, err
+	}
+	var r editResult
+	skipped := 0
+	return edit{"paint_voxels", func(_ context.Context, s *voxel.Scene) error {
+		id, err := targetLayer(a, s)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		var r editResult
-		skipped := 0
-		_, err = d.Project.Edit("paint_voxels", func(s *voxel.Scene) error {
-			id, err := targetLayer(a, s)
-			if err != nil {
-				return err
+		r.Layer = id
+		for _, it := range items {
+			switch {
+			case s.Get(id, it.pos).A == 0:
+				skipped++
+			case s.Recolor(id, it.pos, it.color):
+				r.Changed++
+			default:
+				r.Unchanged++
 			}
-			r.Layer = id
-			for _, it := range items {
-				switch {
-				case s.Get(id, it.pos).A == 0:
-					skipped++
-				case s.Recolor(id, it.pos, it.color):
-					r.Changed++
-				default:
-					r.Unchanged++
-				}
-			}
-			r.Voxels = s.Count()
-			return nil
-		})
-		if err != nil {
-			return nil, err
 		}
+		r.Voxels = s.Count()
+		return nil
+	}, func() *mcp.CallToolResult {
 		out := struct {
 			editResult
 			SkippedEmpty int `json:"skipped_empty"`
 		}{r, skipped}
 		return structured(fmt.Sprintf("Painted %d voxels on layer %d; %d already had that colour, %d positions were empty and skipped.",
-			r.Changed, r.Layer, r.Unchanged, skipped), out), nil
-	})}
+			r.Changed, r.Layer, r.Unchanged, skipped), out)
+	}}, nil
 }
 
 // GetVoxel returns the get_voxel tool.
