@@ -172,7 +172,7 @@ func TestCLIUsageAndRuntimeErrors(t *testing.T) {
 		{[]string{"render", model, "-o", filepath.Join(dir, "x.jpg")}, "goxel-mcp render: -o must name a .png file"},
 		{[]string{"render", model, "-o", filepath.Join(dir, "x.png"), "--width", "0"}, "goxel-mcp render: --width must be from 1 to 8192, got 0"},
 		{[]string{"render", model, "-o", filepath.Join(dir, "x.png"), "--yaw", "10"}, "goxel-mcp render: --yaw and --pitch take effect only with --view custom"},
-		{[]string{"render", filepath.Join(dir, "m.ply"), "-o", filepath.Join(dir, "x.png")}, "readable formats are .gox, .txt, .vox"},
+		{[]string{"render", filepath.Join(dir, "m.ply"), "-o", filepath.Join(dir, "x.png")}, "readable formats are .gox, .qb, .txt, .vox"},
 	} {
 		_, stderr, code := run(t, environ, tc.args...)
 		assert.Equal(t, 2, code, "%v: %s", tc.args, stderr)
