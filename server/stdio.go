@@ -208,25 +208,38 @@ func (t *transport) read(in io.Reader) error {
 // readLine returns the next line without its end, or, for a line longer
 // than max bytes, the scanner that watched it stream past. At the end of
 // the input it returns io.EOF with the last, unterminated line if any.
+// A long line is kept as the reader's chunks and joined once, so reading
+// it costs its size twice at most, never the doublings of a growing slice;
+// once it is over max the chunks are dropped and the memory handed back.
 func readLine(br *bufio.Reader, max int) ([]byte, *idScanner, error) {
-	var line []byte
+	var chunks [][]byte
 	var over *idScanner
+	n := 0
 	for {
 		chunk, err := br.ReadSlice('\n')
-		n := len(line) + len(chunk)
+		size := n + len(chunk)
 		if err == nil {
-			n-- // the line ends with this chunk's '\n'
+			size-- // the line ends with this chunk's '\n'
 		}
-		if over == nil && n > max {
+		if over == nil && size > max {
 			over = &idScanner{}
-			over.feed(line)
-			line = nil
+			for _, c := range chunks {
+				over.feed(c)
+			}
+			over.size, chunks = n, nil
+			if n >= bigMessage {
+				debug.FreeOSMemory()
+			}
 		}
-		if over != nil {
+		n += len(chunk)
+		switch {
+		case over != nil:
 			over.feed(chunk)
 			over.size += len(chunk)
-		} else {
-			line = append(line, chunk...)
+		case err == nil && chunks == nil:
+			return bytes.TrimSpace(bytes.Clone(chunk)), nil, nil // the common case: one chunk
+		default:
+			chunks = append(chunks, bytes.Clone(chunk))
 		}
 		switch {
 		case errors.Is(err, bufio.ErrBufferFull):
@@ -237,7 +250,7 @@ func readLine(br *bufio.Reader, max int) ([]byte, *idScanner, error) {
 		if over != nil {
 			return nil, over, err
 		}
-		return bytes.TrimSpace(line), nil, err
+		return bytes.TrimSpace(bytes.Join(chunks, nil)), nil, err
 	}
 }
 
@@ -251,7 +264,6 @@ func (t *transport) oversized(s *idScanner) {
 	t.send(errorMessage(id, codeInvalidRequest, fmt.Sprintf(
 		"message of %d bytes is over the limit of %d bytes and was skipped: send less per call (add_voxels takes compact \"runs\" and \"data\" text; split big batches), or raise GOXEL_MAX_MESSAGE_BYTES / --max-message-size",
 		s.size, t.maxMessage)))
-	debug.FreeOSMemory()
 }
 
 // envelope is the part of a message the transport routes by.
