@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -71,7 +72,15 @@ func resultsForVersion(next mcpserver.ToolHandlerFunc) mcpserver.ToolHandlerFunc
 		}
 		if sc != nil && !hasJSON {
 			if b, err := json.Marshal(sc); err == nil && len(b) > 2 {
-				content = append(content, mcp.NewTextContent(string(b)))
+				// After the text blocks, before any image.
+				at := 0
+				for at < len(content) {
+					if _, ok := content[at].(mcp.TextContent); !ok {
+						break
+					}
+					at++
+				}
+				content = slices.Insert(content, at, mcp.Content(mcp.NewTextContent(string(b))))
 			}
 		}
 		out := *res
