@@ -378,21 +378,17 @@ func (t *transport) work() {
 // cancelled.
 func (t *transport) serve(c *call) {
 	defer t.running.Done()
-	defer func() {
-		c.ticket.Release()
-		c.cancel()
-		t.mu.Lock()
-		delete(t.inflight, c.key)
-		t.mu.Unlock()
-		if len(c.raw) >= bigMessage {
-			c.raw = nil
-			debug.FreeOSMemory()
-		}
-	}()
+	if len(c.raw) >= bigMessage {
+		defer debug.FreeOSMemory()
+	}
 	if c.ctx.Err() != nil {
+		t.forget(c)
 		return // cancelled (or shutting down) before it started: no response
 	}
 	resp := t.handle(c.ctx, c.id, c.raw)
+	// Done before the response goes out: the client may reuse the id as
+	// soon as it has the answer.
+	t.forget(c)
 	if resp == nil || c.cancelled.Load() {
 		return
 	}
@@ -415,6 +411,16 @@ func (t *transport) serve(c *call) {
 		b = errorMessage(c.id, codeInternalError, fmt.Sprintf("failed to encode the response: %v", err))
 	}
 	t.send(b)
+}
+
+// forget ends a request: later calls may touch the scene, its id is free.
+func (t *transport) forget(c *call) {
+	c.ticket.Release()
+	c.cancel()
+	c.raw = nil
+	t.mu.Lock()
+	delete(t.inflight, c.key)
+	t.mu.Unlock()
 }
 
 // handle runs HandleMessage; a panic becomes an internal error for this
