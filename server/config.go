@@ -88,7 +88,7 @@ func (c *Config) loadINI(r io.Reader, name string) error {
 			"render.cleanup_interval": "cleanup_interval", "render.max_files": "max_files",
 			"render.max_file_size": "max_file_size", "render.disable_file_transfer": "disable_file_transfer",
 			"render.max_image_size": "max_image_size", "server.state_dir": "state_dir",
-			"server.allow_dirs": "allow_dirs", "server.log_level": "log_level", "server.autosave": "autosave",
+			"server.allow_dirs": "allow_dirs", "server.max_message_size": "max_message_size", "server.log_level": "log_level", "server.autosave": "autosave",
 			"limits.max_scene_voxels": "max_scene_voxels", "limits.max_voxels_per_call": "max_voxels_per_call",
 			"limits.max_shape_volume": "max_shape_volume", "limits.max_flood_fill": "max_flood_fill",
 			"limits.max_page_size": "max_page_size", "limits.max_open_size": "max_open_size",
