@@ -314,3 +314,29 @@ func TestOversizedMessageMemory(t *testing.T) {
 	p.send(`{"jsonrpc":"2.0","id":5,"method":"ping"}`)
 	assert.Contains(t, p.response(5), "result")
 }
+
+// TestMaxMessageSizeSettings: the flag and the environment variable both
+// set the limit; a line within it is served.
+func TestMaxMessageSizeSettings(t *testing.T) {
+	for name, setup := range map[string]struct {
+		env  []string
+		args []string
+	}{
+		"flag": {args: []string{"--max-message-size", "100K"}},
+		"env":  {env: []string{"GOXEL_MAX_MESSAGE_BYTES=102400"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			p := startProc(t, t.TempDir(), append(env(t), setup.env...), setup.args...)
+			p.initialize("2025-11-25")
+			line := func(id string, n int) string {
+				return `{"jsonrpc":"2.0","id":"` + id + `","method":"tools/call","params":{"name":"add_voxels","arguments":{"data":"` +
+					strings.Repeat("1 2 3 FF0000\\n", n) + `"}}}`
+			}
+			p.send(line("small", 5000)) // about 70 KB
+			resultOf(t, p.response("small"))
+			p.send(line("big", 10000)) // about 140 KB
+			res := p.response("big")
+			assert.Contains(t, res["error"].(map[string]any)["message"], "limit of 102400 bytes")
+		})
+	}
+}
