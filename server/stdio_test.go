@@ -355,3 +355,50 @@ func FuzzIDScanner(f *testing.F) {
 		assert.Nil(t, got, in)
 	})
 }
+
+func TestResourcesListPages(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.RenderMaxFiles = 120
+	p := servePipes(t, cfg)
+	p.initialize("2025-11-25")
+	const n = 120
+	for i := range n {
+		p.send(fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"render_scene","arguments":{"width":%d,"height":8,"options":{"return_mode":"file_path"}}}}`, i, 8+i))
+		resultOf(t, p.response(i))
+	}
+	seen := map[string]bool{}
+	cursor := ""
+	pages := 0
+	for {
+		params := `{}`
+		if cursor != "" {
+			params = fmt.Sprintf(`{"cursor":%q}`, cursor)
+		}
+		p.send(fmt.Sprintf(`{"jsonrpc":"2.0","id":"page","method":"resources/list","params":%s}`, params))
+		res := resultOf(t, p.response("page"))
+		list := res["resources"].([]any)
+		assert.LessOrEqual(t, len(list), renderPage)
+		for _, r := range list {
+			uri := r.(map[string]any)["uri"].(string)
+			assert.False(t, seen[uri], "listed twice: %s", uri)
+			seen[uri] = true
+			assert.Equal(t, "image/png", r.(map[string]any)["mimeType"])
+		}
+		pages++
+		next, _ := res["nextCursor"].(string)
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	assert.Len(t, seen, n, "every live render, once")
+	assert.Equal(t, 3, pages)
+}
+
+func resultOf(t *testing.T, m map[string]any) map[string]any {
+	t.Helper()
+	res, ok := m["result"].(map[string]any)
+	require.True(t, ok, "not a result: %v", m)
+	require.NotEqual(t, true, res["isError"], "tool error: %v", res["content"])
+	return res
+}
