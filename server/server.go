@@ -252,7 +252,7 @@ func (s *Server) Close() error {
 }
 
 // ServeStdio serves MCP on in and out until in ends or ctx is cancelled;
-// both count as a clean exit. It returns within about 1.5 s of either, even
+// both count as a clean exit. It returns within about 1.1 s of either, even
 // when a handler is stuck (see transport.Serve).
 func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer) error {
 	go warmUp()

@@ -54,8 +54,8 @@ const (
 	// eofGrace is how long calls in flight may finish after stdin ends,
 	// cancelGrace how long cancelled handlers get before Serve returns
 	// anyway; both together stay well under the 2 s a host waits.
-	eofGrace    = 900 * time.Millisecond
-	cancelGrace = 500 * time.Millisecond
+	eofGrace    = 500 * time.Millisecond
+	cancelGrace = 400 * time.Millisecond
 	// flushWait bounds the final flush of queued output.
 	flushWait = 200 * time.Millisecond
 )
