@@ -402,3 +402,48 @@ func resultOf(t *testing.T, m map[string]any) map[string]any {
 	require.NotEqual(t, true, res["isError"], "tool error: %v", res["content"])
 	return res
 }
+
+// FuzzTransport feeds arbitrary input to a transport: it never panics or
+// hangs, and everything it writes is one JSON-RPC message per line.
+func FuzzTransport(f *testing.F) {
+	f.Add([]byte(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"f","version":"0"}}}` + "\n" +
+		`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"get_status","arguments":{}}}` + "\n"))
+	f.Add([]byte(`{"jsonrpc":"2.0","id":"x","result":{}}` + "\n" + `[{"id":1}]` + "\n" + `{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":2}}`))
+	f.Add([]byte(`{"jsonrpc":"2.0","id":3,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}` + "\n" + strings.Repeat("x", 5000) + "\n"))
+	cfg := Defaults()
+	cfg.RenderDir, cfg.Autosave = f.TempDir(), false
+	srv, err := New(cfg, "fuzz", nil)
+	require.NoError(f, err)
+	f.Cleanup(func() { _ = srv.Close() })
+	f.Fuzz(func(t *testing.T, in []byte) {
+		var out strings.Builder
+		tr := newTransport(srv.MCP, srv.Project.Sequencer(), 4096, 2, srv.logger)
+		done := make(chan error, 1)
+		go func() { done <- tr.Serve(context.Background(), strings.NewReader(string(in)), &lockedWriter{w: &out}) }()
+		select {
+		case err := <-done:
+			require.NoError(t, err)
+		case <-time.After(10 * time.Second):
+			t.Fatal("Serve did not return after the input ended")
+		}
+		for _, line := range strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n") {
+			if line == "" {
+				continue
+			}
+			var m map[string]any
+			require.NoError(t, json.Unmarshal([]byte(line), &m), "output line %q", line)
+			assert.Equal(t, "2.0", m["jsonrpc"], line)
+		}
+	})
+}
+
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
