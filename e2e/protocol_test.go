@@ -263,7 +263,9 @@ func TestOversizedMessageMemory(t *testing.T) {
 	assert.Contains(t, msg, "over the limit")
 	after := p.rssKB()
 	t.Logf("RSS %d KiB before, %d KiB after a 100 MB line", before, after)
-	assert.Less(t, after-before, int64(32<<10), "the line was not buffered")
+	if os.Getenv("GOXEL_E2E_RACE") != "1" { // the race detector's shadow memory is not handed back
+		assert.Less(t, after-before, int64(32<<10), "the line's memory was handed back")
+	}
 	p.send(`{"jsonrpc":"2.0","id":5,"method":"ping"}`)
 	assert.Contains(t, p.response(5), "result")
 }
