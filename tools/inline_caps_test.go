@@ -74,6 +74,7 @@ func TestNoInlineImageOverTheCap(t *testing.T) {
 					assert.LessOrEqual(t, max(sz[0], sz[1]), maxInlineEdge, "%s: inline image %v", what, sz)
 					if name == "disable-file-transfer" && max(args["width"].(int), args["height"].(int)) > maxInlineEdge {
 						assert.Contains(t, text(res), "downscaled to", what)
+						assert.NotContains(t, text(res), "in the file", "%s: no file is kept", what)
 					}
 				}
 			}

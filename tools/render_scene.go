@@ -517,7 +517,11 @@ func (d Deps) renderResult(out renderOutput, r renderRequest, f sceneFacts, inli
 	case "full":
 		b.WriteString("\nThe image is attached inline.")
 	case "preview":
-		fmt.Fprintf(&b, "\nA %d×%d preview is attached inline; the full image is in the file.", out.Render.InlineWidth, out.Render.InlineHight)
+		if out.File != nil {
+			fmt.Fprintf(&b, "\nA %d×%d preview is attached inline; the full image is in the file.", out.Render.InlineWidth, out.Render.InlineHight)
+		} else {
+			fmt.Fprintf(&b, "\nThe image is attached inline, downscaled to %d×%d; no file is kept.", out.Render.InlineWidth, out.Render.InlineHight)
+		}
 	}
 	for _, w := range out.Warnings {
 		b.WriteString("\nWarning: " + w)
