@@ -74,7 +74,7 @@ type tsSummary struct {
 // (interop/ts_client.mjs) against the binary, once per protocol version.
 func TestTypeScriptSDK(t *testing.T) {
 	node := requireInterop(t, "@modelcontextprotocol/sdk/package.json")
-	for _, version := range []string{"2024-11-05", "2025-06-18", "2025-11-25"} {
+	for _, version := range []string{"2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"} {
 		t.Run(version, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 			defer cancel()

@@ -32,6 +32,16 @@ func structured(t testing.TB, res *mcp.CallToolResult) map[string]any {
 	var raw []byte
 	if len(res.RawStructuredContent) > 0 {
 		raw = res.RawStructuredContent
+	} else if res.StructuredContent == nil {
+		// Before 2025-06-18 there is no structuredContent: its JSON is a
+		// line of the text.
+		for line := range strings.SplitSeq(textOf(res), "\n") {
+			if strings.HasPrefix(line, "{") {
+				raw = []byte(line)
+				break
+			}
+		}
+		require.NotNil(t, raw, "no JSON in the text: %s", textOf(res))
 	} else {
 		b, err := json.Marshal(res.StructuredContent)
 		require.NoError(t, err)

@@ -26,6 +26,7 @@ type Config struct {
 	DisableFileTransfer bool          // GOXEL_DISABLE_FILE_TRANSFER: every render inline, no managed file
 	MaxImageSize        int           // GOXEL_MAX_IMAGE_SIZE: longest edge in pixels, default 8192
 	MaxInlineBytes      int           // GOXEL_MAX_INLINE_BYTES: largest PNG base64 mode returns, default 4 MiB
+	MaxMessageBytes     int64         // GOXEL_MAX_MESSAGE_BYTES: longest JSON-RPC line read; 0: fits the largest legal add_voxels call
 	AllowDirs           []string      // GOXEL_ALLOW_DIRS (path list): roots besides the working and render directories
 	StateDir            string        // GOXEL_STATE_DIR: autosave; default <user config dir>/goxel-mcp
 	Autosave            bool          // GOXEL_AUTOSAVE (default true)
@@ -87,7 +88,7 @@ func (c *Config) loadINI(r io.Reader, name string) error {
 			"render.cleanup_interval": "cleanup_interval", "render.max_files": "max_files",
 			"render.max_file_size": "max_file_size", "render.disable_file_transfer": "disable_file_transfer",
 			"render.max_image_size": "max_image_size", "server.state_dir": "state_dir",
-			"server.allow_dirs": "allow_dirs", "server.log_level": "log_level", "server.autosave": "autosave",
+			"server.allow_dirs": "allow_dirs", "server.max_message_size": "max_message_size", "server.log_level": "log_level", "server.autosave": "autosave",
 			"limits.max_scene_voxels": "max_scene_voxels", "limits.max_voxels_per_call": "max_voxels_per_call",
 			"limits.max_shape_volume": "max_shape_volume", "limits.max_flood_fill": "max_flood_fill",
 			"limits.max_page_size": "max_page_size", "limits.max_open_size": "max_open_size",
@@ -116,6 +117,7 @@ var envKeys = []struct{ env, key string }{
 	{"GOXEL_DISABLE_FILE_TRANSFER", "disable_file_transfer"},
 	{"GOXEL_MAX_IMAGE_SIZE", "max_image_size"},
 	{"GOXEL_MAX_INLINE_BYTES", "max_inline_bytes"},
+	{"GOXEL_MAX_MESSAGE_BYTES", "max_message_size"},
 	{"GOXEL_ALLOW_DIRS", "allow_dirs"},
 	{"GOXEL_STATE_DIR", "state_dir"},
 	{"GOXEL_AUTOSAVE", "autosave"},
@@ -200,6 +202,8 @@ func (c *Config) set(key, v string) error {
 			return err
 		}
 		c.MaxInlineBytes = int(n)
+	case "max_message_size":
+		return bytes(&c.MaxMessageBytes)
 	case "max_scene_voxels":
 		return count(&c.Limits.MaxSceneVoxels, 1, 1<<30)
 	case "max_voxels_per_call":
@@ -273,4 +277,15 @@ func (c *Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// maxMessageBytes is the longest message the transport reads: as
+// configured, or room for the largest legal add_voxels call, MaxVoxelsPerCall
+// voxels written as {"x":-1048576,"y":-1048576,"z":-1048576,"color":"#RRGGBBAA"}
+// (61 bytes each; 72 leaves room for spaces), plus 1 MiB for the rest.
+func (c Config) maxMessageBytes() int {
+	if c.MaxMessageBytes > 0 {
+		return int(min(c.MaxMessageBytes, 1<<40))
+	}
+	return 1<<20 + 72*max(c.Limits.MaxVoxelsPerCall, 1)
 }

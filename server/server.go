@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -55,6 +54,7 @@ type Server struct {
 	roots   *roots.Roots
 	// rootsAsked holds the sessions whose client roots were requested.
 	rootsAsked sync.Map
+	store      *storage.Store // nil when file transfer is disabled
 }
 
 // New builds the server. Close releases what it holds.
@@ -100,13 +100,25 @@ func New(cfg Config, version string, logger *slog.Logger) (*Server, error) {
 			return nil, err
 		}
 	}
+	hooks := &mcpserver.Hooks{}
+	if d.Store != nil {
+		hooks.AddAfterListResources(listRenders(d.Store))
+	}
+	s.store = d.Store
 	s.MCP = mcpserver.NewMCPServer(Name, version,
 		mcpserver.WithInstructions(Instructions),
 		mcpserver.WithToolCapabilities(false),
-		mcpserver.WithResourceCapabilities(false, true),
+		// resources/list lists the live renders and list_changed follows
+		// them; without a store there are none to follow.
+		mcpserver.WithResourceCapabilities(false, d.Store != nil),
 		mcpserver.WithRecovery(),
 		mcpserver.WithResourceRecovery(),
 		mcpserver.WithLogger(logger),
+		mcpserver.WithHooks(hooks),
+		// Results and tools/list as the negotiated protocol version has them.
+		mcpserver.WithToolHandlerMiddleware(resultsForVersion),
+		mcpserver.WithToolFilter(toolsForVersion),
+		mcpserver.WithResourceHandlerMiddleware(resourceNotFound),
 	)
 	s.MCP.AddTools(tools.All(d)...)
 	s.MCP.AddResourceTemplate(tools.RenderTemplate(d))
@@ -189,33 +201,21 @@ func (s *Server) Close() error {
 }
 
 // ServeStdio serves MCP on in and out until in ends or ctx is cancelled;
-// both count as a clean exit.
+// both count as a clean exit. It returns within about 1.1 s of either, even
+// when a handler is stuck (see transport.Serve).
 func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer) error {
-	ss := mcpserver.NewStdioServer(s.MCP)
-	ss.SetErrorLogger(log.New(slogWriter{s.logger}, "", 0))
+	go warmUp()
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	if s.store != nil {
+		go watchRenders(ctx, s.store, s.MCP, 500*time.Millisecond)
+	}
 	// More workers than mcp-go's 5, so cheap calls are not queued behind
 	// long renders; renders themselves are bounded by Deps.RenderSlots.
-	mcpserver.WithWorkerPoolSize(toolWorkers)(ss)
-	mcpserver.WithQueueSize(1000)(ss)
-	go warmUp()
-	err := ss.Listen(ctx, in, out)
+	t := newTransport(s.MCP, s.Project.Sequencer(), s.cfg.maxMessageBytes(), toolWorkers, s.logger)
+	err := t.Serve(ctx, in, out)
 	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, io.EOF) {
 		return nil
 	}
 	return err
-}
-
-// slogWriter turns mcp-go's error log lines into slog records on stderr.
-type slogWriter struct{ l *slog.Logger }
-
-func (w slogWriter) Write(p []byte) (int, error) {
-	w.l.Warn("mcp", "msg", string(trimNewline(p)))
-	return len(p), nil
-}
-
-func trimNewline(p []byte) []byte {
-	for len(p) > 0 && (p[len(p)-1] == '\n' || p[len(p)-1] == '\r') {
-		p = p[:len(p)-1]
-	}
-	return p
 }

@@ -188,15 +188,15 @@ func (d Deps) renderScene(ctx context.Context, r renderRequest, prog *progress) 
 		if err := pngx.Encode(&buf, img, &pngx.Options{Text: text}); err != nil {
 			return nil, fmt.Errorf("failed to encode the PNG: %w", err)
 		}
-		if buf.Len() > d.Render.MaxInlineBytes {
+		if buf.Len() > d.Render.MaxInlineBytes || max(img.Rect.Dx(), img.Rect.Dy()) > inlineMaxEdge {
 			if r.mode == "base64" {
-				return nil, fmt.Errorf("the PNG is %d bytes, more than the inline maximum of %d: use return_mode file_path (or auto), or a smaller width/height", buf.Len(), d.Render.MaxInlineBytes)
+				return nil, fmt.Errorf("the PNG is %d bytes, more than the inline maximum of %d bytes: use return_mode file_path (or auto), or a smaller width/height", buf.Len(), d.Render.MaxInlineBytes)
 			}
-			out.Warnings = append(out.Warnings, "file transfer is disabled and the PNG is too large to send whole; a downscaled preview is inline instead")
-			prev, w, h, perr := preview(img, text)
+			prev, w, h, perr := fitInline(img, text, d.Render.MaxInlineBytes)
 			if perr != nil {
 				return nil, perr
 			}
+			out.Warnings = append(out.Warnings, fmt.Sprintf("file transfer is disabled on this server and a %d×%d image is over the inline limits (%d px on the long edge, %d bytes): it was downscaled to %d×%d", r.opt.Width, r.opt.Height, inlineMaxEdge, d.Render.MaxInlineBytes, w, h))
 			inlinePNG, out.Render.Inline, out.Render.InlineWidth, out.Render.InlineHight = prev, "preview", w, h
 		} else {
 			inlinePNG, out.Render.Inline = buf.Bytes(), "full"
@@ -370,6 +370,22 @@ func preview(img *image.NRGBA, text []pngx.TextChunk) ([]byte, int, int, error) 
 	return nil, 0, 0, errors.New("could not make a preview small enough to send inline")
 }
 
+// fitInline downscales img to the largest size, at most inlineMaxEdge on
+// its long edge, whose PNG is at most maxBytes.
+func fitInline(img *image.NRGBA, text []pngx.TextChunk, maxBytes int) ([]byte, int, int, error) {
+	for edge := inlineMaxEdge; edge >= 64; edge = edge * 3 / 4 {
+		small := pngx.Downscale(img, edge)
+		var buf bytes.Buffer
+		if err := pngx.Encode(&buf, small, &pngx.Options{Text: text}); err != nil {
+			return nil, 0, 0, err
+		}
+		if buf.Len() <= maxBytes {
+			return buf.Bytes(), small.Rect.Dx(), small.Rect.Dy(), nil
+		}
+	}
+	return nil, 0, 0, fmt.Errorf("could not make the image small enough to send inline (%d bytes): raise GOXEL_MAX_INLINE_BYTES or render smaller", maxBytes)
+}
+
 // writeUserFile writes an unmanaged render at output_path, or in output_dir
 // under a render_… name, inside the allowed directories.
 func (d Deps) writeUserFile(r renderRequest, img *image.NRGBA, text []pngx.TextChunk, now time.Time) (FileInfo, error) {
@@ -499,7 +515,11 @@ func (d Deps) renderResult(out renderOutput, r renderRequest, f sceneFacts, inli
 	case "full":
 		b.WriteString("\nThe image is attached inline.")
 	case "preview":
-		fmt.Fprintf(&b, "\nA %d×%d preview is attached inline; the full image is in the file.", out.Render.InlineWidth, out.Render.InlineHight)
+		if out.File != nil {
+			fmt.Fprintf(&b, "\nA %d×%d preview is attached inline; the full image is in the file.", out.Render.InlineWidth, out.Render.InlineHight)
+		} else {
+			fmt.Fprintf(&b, "\nThe image is attached inline, downscaled to %d×%d; no file is kept.", out.Render.InlineWidth, out.Render.InlineHight)
+		}
 	}
 	for _, w := range out.Warnings {
 		b.WriteString("\nWarning: " + w)

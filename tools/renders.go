@@ -210,16 +210,18 @@ func RenderTemplate(d Deps) (mcp.ResourceTemplate, mcpserver.ResourceTemplateHan
 		mcp.WithTemplateDescription("A PNG made by render_scene, while it lives (see its expires_at)."),
 		mcp.WithTemplateMIMEType("image/png"))
 	handle := func(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
-		if d.Store == nil {
-			return nil, errors.New("file transfer is disabled on this server")
-		}
+		// Wrapping mcpserver.ErrResourceNotFound lets the server answer
+		// resource-not-found (-32002) instead of an internal error.
 		id := strings.TrimPrefix(req.Params.URI, RenderURIPrefix)
+		if d.Store == nil {
+			return nil, fmt.Errorf("render %s is not available: file transfer is disabled on this server: %w", id, mcpserver.ErrResourceNotFound)
+		}
 		if !storage.ValidID(id) {
-			return nil, fmt.Errorf("invalid render id %q", id)
+			return nil, fmt.Errorf("render %q does not exist: render ids look like render_1763771234_ab12cd34_9f8e7d6c5b4a3210 (see list_renders): %w", id, mcpserver.ErrResourceNotFound)
 		}
 		rc, _, err := d.Store.Open(id)
 		if err != nil {
-			return nil, fmt.Errorf("render %s is not available (expired or removed)", id)
+			return nil, fmt.Errorf("render %s is not available (expired or removed; see list_renders): %w", id, mcpserver.ErrResourceNotFound)
 		}
 		defer rc.Close()
 		b, err := io.ReadAll(rc)

@@ -226,7 +226,7 @@ func (r *report) writeMarkdown(w io.Writer) {
 
 	if len(r.Renders) > 0 {
 		p("## render_scene of the reference scene\n\n")
-		p("Default look (isometric, AO, outlines, shadow); each request a new background shade so the render cache never answers. file_path and base64 alternate request by request. \"first\" is the first request of the size (not in n).\n\n")
+		p("Default look (isometric, AO, outlines, shadow); each request a new background shade so the render cache never answers. file_path and base64 (auto above 1568 px, where base64 is refused) alternate request by request. \"first\" is the first request of the size (not in n).\n\n")
 		p("| size | mode | n | median ms | p90 | p99 | server handler ms | render_ms | encode_ms | answer bytes | PNG bytes | first ms | client allocs/op |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 		for _, x := range r.Renders {
 			if x.Error != "" && x.Client.N == 0 {
@@ -237,9 +237,12 @@ func (r *report) writeMarkdown(w io.Writer) {
 				f1(x.Client.Median), f1(x.Client.P90), f1(x.Client.P99), f1(x.Server.Median), f1(x.RenderMS.Median), f1(x.EncodeMS.Median),
 				bytesStr(x.ResponseBytes), bytesStr(x.PNGBytes), f1(x.ColdMS), x.ClientAllocs)
 		}
-		p("\nSame run, base64 against file_path:\n\n| size | time (median) base64 / file_path | answer bytes base64 / file_path | transport ms file_path (client − handler) | transport ms base64 |\n|---|---|---|---|---|\n")
+		p("\nSame run, base64 (auto above 1568 px) against file_path:\n\n| size | time (median) base64 / file_path | answer bytes base64 / file_path | transport ms file_path (client − handler) | transport ms base64 |\n|---|---|---|---|---|\n")
 		for _, s := range renderSizes {
 			f, b := r.find(s.w, s.h, "file_path"), r.find(s.w, s.h, "base64")
+			if b == nil {
+				b = r.find(s.w, s.h, "auto") // above the inline cap
+			}
 			if f == nil || b == nil {
 				continue
 			}

@@ -11,6 +11,7 @@ import (
 	"runtime/pprof"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/goxel-mcp/goxel-mcp/server"
 )
@@ -32,6 +33,7 @@ func configFlags(fs *flag.FlagSet) func() (server.Config, error) {
 	str("max-file-size", "max_file_size", "largest render file, e.g. 100M (env GOXEL_RENDER_MAX_FILE_SIZE; default 100 MiB)")
 	str("cleanup-interval", "cleanup_interval", "`seconds` between cleanup sweeps (env GOXEL_RENDER_CLEANUP_INTERVAL; default 300)")
 	str("max-image-size", "max_image_size", "longest render edge in pixels (env GOXEL_MAX_IMAGE_SIZE; default 8192)")
+	str("max-message-size", "max_message_size", "longest JSON-RPC message read, e.g. 128M (env GOXEL_MAX_MESSAGE_BYTES; default: room for the largest add_voxels call, about 73 MiB)")
 	str("allow-dir", "allow_dirs", "extra `directory` where files may be read and written (repeatable; env GOXEL_ALLOW_DIRS)")
 	str("state-dir", "state_dir", "`directory` for the autosaved scene (env GOXEL_STATE_DIR; default <user config dir>/goxel-mcp)")
 	str("log-level", "log_level", "debug, info, warn or error (env GOXEL_LOG_LEVEL; default info)")
@@ -135,7 +137,17 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "goxel-mcp: %v\n", err)
 		return 1
 	}
-	defer srv.Close()
+	// A handler stuck in a system call may hold what Close waits for: the
+	// process exits anyway (a host waits about 2 s after closing stdin).
+	defer func() {
+		done := make(chan struct{})
+		go func() { _ = srv.Close(); close(done) }() // best effort at exit, as before
+		select {
+		case <-done:
+		case <-time.After(300 * time.Millisecond):
+			logger.Warn("exiting before the server finished closing")
+		}
+	}()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	logger.Info("serving MCP over stdio", "version", version)

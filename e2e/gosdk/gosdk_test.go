@@ -108,6 +108,7 @@ func text(res *mcp.CallToolResult) string {
 }
 
 // structured decodes res's structuredContent into v, failing on isError.
+// Before 2025-06-18 there is none: the JSON is a line of the text.
 func structured(t *testing.T, res *mcp.CallToolResult, v any) {
 	t.Helper()
 	if res.IsError {
@@ -116,6 +117,14 @@ func structured(t *testing.T, res *mcp.CallToolResult, v any) {
 	b, err := json.Marshal(res.StructuredContent)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if res.StructuredContent == nil {
+		for line := range strings.SplitSeq(text(res), "\n") {
+			if strings.HasPrefix(line, "{") {
+				b = []byte(line)
+				break
+			}
+		}
 	}
 	if err := json.Unmarshal(b, v); err != nil {
 		t.Fatalf("structuredContent %s: %v", b, err)
@@ -229,6 +238,9 @@ func TestGoSDK(t *testing.T) {
 					case *mcp.ImageContent:
 						image = c
 					}
+				}
+				if got < "2025-06-18" && (res.StructuredContent != nil || link != nil) {
+					t.Errorf("a %s session got structuredContent or a resource_link", got)
 				}
 				// resource_link joined the content union in 2025-06-18.
 				if got >= "2025-06-18" && (link == nil || link.URI != f.URI || link.MIMEType != "image/png") {

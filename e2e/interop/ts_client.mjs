@@ -24,7 +24,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 
-const DEFAULT_VERSIONS = ['2024-11-05', '2025-06-18', '2025-11-25'];
+const DEFAULT_VERSIONS = ['2024-11-05', '2025-03-26', '2025-06-18', '2025-11-25'];
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const CORE_TOOLS = ['create_project', 'get_status', 'add_voxels', 'get_voxel', 'fill_shape', 'undo', 'redo'];
 const FILE_FIELDS = ['path', 'uri', 'size', 'format', 'dimensions', 'checksum', 'created_at', 'expires_at', 'ttl_remaining'];
@@ -93,10 +93,23 @@ function pinProtocol(transport, version, state) {
   });
 }
 
-// sc returns the structured content of a tool result, failing on isError.
+// legacy is set for protocol versions before 2025-06-18, which have no
+// structuredContent, outputSchema or resource_link: the server sends the
+// JSON in the text instead.
+let legacy = false;
+
+// sc returns the structured content of a tool result (before 2025-06-18:
+// the JSON line of its text), failing on isError.
 function sc(res, what) {
   const text = (res.content ?? []).filter(c => c.type === 'text').map(c => c.text).join('\n');
   check(!res.isError, `${what}: isError: ${text}`);
+  if (legacy) {
+    check(res.structuredContent === undefined, `${what}: structuredContent sent to a client before 2025-06-18`);
+    check(!(res.content ?? []).some(c => c.type === 'resource_link'), `${what}: resource_link sent to a client before 2025-06-18`);
+    const line = text.split('\n').find(l => l.startsWith('{'));
+    check(line, `${what}: no JSON in the text (${text.slice(0, 200)})`);
+    return JSON.parse(line);
+  }
   check(res.structuredContent && typeof res.structuredContent === 'object', `${what}: no structuredContent (text: ${text.slice(0, 200)})`);
   return res.structuredContent;
 }
@@ -180,6 +193,7 @@ function imageBlock(res) {
 }
 
 async function runVersion(version) {
+  legacy = version < '2025-06-18';
   const summary = { protocol: version, checks: [], failures: [] };
   const state = {};
   const transport = new StdioClientTransport({
