@@ -72,15 +72,20 @@ func resultsForVersion(next mcpserver.ToolHandlerFunc) mcpserver.ToolHandlerFunc
 		}
 		if sc != nil && !hasJSON {
 			if b, err := json.Marshal(sc); err == nil && len(b) > 2 {
-				// After the text blocks, before any image.
-				at := 0
-				for at < len(content) {
-					if _, ok := content[at].(mcp.TextContent); !ok {
+				// On a line of its own at the end of the first text block
+				// (hosts that show one text block still see it), or as a
+				// text block before any image.
+				placed := false
+				for i, c := range content {
+					if tc, ok := c.(mcp.TextContent); ok {
+						tc.Text = strings.TrimRight(tc.Text, "\n") + "\n" + string(b)
+						content[i], placed = tc, true
 						break
 					}
-					at++
 				}
-				content = slices.Insert(content, at, mcp.Content(mcp.NewTextContent(string(b))))
+				if !placed {
+					content = slices.Insert(content, 0, mcp.Content(mcp.NewTextContent(string(b))))
+				}
 			}
 		}
 		out := *res
