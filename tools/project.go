@@ -20,6 +20,7 @@ type Project struct {
 	// the scene a result describes.
 	revision uint64
 	seq      *Sequencer
+	states   states // past revisions, for diffs and highlights
 }
 
 // NewProject returns a project holding an empty scene.
@@ -86,6 +87,7 @@ func (p *Project) Do(fn func(s *voxel.Scene) error) error {
 
 func (p *Project) notify() {
 	p.revision++
+	p.states.record(p.revision, p.scene)
 	if p.changed != nil {
 		path, dirty := p.state()
 		p.changed(p.scene, path, dirty)
@@ -99,6 +101,7 @@ func (p *Project) Restore(s *voxel.Scene, path string, dirty bool) {
 	defer p.mu.Unlock()
 	p.scene, p.path, p.saved = s, path, s.Version()
 	p.revision++
+	p.states.reset()
 	if dirty {
 		p.saved = s.Version() - 1
 	}
@@ -109,6 +112,7 @@ func (p *Project) Replace(s *voxel.Scene, path string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.scene, p.path, p.saved = s, path, s.Version()
+	p.states.reset() // a diff across projects means nothing
 	p.notify()
 }
 

@@ -43,12 +43,12 @@ func (r *Runs) find(y, z int32) int {
 // Runs returns the volume's x-runs, building them on the first call.
 func (v *Volume) Runs() *Runs {
 	if v.runs == nil {
-		v.runs = buildRuns(v.blocks, v.clip)
+		v.runs = buildRuns(v.blocks, v.clip, v.keep)
 	}
 	return v.runs
 }
 
-func buildRuns(blocks []voxel.BlockEntry, clip voxel.Box) *Runs {
+func buildRuns(blocks []voxel.BlockEntry, clip voxel.Box, keep func(color.NRGBA) bool) *Runs {
 	r := &Runs{box: voxel.EmptyBox}
 	var cur *Run
 	var rowY, rowZ int32
@@ -82,7 +82,7 @@ func buildRuns(blocks []voxel.BlockEntry, clip voxel.Box) *Runs {
 						base := ly<<4 | lz<<8
 						for lx := x0; lx <= x1; lx++ {
 							c := vox[base|lx]
-							if c.A == 0 {
+							if c.A == 0 || keep != nil && !keep(c) {
 								continue
 							}
 							x := int32(ox + lx)

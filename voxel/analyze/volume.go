@@ -18,6 +18,7 @@ type Volume struct {
 	blocks []voxel.BlockEntry // sorted by (Z, Y, X) of their origins
 	index  map[voxel.Pos]*voxel.Block
 	clip   voxel.Box
+	keep   func(color.NRGBA) bool // nil keeps every voxel
 	runs   *Runs
 }
 
@@ -36,6 +37,12 @@ func NewVolume(blocks []voxel.BlockEntry, clip *voxel.Box) *Volume {
 		}
 	}
 	return v
+}
+
+// Filter returns a view of v holding only the voxels whose colour keep
+// accepts.
+func (v *Volume) Filter(keep func(color.NRGBA) bool) *Volume {
+	return &Volume{blocks: v.blocks, index: v.index, clip: v.clip, keep: keep}
 }
 
 // everything is a box beyond every valid coordinate, finite so that clip
@@ -57,7 +64,14 @@ func (v *Volume) At(p voxel.Pos) color.NRGBA {
 	if b == nil {
 		return color.NRGBA{}
 	}
-	return b.Voxels()[p.X&mask|(p.Y&mask)<<4|(p.Z&mask)<<8]
+	return v.filtered(b.Voxels()[p.X&mask|(p.Y&mask)<<4|(p.Z&mask)<<8])
+}
+
+func (v *Volume) filtered(c color.NRGBA) color.NRGBA {
+	if v.keep != nil && c.A != 0 && !v.keep(c) {
+		return color.NRGBA{}
+	}
+	return c
 }
 
 // lookup is At with a one-block cache, for scans that stay near each other.
@@ -79,7 +93,7 @@ func (l *lookup) at(p voxel.Pos) color.NRGBA {
 	if l.b == nil {
 		return color.NRGBA{}
 	}
-	return l.b.Voxels()[p.X&mask|(p.Y&mask)<<4|(p.Z&mask)<<8]
+	return l.v.filtered(l.b.Voxels()[p.X&mask|(p.Y&mask)<<4|(p.Z&mask)<<8])
 }
 
 // Count returns the number of voxels.
