@@ -29,7 +29,9 @@ var (
 	maxBytesProp  = mcp.WithInteger("max_bytes", mcp.Description(fmt.Sprintf("Byte budget of the result text; the page stops early (truncated, next_offset) to stay within it. Default %d (~5k tokens), %d-%d.", defaultMaxBytes, minMaxBytes, maxMaxBytes)), mcp.Min(minMaxBytes), mcp.Max(maxMaxBytes))
 )
 
-func maxBytes(a args) (int, error) { return a.int("max_bytes", defaultMaxBytes, minMaxBytes, maxMaxBytes) }
+func maxBytes(a args) (int, error) {
+	return a.int("max_bytes", defaultMaxBytes, minMaxBytes, maxMaxBytes)
+}
 
 // selectVolume returns the frozen voxels of the "layer" argument, or of the
 // visible layers merged when it is absent, clipped to clip when not nil.

@@ -26,7 +26,9 @@ type Project struct {
 // NewProject returns a project holding an empty scene.
 func NewProject() *Project {
 	s := voxel.New()
-	return &Project{scene: s, saved: s.Version(), revision: 1, seq: NewSequencer()}
+	p := &Project{scene: s, saved: s.Version(), revision: 1, seq: NewSequencer()}
+	p.states.record(1, s)
+	return p
 }
 
 // Sequencer orders the calls that touch this project.
@@ -102,6 +104,7 @@ func (p *Project) Restore(s *voxel.Scene, path string, dirty bool) {
 	p.scene, p.path, p.saved = s, path, s.Version()
 	p.revision++
 	p.states.reset()
+	p.states.record(p.revision, s)
 	if dirty {
 		p.saved = s.Version() - 1
 	}

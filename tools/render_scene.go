@@ -53,11 +53,16 @@ func RenderScene(d Deps) mcpserver.ServerTool {
 			"return_mode": map[string]any{"type": "string", "enum": []string{"auto", "file_path", "base64"}},
 			"output_dir":  map[string]any{"type": "string", "description": "A directory inside the allowed roots"},
 		})),
+		mcp.WithString("highlight", mcp.Enum("none", "changes"), mcp.Description(`"changes": tint voxels added since since_revision (default: the previous render) green and recoloured ones magenta, and draw removed ones as red checkered ghosts; the text gives the counts`)),
+		mcp.WithInteger("since_revision", mcp.Description(`With highlight "changes": the revision to compare with`), mcp.Min(1)),
 		mcp.WithRawOutputSchema(renderOutputSchema),
 	)
 	return mcpserver.ServerTool{Tool: tool, Handler: wrap(func(ctx context.Context, a args, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		r, err := parseRender(a, d.Render)
 		if err != nil {
+			return nil, err
+		}
+		if r.highlight, err = parseHighlight(a); err != nil {
 			return nil, err
 		}
 		return d.renderScene(ctx, r, progressOf(ctx, req))
@@ -118,6 +123,14 @@ type sceneFacts struct {
 	snap     *voxel.Snapshot
 	version  uint64
 	revision uint64
+	// for change reports: the state shown, the previous render's, and
+	// what compareRender found
+	state     layersState
+	shown     *frozenState
+	prev      *frozenState
+	change    string
+	sincePrev *renderChanges
+	highlight *renderChanges
 }
 
 func (d Deps) snapshot() sceneFacts {
@@ -125,6 +138,8 @@ func (d Deps) snapshot() sceneFacts {
 	d.Project.Read(func(s *voxel.Scene) {
 		f.snap = s.Snapshot()
 		f.revision = d.Project.revision
+		f.shown, f.prev = d.Project.current(), d.Project.states.lastRender
+		f.state = f.shown.layers
 		for _, l := range s.Layers() {
 			f.layers++
 			if !l.Visible {
@@ -141,8 +156,12 @@ func (d Deps) renderScene(ctx context.Context, r renderRequest, prog *progress) 
 	facts := d.snapshot()
 	// Later calls may change the scene now: this render has its snapshot.
 	releaseTurn(ctx)
+	if err := d.compareRender(&facts, r.highlight); err != nil {
+		return nil, err
+	}
+	d.Project.markRendered(facts.shown)
 	key := r.cacheKey(facts.hash, d.Version)
-	out := renderOutput{Revision: facts.revision, Render: renderInfo{
+	out := renderOutput{Revision: facts.revision, SincePrevious: facts.sincePrev, Highlight: facts.highlight, Render: renderInfo{
 		Width: r.opt.Width, Height: r.opt.Height, Voxels: facts.count, Box: boxJSON(facts.box),
 		SceneHash: fmt.Sprintf("%016x", facts.hash), ReturnMode: r.mode, Inline: "none",
 	}}
@@ -475,6 +494,10 @@ func (d Deps) renderResult(out renderOutput, r renderRequest, f sceneFacts, inli
 		fmt.Fprintf(&b, " (bounding box %v, %d×%d×%d voxels x×y×z)", f.box, s.X, s.Y, s.Z)
 	}
 	fmt.Fprintf(&b, " Scene revision %d.", f.revision)
+	b.WriteString("\n" + f.change)
+	if f.highlight != nil {
+		b.WriteString("\n" + highlightText(f.highlight))
+	}
 	if f.hidden > 0 {
 		fmt.Fprintf(&b, " %d of %d layers are hidden and not shown.", f.hidden, f.layers)
 	}

@@ -245,8 +245,12 @@ func sliceText(o sliceOutput, g analyze.Grid) string {
 	for k := range o.Legend {
 		keys = append(keys, k)
 	}
+	alphabet := legendChars + string(otherChar)
+	if o.View == "heightmap" {
+		alphabet = heightChars
+	}
 	slices.SortFunc(keys, func(x, y string) int {
-		return cmp.Compare(strings.IndexByte(legendChars+heightChars+"?", x[0]), strings.IndexByte(legendChars+heightChars+"?", y[0]))
+		return cmp.Compare(strings.IndexByte(alphabet, x[0]), strings.IndexByte(alphabet, y[0]))
 	})
 	b.WriteString("\nLegend: . empty")
 	for _, k := range keys {

@@ -126,13 +126,11 @@ func (p *Project) current() *frozenState {
 	return p.states.ring[len(p.states.ring)-1]
 }
 
-// rendered marks the current state as the one the latest render showed and
-// returns the one the render before showed (nil for the first render).
-// The lock must be held.
-func (p *Project) rendered() *frozenState {
-	prev := p.states.lastRender
-	p.states.lastRender = p.current()
-	return prev
+// markRendered records fs as the state the latest render showed.
+func (p *Project) markRendered(fs *frozenState) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.states.lastRender = fs
 }
 
 // lastRendered returns the state the latest render showed.
