@@ -44,6 +44,7 @@ Best tool for each job:
 - recolour a connected region or fill an enclosed cavity: flood_fill.
 - organise parts: create_layer (returns a stable id), select_layer, set_layer_visibility, merge_layers.
 - check: get_status, get_bounding_box, get_color_histogram, get_voxel, get_voxels_region; and render_scene with views ["front","right","top","isometric"] for a labelled contact sheet that shows which side is which.
+Check loop: build → check_model (floating parts, symmetry with the exact asymmetric voxels, cavities; ~1k tokens) → get_slice of a suspect level (text grid, ~0.5k tokens at 32×32, ~7k at 128×128) or render_scene (highlight "changes" marks what changed since the last render) → fix → check again. diff_scene lists what changed since a revision. For voxel lists use format "runs" or count_only (list pages stop at max_bytes, 16 KB by default).
 Every editing call is one undo step (undo/redo). The scene is autosaved and survives a restart; save_project writes .gox/.vox/.txt, export_model writes meshes.`
 
 // Server is a configured goxel-mcp server.

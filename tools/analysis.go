@@ -78,9 +78,14 @@ func GetColorHistogram(d Deps) mcpserver.ServerTool {
 		annotations(true, false, true),
 		mcp.WithInteger("layer", mcp.Description("Layer id. Default: visible layers merged."), mcp.Min(1)),
 		mcp.WithInteger("limit", mcp.Description("Entries to return. Default 64."), mcp.Min(1), mcp.Max(4096)),
+		maxBytesProp,
 	)
 	return mcpserver.ServerTool{Tool: tool, Handler: wrap(func(ctx context.Context, a args, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		limit, err := a.int("limit", 64, 1, 4096)
+		if err != nil {
+			return nil, err
+		}
+		budget, err := maxBytes(a)
 		if err != nil {
 			return nil, err
 		}
@@ -114,11 +119,24 @@ func GetColorHistogram(d Deps) mcpserver.ServerTool {
 		distinct := len(entries)
 		entries = entries[:min(limit, len(entries))]
 		out := map[string]any{"total_voxels": total, "distinct_colors": distinct, "colors": entries, "truncated": distinct > len(entries)}
-		msg := fmt.Sprintf("%d voxels in %d colours.", total, distinct)
-		if len(entries) > 0 {
-			msg += fmt.Sprintf(" Most used: %s (%d).", entries[0].Color, entries[0].Count)
+		summary := func() string {
+			msg := fmt.Sprintf("%d voxels in %d colours.", total, distinct)
+			if len(entries) > 0 {
+				msg += fmt.Sprintf(" Most used: %s (%d).", entries[0].Color, entries[0].Count)
+			}
+			if len(entries) < distinct {
+				msg += fmt.Sprintf(" Listed the %d most used.", len(entries))
+			}
+			return msg
 		}
-		return structured(msg, out), nil
+		return fitted(budget, summary, out, func() bool {
+			if len(entries) <= 1 {
+				return false
+			}
+			entries = entries[:len(entries)*4/5]
+			out["colors"], out["truncated"] = entries, true
+			return true
+		}), nil
 	})}
 }
 

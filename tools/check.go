@@ -22,7 +22,7 @@ const (
 )
 
 const checkDescription = `Check the model's structure in one call, without an image: connected parts, floating parts, mirror symmetry and enclosed cavities. Connected parts (6-connected, or 26 with "connectivity":26), each with voxel count, bounding box and main colours, largest first; floating parts (not connected to the ground: the lowest z level of what is checked, or ground_z, or touching support_layer); mirror symmetry about the centre plane on x and on y (score 0-1, and the first voxels without a mirror voxel, with the empty mirror position, and colour mismatches); enclosed cavities (empty cells no path reaches from outside) with size and bounding box.
-Checks the visible layers merged, or one layer, optionally within from/to. Fast: a 1,000,000-voxel scene takes well under a second. The answer is a few hundred bytes to ~4 KB (~1k tokens).
+Checks the visible layers merged, or one layer, optionally within from/to. Fast: a 1,000,000-voxel scene takes well under a second. With the default limits the answer is a few hundred bytes to ~4 KB (~1k tokens), never more than max_bytes.
 Use it after building, then get_slice or render_scene to look at what it found, fix, and check again.
 Returns structuredContent.parts [{voxels, bounding_box {min, max}, colors, grounded}], .floating (same shape), .symmetry {x, y: {plane, score, color_score, asymmetric [[x,y,z]…], mirror [[x,y,z]…], asymmetric_count, color_mismatches, color_mismatch_count}}, .cavities [{cells, bounding_box}].
 Example: {"connectivity":26} or {"layer":2,"support_layer":1}`
@@ -40,6 +40,7 @@ func CheckModel(d Deps) mcpserver.ServerTool {
 		mcp.WithInteger("support_layer", mcp.Description("A layer whose voxels also count as ground (parts touching them are grounded)."), mcp.Min(1)),
 		mcp.WithInteger("limit", mcp.Description(fmt.Sprintf("Parts (and floating parts) listed. Default %d, at most %d.", defaultCheckParts, maxCheckParts)), mcp.Min(1), mcp.Max(maxCheckParts)),
 		mcp.WithInteger("examples", mcp.Description(fmt.Sprintf("Asymmetric voxels and colour mismatches listed per axis. Default %d, at most %d.", defaultExamples, maxExamples)), mcp.Min(0), mcp.Max(maxExamples)),
+		maxBytesProp,
 	)
 	return mcpserver.ServerTool{Tool: tool, Handler: wrap(func(ctx context.Context, a args, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		return d.checkModel(a)
@@ -99,6 +100,7 @@ type checkOutput struct {
 	GroundZ       *int                    `json:"ground_z,omitempty"`
 	PartCount     int                     `json:"part_count"`
 	Parts         []partJSON              `json:"parts"`
+	Truncated     bool                    `json:"truncated"` // lists shortened by limit, examples or max_bytes
 	FloatingCount int                     `json:"floating_count"`
 	FloatingVox   int                     `json:"floating_voxels"`
 	Floating      []partJSON              `json:"floating"`
@@ -122,6 +124,10 @@ func (d Deps) checkModel(a args) (*mcp.CallToolResult, error) {
 		return nil, err
 	}
 	clip, err := optionalBox(a)
+	if err != nil {
+		return nil, err
+	}
+	budget, err := maxBytes(a)
 	if err != nil {
 		return nil, err
 	}
@@ -169,9 +175,8 @@ func (d Deps) checkModel(a args) (*mcp.CallToolResult, error) {
 		}
 		o.GroundZ = &g
 	}
-	// About 4 KB at most: parts and floating parts take a byte budget each.
-	o.Parts = fitParts(rep.Parts, limit, 1500, true)
-	o.Floating = fitParts(rep.Floating, limit, 1500, false)
+	o.Parts = fitParts(rep.Parts, limit, budget, true)
+	o.Floating = fitParts(rep.Floating, limit, budget, false)
 	for _, f := range rep.Floating {
 		o.FloatingVox += f.Voxels
 	}
@@ -182,7 +187,41 @@ func (d Deps) checkModel(a args) (*mcp.CallToolResult, error) {
 		o.Cavities = append(o.Cavities, cavityJSON{c.Cells, boxJSON(c.Box)})
 	}
 	o.ElapsedMS = ms(time.Since(start))
-	return structured(checkSummary(o), o), nil
+	o.Truncated = len(o.Parts) < o.PartCount || len(o.Floating) < o.FloatingCount || len(o.Cavities) < o.CavityCount
+	for _, s := range o.Symmetry {
+		o.Truncated = o.Truncated || len(s.Asymmetric) < s.AsymCount || len(s.Mismatches) < s.MismatchCount
+	}
+	return fitted(budget, func() string { return checkSummary(o) }, &o, func() bool { return o.shrink() }), nil
+}
+
+// shrink shortens the longest list by a fifth; it reports false when every
+// list is down to one item.
+func (o *checkOutput) shrink() bool {
+	o.Truncated = true
+	cut := func(n int) int { return n - max(1, n/5) }
+	parts, floating := len(o.Parts), len(o.Floating)
+	examples := 0
+	for _, s := range o.Symmetry {
+		examples = max(examples, len(s.Asymmetric), len(s.Mismatches))
+	}
+	switch longest := max(parts, floating, examples, len(o.Cavities)); {
+	case longest <= 1:
+		return false
+	case longest == examples:
+		for k, s := range o.Symmetry {
+			n := cut(examples)
+			s.Asymmetric, s.Mirror = s.Asymmetric[:min(n, len(s.Asymmetric))], s.Mirror[:min(n, len(s.Mirror))]
+			s.Mismatches = s.Mismatches[:min(n, len(s.Mismatches))]
+			o.Symmetry[k] = s
+		}
+	case longest == parts:
+		o.Parts = o.Parts[:cut(parts)]
+	case longest == floating:
+		o.Floating = o.Floating[:cut(floating)]
+	default:
+		o.Cavities = o.Cavities[:cut(len(o.Cavities))]
+	}
+	return true
 }
 
 func symmetryOf(s analyze.Symmetry, n int) symmetryJSON {

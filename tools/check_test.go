@@ -244,3 +244,61 @@ func TestFindVoxelsCompactForms(t *testing.T) {
 	assert.Equal(t, "max_bytes", out["truncated_by"])
 	assert.True(t, strings.Contains(text(res), "call again with offset"))
 }
+
+// Many parts, long example lists: check_model still keeps to max_bytes.
+func TestCheckModelKeepsItsBudget(t *testing.T) {
+	h := newHarness(t)
+	var voxels []any
+	for i := range 300 { // 300 floating single voxels in a 2-D grid, all asymmetric
+		voxels = append(voxels, []any{(i % 20) * 2, (i / 20) * 2, 5 + i%3, fmt.Sprintf("#%02X0000", i%256)})
+	}
+	voxels = append(voxels, []any{100, 100, 0, "#FFFFFF"})
+	h.ok("add_voxels", map[string]any{"voxels": voxels})
+	for _, budget := range []int{2048, 16 << 10} {
+		res := h.call("check_model", map[string]any{"limit": 100, "examples": 64, "max_bytes": budget})
+		require.False(t, res.IsError, text(res))
+		out := structuredOf(t, res)
+		assert.LessOrEqual(t, len(text(res)), budget)
+		assert.Equal(t, 301, num(t, out, "part_count"))
+		assert.Equal(t, true, out["truncated"])
+		assert.NotEmpty(t, out["floating"])
+	}
+}
+
+func TestHistogramKeepsItsBudget(t *testing.T) {
+	h := newHarness(t)
+	var voxels []any
+	for i := range 3000 {
+		voxels = append(voxels, []any{i % 100, i / 100, 0, fmt.Sprintf("#%06X", i*37)})
+	}
+	h.ok("add_voxels", map[string]any{"voxels": voxels})
+	res := h.call("get_color_histogram", map[string]any{"limit": 4096, "max_bytes": 4096})
+	require.False(t, res.IsError, text(res))
+	assert.LessOrEqual(t, len(text(res)), 4096)
+	out := structuredOf(t, res)
+	assert.Equal(t, true, out["truncated"])
+	assert.Equal(t, 3000, num(t, out, "distinct_colors"))
+	assert.Contains(t, text(res), "Listed the")
+}
+
+func TestDiffSceneLayers(t *testing.T) {
+	h := newHarness(t)
+	h.ok("add_voxels", map[string]any{"voxels": []any{[]any{0, 0, 0}, []any{1, 0, 0}}, "color": "#FF0000"})
+	since := num(t, h.ok("get_status", map[string]any{}), "revision")
+	h.ok("create_layer", map[string]any{"name": "new"})
+	h.ok("add_voxels", map[string]any{"voxels": []any{[]any{5, 5, 5}}, "color": "#00FF00"})
+	h.ok("paint_voxels", map[string]any{"voxels": []any{[]any{0, 0, 0}}, "color": "#0000FF", "layer": 1})
+	res := h.call("diff_scene", map[string]any{"since_revision": since})
+	require.False(t, res.IsError, text(res))
+	out := structuredOf(t, res)
+	layers := out["layers"].([]any)
+	require.Len(t, layers, 2)
+	l1, l2 := layers[0].(map[string]any), layers[1].(map[string]any)
+	assert.Equal(t, 1.0, l1["recolored"].(map[string]any)["voxels"])
+	assert.Equal(t, true, l2["created"])
+	assert.Equal(t, 1.0, l2["added"].(map[string]any)["voxels"])
+	assert.Contains(t, text(res), `Layer 2 "new" (new): +1 added in [5,5,5]..[5,5,5]`)
+	assert.Contains(t, h.fail("diff_scene", map[string]any{"since_revision": 999}), "in the future")
+	h.ok("create_project", map[string]any{"force": true})
+	assert.Contains(t, h.fail("diff_scene", map[string]any{"since_revision": since}), "no longer kept")
+}

@@ -34,20 +34,33 @@ func DiffScene(d Deps) mcpserver.ServerTool {
 		for _, l := range analyze.DiffLayers(before, after) {
 			o.Layers = append(o.Layers, layerDiffJSON{Layer: l.Layer, Name: l.Name, deltaJSON: deltaOf(l.Delta), Created: l.Created, Deleted: l.Deleted})
 		}
-		var b strings.Builder
-		fmt.Fprintf(&b, "Since revision %d (now %d): %s.", since, rev, deltaText(vis))
-		for _, l := range o.Layers {
-			fmt.Fprintf(&b, "\nLayer %d %q", l.Layer, l.Name)
-			switch {
-			case l.Created:
-				b.WriteString(" (new)")
-			case l.Deleted:
-				b.WriteString(" (deleted)")
+		return fitted(defaultMaxBytes, func() string { return diffText(o, vis) }, &o, func() bool {
+			if len(o.Layers) == 0 {
+				return false
 			}
-			fmt.Fprintf(&b, ": %s.", deltaJSONText(l.deltaJSON))
-		}
-		return structured(b.String(), o), nil
+			o.Layers, o.Truncated = o.Layers[:len(o.Layers)*4/5], true
+			return true
+		}), nil
 	})}
+}
+
+func diffText(o diffOutput, vis analyze.Delta) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Since revision %d (now %d): %s.", o.Since, o.Revision, deltaText(vis))
+	if o.Truncated {
+		b.WriteString(" Only the first layers that changed are listed.")
+	}
+	for _, l := range o.Layers {
+		fmt.Fprintf(&b, "\nLayer %d %q", l.Layer, l.Name)
+		switch {
+		case l.Created:
+			b.WriteString(" (new)")
+		case l.Deleted:
+			b.WriteString(" (deleted)")
+		}
+		fmt.Fprintf(&b, ": %s.", deltaJSONText(l.deltaJSON))
+	}
+	return b.String()
 }
 
 // baseline reads since_revision (default: the previous render's state).
@@ -97,6 +110,8 @@ type diffOutput struct {
 	Revision uint64          `json:"revision"`
 	Visible  deltaJSON       `json:"visible"`
 	Layers   []layerDiffJSON `json:"layers"`
+	// Truncated says the layer list was cut to keep the answer within 16 KB.
+	Truncated bool `json:"truncated,omitempty"`
 }
 
 func deltaOf(d analyze.Delta) deltaJSON {

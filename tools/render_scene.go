@@ -31,6 +31,7 @@ const renderDescription = `Render the scene to a PNG and return it so you can ch
 - width, height: pixels (default 800×600). background: a colour or "transparent". zoom: >1 zooms in. outline, ao, shadow, grid: look switches.
 - options.return_mode: auto (default: managed file + inline image or preview that fits the host), file_path (file only, smallest answer), base64 (inline PNG only, no file).
 - options.output_dir or output_path (.png) write inside the allowed directories instead of the managed render directory.
+- highlight: "changes" tints what was added (green) or recoloured (magenta) since the previous render (or since_revision) and shows removed voxels as red ghosts. Every render's text says in one line what changed since the previous one.
 Returns text with the path, the render:// URI, size, expiry and what each panel shows; a resource_link; an image in auto mode; structuredContent.file {path, uri, size, format, dimensions, checksum "sha256:…", created_at, expires_at, ttl_remaining}. The same scene and parameters are answered from the cache.
 Example: {"views":["front","right","top","isometric"],"width":1024,"height":768}`
 

@@ -1,0 +1,24 @@
+package tools_test
+
+import "testing"
+
+// BenchmarkCheckModelMillion runs check_model on a 1,000,000-voxel scene
+// (a 100³ box with a floating slab above it) through an in-process client:
+// the snapshot, every analysis and the answer.
+func BenchmarkCheckModelMillion(b *testing.B) {
+	h := newHarness(&testing.T{})
+	h.ok("fill_shape", map[string]any{"shape": "box", "from": []any{0, 0, 0}, "to": []any{99, 99, 99}, "color": "#808080"})
+	h.ok("fill_shape", map[string]any{"shape": "box", "from": []any{10, 10, 110}, "to": []any{19, 19, 111}, "color": "#FF0000"})
+	for b.Loop() {
+		h.ok("check_model", map[string]any{})
+	}
+}
+
+// BenchmarkRegionRuns lists a 10,000-voxel box in runs form.
+func BenchmarkRegionRuns(b *testing.B) {
+	h := newHarness(&testing.T{})
+	h.ok("fill_shape", map[string]any{"shape": "box", "from": []any{0, 0, 0}, "to": []any{49, 19, 9}, "color": "#808080"})
+	for b.Loop() {
+		h.ok("get_voxels_region", map[string]any{"from": []any{0, 0, 0}, "to": []any{49, 19, 9}, "format": "runs"})
+	}
+}
