@@ -163,7 +163,7 @@ func (d Deps) checkModel(a args) (*mcp.CallToolResult, error) {
 		return nil, lerr
 	}
 	start := time.Now()
-	opt := analyze.Options{Limit: max(examples, 1), PartOptions: analyze.PartOptions{Connectivity: conn, GroundZ: groundZ, Support: support}}
+	opt := analyze.Options{Limit: max(examples, 1), PartOptions: analyze.PartOptions{Connectivity: conn, GroundZ: groundZ, Support: support, Listed: limit}}
 	rep := analyze.Check(vol, opt)
 	o := checkOutput{Voxels: rep.Voxels, Box: boxJSON(vol.Box()), Layer: layer, Connectivity: conn,
 		PartCount: len(rep.Parts), FloatingCount: len(rep.Floating), CavityCount: len(rep.Cavities),

@@ -334,7 +334,7 @@ func (d Deps) compactFind(a args, match func(color.NRGBA) bool, what string, for
 		}
 		return structured(msg, out), nil
 	case parts:
-		all := analyze.Parts(vol, analyze.PartOptions{Colors: 1})
+		all := analyze.Parts(vol, analyze.PartOptions{Colors: 1, Listed: min(limit, maxGroupParts)})
 		type out struct {
 			Total     int        `json:"total"`
 			Box       *boxJS     `json:"bounding_box,omitempty"`

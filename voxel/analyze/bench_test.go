@@ -9,8 +9,9 @@ import (
 
 // benchScenes are 1,000,000-voxel models: a solid cube of one colour (few
 // runs), the same cube in eight colours scattered voxel by voxel (about a
-// run per voxel: the worst case for runs), and a castle-like shell with
-// towers, windows and a floating roof (many parts of rows, gaps, cavities).
+// run per voxel: the worst case for runs), a castle-like shell with
+// towers, windows and a floating roof (many parts of rows, gaps, cavities),
+// and a 3-D checkerboard (a million one-voxel parts).
 func benchScenes() map[string]*voxel.Scene {
 	out := map[string]*voxel.Scene{}
 	cube := voxel.New()
@@ -47,6 +48,20 @@ func benchScenes() map[string]*voxel.Scene {
 	}
 	fill(keep, box(10, 10, 60, 189, 189, 66), blue) // a floating roof, 226,800
 	out["keep"] = keep
+
+	// Every other voxel of a 126³ box: 1,000,188 voxels that share no
+	// face, so each is its own 6-connected part.
+	checker := voxel.New()
+	for z := range 126 {
+		for y := range 126 {
+			for x := range 126 {
+				if (x+y+z)%2 == 0 {
+					checker.Set(1, voxel.Pos{X: x, Y: y, Z: z}, pal[(x/2)%8])
+				}
+			}
+		}
+	}
+	out["checker"] = checker
 	return out
 }
 
@@ -57,7 +72,7 @@ func BenchmarkCheck(b *testing.B) {
 			n := 0
 			for b.Loop() {
 				v := NewVolume(blocks, nil)
-				rep := Check(v, Options{})
+				rep := Check(v, Options{PartOptions: PartOptions{Listed: 10}}) // as check_model lists them
 				n = rep.Voxels
 			}
 			b.ReportMetric(float64(n), "voxels")

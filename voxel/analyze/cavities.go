@@ -86,8 +86,14 @@ func Cavities(v *Volume) []Cavity {
 		}
 	}
 	out := uf.find(outside)
-	idx := map[int32]int{}
-	var cav []Cavity
+	idx := make([]int32, len(gaps)) // cavity index +1 of each root gap, 0 for none yet
+	n := 0
+	for i := range gaps {
+		if r := uf.find(int32(i)); r == int32(i) && r != out {
+			n++
+		}
+	}
+	cav := make([]Cavity, 0, n)
 	for i := 0; i < r.Rows(); i++ {
 		row := r.Row(i)
 		for j, gg := range gaps[gapStart[i]:gapStart[i+1]] {
@@ -95,13 +101,11 @@ func Cavities(v *Volume) []Cavity {
 			if root == out {
 				continue
 			}
-			k, ok := idx[root]
-			if !ok {
-				k = len(cav)
-				idx[root] = k
+			if idx[root] == 0 {
 				cav = append(cav, Cavity{Box: voxel.EmptyBox})
+				idx[root] = int32(len(cav))
 			}
-			c := &cav[k]
+			c := &cav[idx[root]-1]
 			c.Cells += int(gg.x1 - gg.x0 + 1)
 			c.Box = c.Box.Extend(voxel.Pos{X: int(gg.x0), Y: int(row[0].Y), Z: int(row[0].Z)})
 			c.Box = c.Box.Extend(voxel.Pos{X: int(gg.x1), Y: int(row[0].Y), Z: int(row[0].Z)})

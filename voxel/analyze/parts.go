@@ -36,6 +36,9 @@ type PartOptions struct {
 	Support *Volume
 	// Colors is how many main colours to report per part; 0 means 3.
 	Colors int
+	// Listed, when positive, limits the colour counts to the first Listed
+	// parts and the first Listed floating parts (the others get none).
+	Listed int
 }
 
 // Parts returns the connected parts of v, largest first (ties by the
@@ -86,17 +89,25 @@ func Parts(v *Volume, opt PartOptions) []Part {
 	if opt.GroundZ != nil {
 		ground = *opt.GroundZ
 	}
-	// Sum each root's voxels and box.
-	idx := map[int32]int{}
-	var parts []Part
+	// Sum each root's voxels and box; part[i] is the part of run i's root.
+	part := make([]int32, len(r.List))
+	n := 0
+	for i := range part {
+		part[i] = -1
+		if uf.find(int32(i)) == int32(i) {
+			n++
+		}
+	}
+	parts := make([]Part, 0, n)
 	for i, run := range r.List {
 		root := uf.find(int32(i))
-		k, ok := idx[root]
-		if !ok {
-			k = len(parts)
-			idx[root] = k
+		k := part[root]
+		if k < 0 {
+			k = int32(len(parts))
+			part[root] = k
 			parts = append(parts, Part{Box: voxel.EmptyBox, root: root})
 		}
+		part[i] = k
 		p := &parts[k]
 		p.Voxels += int(run.N)
 		p.Box = p.Box.Extend(voxel.Pos{X: int(run.X), Y: int(run.Y), Z: int(run.Z)})
@@ -108,23 +119,11 @@ func Parts(v *Volume, opt PartOptions) []Part {
 	if opt.Support != nil {
 		sup := &lookup{v: opt.Support}
 		for i, run := range r.List {
-			p := &parts[idx[uf.find(int32(i))]]
+			p := &parts[part[i]]
 			if !p.Grounded && touches(sup, run, diag) {
 				p.Grounded = true
 			}
 		}
-	}
-	// Main colours per part.
-	colors := make([]map[color.NRGBA]int, len(parts))
-	for i, run := range r.List {
-		k := idx[uf.find(int32(i))]
-		if colors[k] == nil {
-			colors[k] = map[color.NRGBA]int{}
-		}
-		colors[k][run.Color] += int(run.N)
-	}
-	for k := range parts {
-		parts[k].Colors = topColors(colors[k], opt.Colors)
 	}
 	slices.SortFunc(parts, func(a, b Part) int {
 		if c := cmp.Compare(b.Voxels, a.Voxels); c != 0 {
@@ -132,12 +131,47 @@ func Parts(v *Volume, opt PartOptions) []Part {
 		}
 		return comparePos(a.Box.Min, b.Box.Min)
 	})
+	// Main colours, of the parts a caller will list: the first Listed, and
+	// the first Listed floating ones.
+	want := make(map[int32]int) // root → index in parts
+	floating := 0
+	for k, p := range parts {
+		if opt.Listed > 0 && k >= opt.Listed && (p.Grounded || floating >= opt.Listed) {
+			continue
+		}
+		if !p.Grounded {
+			floating++
+		}
+		want[p.root] = k
+	}
+	counts := make(map[int32]map[color.NRGBA]int, len(want))
+	for i, run := range r.List {
+		root := uf.find(int32(i))
+		if _, ok := want[root]; !ok {
+			continue
+		}
+		m := counts[root]
+		if m == nil {
+			m = map[color.NRGBA]int{}
+			counts[root] = m
+		}
+		m[run.Color] += int(run.N)
+	}
+	for root, k := range want {
+		parts[k].Colors = topColors(counts[root], opt.Colors)
+	}
 	return parts
 }
 
 // Floating returns the parts that are not grounded, in the order given.
 func Floating(parts []Part) []Part {
-	var out []Part
+	n := 0
+	for _, p := range parts {
+		if !p.Grounded {
+			n++
+		}
+	}
+	out := make([]Part, 0, n)
 	for _, p := range parts {
 		if !p.Grounded {
 			out = append(out, p)
