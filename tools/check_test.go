@@ -121,6 +121,12 @@ func TestGetSliceReproducesPattern(t *testing.T) {
 	assert.Equal(t, "1....0", hrows[5], "the white voxel stands one above")
 	assert.Equal(t, "z=5", hm["legend"].(map[string]any)["1"])
 
+	// from/to on the slice's own axis do not hide the slice.
+	same := h.ok("get_slice", map[string]any{"axis": "z", "at": 4, "from": []any{10, -3, 0}, "to": []any{15, 2, 0}})
+	assert.Equal(t, rows, same["rows"])
+	empty := h.call("get_slice", map[string]any{"axis": "z", "at": 40})
+	assert.Contains(t, text(empty), "Nothing here: the model spans z=4..5")
+
 	assert.Contains(t, h.fail("get_slice", map[string]any{"axis": "z"}), "at is required")
 	assert.Contains(t, h.fail("get_slice", map[string]any{"axis": "w", "at": 0}), "axis must be one of")
 }

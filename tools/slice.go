@@ -107,10 +107,27 @@ func (d Deps) getSlice(a args) (*mcp.CallToolResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	if area != nil && view == "slice" {
+		// from/to bound the two other axes; the slice is always at "at".
+		b := *area
+		switch axis {
+		case 'x':
+			b.Min.X, b.Max.X = at, at
+		case 'y':
+			b.Min.Y, b.Max.Y = at, at
+		default:
+			b.Min.Z, b.Max.Z = at, at
+		}
+		area = &b
+	}
 	var vol *analyze.Volume
 	var layer int
 	var lerr error
-	d.Project.Read(func(s *voxel.Scene) { vol, layer, lerr = selectVolume(a, s, area) })
+	var model voxel.Box
+	d.Project.Read(func(s *voxel.Scene) {
+		vol, layer, lerr = selectVolume(a, s, area)
+		model = s.Box()
+	})
 	if lerr != nil {
 		return nil, lerr
 	}
@@ -144,8 +161,18 @@ func (d Deps) getSlice(a args) (*mcp.CallToolResult, error) {
 			}
 		}
 	}
-	res := &mcp.CallToolResult{Content: []mcp.Content{mcp.NewTextContent(sliceText(o, g))}, StructuredContent: o}
-	return res, nil
+	msg := sliceText(o, g)
+	if o.Filled == 0 && !model.Empty() {
+		lo, hi := model.Min.Z, model.Max.Z
+		switch axis {
+		case 'x':
+			lo, hi = model.Min.X, model.Max.X
+		case 'y':
+			lo, hi = model.Min.Y, model.Max.Y
+		}
+		msg += fmt.Sprintf("\nNothing here: the model spans %c=%d..%d and its bounding box is %v.", axis, lo, hi, model)
+	}
+	return &mcp.CallToolResult{Content: []mcp.Content{mcp.NewTextContent(msg)}, StructuredContent: o}, nil
 }
 
 // colorCells gives each colour a character, most used first.

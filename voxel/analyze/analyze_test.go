@@ -190,6 +190,10 @@ func TestSlicePattern(t *testing.T) {
 	assert.Equal(t, []color.NRGBA{red, {}, {}, {}, blue, {}, {}, red}, f.Colors)
 	assert.Equal(t, byte('x'), f.ColAxis)
 	assert.Equal(t, byte('z'), f.RowAxis)
+	// A right slice (x = 0): y right, z up.
+	r := Slice(v, 'x', 0, box(0, 0, 7, 0, 3, 8), 128)
+	assert.Equal(t, byte('y'), r.ColAxis)
+	assert.Equal(t, []color.NRGBA{red, {}, {}, {}, blue, {}, {}, red}, r.Colors)
 	// A downsampled slice covers the area in at most 2 cells per side.
 	d := Slice(v, 'z', 7, box(0, 0, 0, 3, 3, 7), 2)
 	assert.Equal(t, 2, d.Step)
