@@ -308,3 +308,42 @@ func TestDiffSceneLayers(t *testing.T) {
 	h.ok("create_project", map[string]any{"force": true})
 	assert.Contains(t, h.fail("diff_scene", map[string]any{"since_revision": since}), "no longer kept")
 }
+
+// Odd arguments give clear errors or sane answers, never a panic.
+func TestCheckToolsOddArguments(t *testing.T) {
+	h := newHarness(t)
+	empty := h.call("check_model", map[string]any{})
+	require.False(t, empty.IsError)
+	assert.Contains(t, text(empty), "no voxels")
+	assert.Contains(t, text(h.call("get_slice", map[string]any{"axis": "z", "at": 0})), "empty")
+	h.ok("add_voxels", map[string]any{"voxels": []any{[]any{-1048576, 0, 0}, []any{1048576, 5, 3}}, "color": "#FFFFFF"})
+	far := []any{-1048576, -1048576, -1048576}
+	near := []any{1048576, 1048576, 1048576}
+	for _, tc := range []struct {
+		tool string
+		args map[string]any
+		ok   bool
+	}{
+		{"get_slice", map[string]any{"axis": "z", "at": 0}, true},
+		{"get_slice", map[string]any{"axis": "x", "at": "5", "from": far, "to": near, "max_size": 8}, true},
+		{"get_slice", map[string]any{"view": "heightmap", "from": far, "to": near}, true},
+		{"get_slice", map[string]any{"axis": "z", "at": 1.5}, false},
+		{"get_slice", map[string]any{"axis": "z", "at": 0, "max_size": 100000}, false},
+		{"check_model", map[string]any{"from": far, "to": near, "examples": 0}, true},
+		{"check_model", map[string]any{"layer": "x"}, false},
+		{"check_model", map[string]any{"max_bytes": 10}, false},
+		{"get_voxels_region", map[string]any{"from": far, "to": near, "format": "runs"}, true},
+		{"get_voxels_region", map[string]any{"from": far, "to": near, "format": "csv"}, false},
+		{"get_voxels_region", map[string]any{"from": far, "to": near, "count_only": "maybe"}, false},
+		{"find_voxels_by_color", map[string]any{"color": "#FFFFFF", "group": "parts", "layer": 1}, true},
+		{"find_voxels_by_color", map[string]any{"color": "#FFFFFF", "group": "blobs"}, false},
+		{"diff_scene", map[string]any{"since_revision": 0}, false},
+		{"diff_scene", map[string]any{"since_revision": 1}, true},
+	} {
+		res := h.call(tc.tool, tc.args)
+		assert.Equal(t, !tc.ok, res.IsError, "%s %v: %s", tc.tool, tc.args, text(res))
+	}
+	out := h.ok("check_model", map[string]any{})
+	assert.Equal(t, 2, num(t, out, "part_count"))
+	assert.Equal(t, 1, num(t, out, "floating_count"), "the voxel at z=3 is in the air")
+}
