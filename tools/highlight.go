@@ -53,11 +53,35 @@ func parseHighlight(a args) (highlight, error) {
 	return h, nil
 }
 
-// renderChanges is what render results say about changes.
+// renderChanges is what render results say about changes: counts only, to
+// keep render answers small (diff_scene gives the bounding boxes). A
+// highlight of the changes since the previous render leaves the counts out:
+// they are since_previous_render's.
 type renderChanges struct {
-	Since     uint64    `json:"since_revision"`
-	Delta     deltaJSON `json:"changes"`
-	Highlight bool      `json:"highlighted"`
+	Since     uint64 `json:"since_revision"`
+	Added     *int   `json:"added,omitempty"`
+	Removed   *int   `json:"removed,omitempty"`
+	Recolored *int   `json:"recolored,omitempty"`
+	Highlight bool   `json:"highlighted,omitempty"`
+}
+
+func changeCounts(since uint64, d analyze.Delta) *renderChanges {
+	a, r, c := d.Added.Voxels, d.Removed.Voxels, d.Recolored.Voxels
+	return &renderChanges{Since: since, Added: &a, Removed: &r, Recolored: &c}
+}
+
+// shortDelta says a delta in few bytes: "+50 in [..], −20 in [..], ~0".
+func shortDelta(d analyze.Delta) string {
+	if d.Empty() {
+		return "no visible change"
+	}
+	part := func(sign string, c analyze.Change) string {
+		if c.Voxels == 0 {
+			return sign + "0"
+		}
+		return fmt.Sprintf("%s%d in %v", sign, c.Voxels, c.Box)
+	}
+	return part("+", d.Added) + ", " + part("−", d.Removed) + ", " + part("~", d.Recolored) + " (added, removed, recoloured)"
 }
 
 // compareRender fills f.change (the changes since the previous render, one
@@ -66,8 +90,8 @@ type renderChanges struct {
 func (d Deps) compareRender(f *sceneFacts, h highlight) error {
 	if f.prev != nil {
 		delta := analyze.DiffVisible(f.prev.layers, f.state)
-		f.change = fmt.Sprintf("Since the previous render (revision %d): %s.", f.prev.revision, deltaText(delta))
-		f.sincePrev = &renderChanges{Since: f.prev.revision, Delta: deltaOf(delta)}
+		f.change = fmt.Sprintf("Since the render of revision %d: %s.", f.prev.revision, shortDelta(delta))
+		f.sincePrev = changeCounts(f.prev.revision, delta)
 	} else {
 		f.change = "First render of this scene."
 	}
@@ -112,13 +136,19 @@ func (d Deps) compareRender(f *sceneFacts, h highlight) error {
 	})
 	f.snap = hs.Snapshot()
 	f.hash = f.snap.Hash()
-	f.highlight = &renderChanges{Since: since, Delta: deltaOf(analyze.DiffVisible(before, f.state)), Highlight: true}
+	f.highlight = &renderChanges{Since: since, Highlight: true}
+	if f.sincePrev == nil || f.sincePrev.Since != since {
+		f.highlight = changeCounts(since, analyze.DiffVisible(before, f.state))
+		f.highlight.Highlight = true
+	}
 	return nil
 }
 
 // highlightText is the legend of a highlighted render.
 func highlightText(c *renderChanges) string {
-	d := c.Delta
-	return fmt.Sprintf("Highlighted changes since revision %d: +%d added (tinted green), −%d removed (red checkered ghosts where they were), ~%d recoloured (tinted magenta).",
-		c.Since, d.Added.Voxels, d.Removed.Voxels, d.Recolored.Voxels)
+	legend := "green: added, red checkered ghosts: removed, magenta: recoloured"
+	if c.Added == nil {
+		return "Highlighted: " + legend + "."
+	}
+	return fmt.Sprintf("Highlighted since revision %d: +%d, −%d, ~%d; %s.", c.Since, *c.Added, *c.Removed, *c.Recolored, legend)
 }

@@ -79,18 +79,17 @@ func TestRenderHighlightChanges(t *testing.T) {
 	res := h.call("render_scene", map[string]any{"view": "front", "width": 400, "height": 300, "highlight": "changes"})
 	require.False(t, res.IsError, text(res))
 	txt := text(res)
-	assert.Contains(t, txt, "+50 added")
-	assert.Contains(t, txt, "−20 removed")
-	assert.Contains(t, txt, "Highlighted changes since revision")
+	assert.Contains(t, txt, "+50 in [2,-1,2]..[11,-1,6], −20 in [28,0,10]..[37,0,11], ~0 (added, removed, recoloured)")
+	assert.Contains(t, txt, "Highlighted: green: added, red checkered ghosts: removed, magenta: recoloured.")
 	out := structuredOf(t, res)
 	hl := out["highlight"].(map[string]any)
 	assert.Equal(t, float64(since), hl["since_revision"])
-	ch := hl["changes"].(map[string]any)
-	assert.Equal(t, 50.0, ch["added"].(map[string]any)["voxels"])
-	assert.Equal(t, 20.0, ch["removed"].(map[string]any)["voxels"])
-	assert.Equal(t, map[string]any{"min": []any{2.0, -1.0, 2.0}, "max": []any{11.0, -1.0, 6.0}, "size": []any{10.0, 1.0, 5.0}}, ch["added"].(map[string]any)["bounding_box"])
+	assert.Nil(t, hl["added"], "the same as since_previous_render")
 	prev := out["since_previous_render"].(map[string]any)
 	assert.Equal(t, float64(since), prev["since_revision"])
+	assert.Equal(t, 50.0, prev["added"])
+	assert.Equal(t, 20.0, prev["removed"])
+	assert.Equal(t, 0.0, prev["recolored"])
 
 	img := inlinePNG(t, res)
 	if p := os.Getenv("SAVE_HIGHLIGHT"); p != "" {
@@ -127,7 +126,7 @@ func TestRenderHighlightChanges(t *testing.T) {
 	// A recolour is marked magenta.
 	h.ok("paint_voxels", map[string]any{"voxels": []any{[]any{20, 0, 5}, []any{21, 0, 5}}, "color": "#808081"})
 	res = h.call("render_scene", map[string]any{"view": "front", "width": 400, "height": 300, "highlight": "changes"})
-	assert.Contains(t, text(res), "~2 recoloured")
+	assert.Contains(t, text(res), "~2 in [20,0,5]..[21,0,5]")
 	magenta := func(r, g, b uint8) bool { return int(r) > int(g)+60 && int(b) > int(g)+60 }
 	ml, mr := pixelsIn(inlinePNG(t, res), magenta)
 	assert.Greater(t, ml+mr, 20)
@@ -143,5 +142,23 @@ func TestRenderHighlightErrors(t *testing.T) {
 	assert.Contains(t, h.fail("diff_scene", map[string]any{}), "nothing has been rendered yet")
 	res := h.call("render_scene", map[string]any{"highlight": "changes", "since_revision": 1, "options": map[string]any{"return_mode": "file_path"}})
 	require.False(t, res.IsError, text(res))
-	assert.Contains(t, text(res), "+1 added")
+	assert.Contains(t, text(res), "Highlighted since revision 1: +1, −0, ~0")
+	assert.Equal(t, 1.0, structuredOf(t, res)["highlight"].(map[string]any)["added"])
+}
+
+// A highlighted 4K render in file_path mode still answers in under 2 KB.
+func TestHighlightWire(t *testing.T) {
+	h := newRenderHarness(t)
+	h.build()
+	base := h.call("render_scene", map[string]any{"width": 3840, "height": 2160, "options": map[string]any{"return_mode": "file_path"}})
+	bw, _ := base.MarshalJSON()
+	t.Logf("first render: %d bytes", len(bw))
+	h.ok("fill_shape", map[string]any{"shape": "box", "from": []any{-100, -100, 30}, "to": []any{100, 100, 31}, "color": "#00FF00"})
+	h.ok("fill_shape", map[string]any{"shape": "sphere", "center": []any{0, 0, 0}, "radius": 5, "mode": "remove"})
+	h.ok("fill_shape", map[string]any{"shape": "box", "from": []any{30, -8, -8}, "to": []any{45, 7, 7}, "color": "#FF0000", "mode": "paint"})
+	res := h.call("render_scene", map[string]any{"width": 3840, "height": 2160, "highlight": "changes", "options": map[string]any{"return_mode": "file_path"}})
+	require.False(t, res.IsError, text(res))
+	wire, _ := res.MarshalJSON()
+	t.Logf("%d bytes: %s", len(wire), text(res))
+	assert.Less(t, len(wire), 2048)
 }
