@@ -305,6 +305,25 @@ func TestDiffSceneLayers(t *testing.T) {
 	assert.Equal(t, 1.0, l2["added"].(map[string]any)["voxels"])
 	assert.Contains(t, text(res), `Layer 2 "new" (new): +1 added in [5,5,5]..[5,5,5]`)
 	assert.Contains(t, h.fail("diff_scene", map[string]any{"since_revision": 999}), "in the future")
+
+	// The changed voxels themselves, in runs form.
+	h.ok("remove_voxels", map[string]any{"voxels": []any{[]any{1, 0, 0}}, "layer": 1})
+	v := h.ok("diff_scene", map[string]any{"since_revision": since, "voxels": true})
+	assert.Equal(t, "5 5 5 1 00FF00", v["added_runs"])
+	assert.Equal(t, "1 0 0 1 FF0000", v["removed_runs"])
+	assert.Equal(t, "0 0 0 1 0000FF", v["recolored_runs"])
+	assert.Nil(t, v["runs_truncated"])
+
+	// A big change is cut at max_bytes and says so.
+	since = num(t, v, "revision")
+	h.ok("fill_shape", map[string]any{"shape": "box", "from": []any{0, 10, 0}, "to": []any{9, 300, 9}, "color": "#123456"})
+	res = h.call("diff_scene", map[string]any{"since_revision": since, "voxels": true, "max_bytes": 4096})
+	require.False(t, res.IsError, text(res))
+	assert.LessOrEqual(t, len(text(res)), 4096)
+	big := structuredOf(t, res)
+	assert.Equal(t, true, big["runs_truncated"])
+	assert.Equal(t, 29100.0, big["visible"].(map[string]any)["added"].(map[string]any)["voxels"])
+	assert.Contains(t, text(res), "cut at max_bytes")
 	h.ok("create_project", map[string]any{"force": true})
 	assert.Contains(t, h.fail("diff_scene", map[string]any{"since_revision": since}), "no longer kept")
 }
