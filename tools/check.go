@@ -259,7 +259,7 @@ func checkSummary(o checkOutput) string {
 	if o.FloatingCount == 0 {
 		fmt.Fprintf(&b, "\nFloating: none (every part reaches the ground at z=%d).", *o.GroundZ)
 	} else {
-		fmt.Fprintf(&b, "\nFloating: %d parts, %d voxels, not connected to the ground at z=%d:", o.FloatingCount, o.FloatingVox, *o.GroundZ)
+		fmt.Fprintf(&b, "\nFloating: %s, %d voxels, not connected to the ground at z=%d:", plural(o.FloatingCount, "part"), o.FloatingVox, *o.GroundZ)
 		for i, p := range o.Floating[:min(len(o.Floating), 5)] {
 			fmt.Fprintf(&b, " #%d %d voxels %s%s;", i+1, p.Voxels, boxText(p.Box), colorsText(p.Colors))
 		}
@@ -268,15 +268,21 @@ func checkSummary(o checkOutput) string {
 		s := o.Symmetry[axis]
 		fmt.Fprintf(&b, "\nSymmetry about %s=%g: shape %.1f%%, colours %.1f%%.", axis, s.Plane, s.Score*100, s.ColorScore*100)
 		if s.AsymCount > 0 {
-			fmt.Fprintf(&b, " %d voxels have no mirror voxel, e.g.", s.AsymCount)
+			fmt.Fprintf(&b, " %s without a mirror voxel, e.g.", plural(s.AsymCount, "voxel"))
 			for i := range s.Asymmetric[:min(3, len(s.Asymmetric))] {
-				fmt.Fprintf(&b, " %s→%s empty", posText(s.Asymmetric[i]), posText(s.Mirror[i]))
+				if i > 0 {
+					b.WriteString(",")
+				}
+				fmt.Fprintf(&b, " %s (mirror %s empty)", posText(s.Asymmetric[i]), posText(s.Mirror[i]))
 			}
 			b.WriteString(".")
 		}
 		if s.MismatchCount > 0 {
-			fmt.Fprintf(&b, " %d mirror pairs differ in colour, e.g.", s.MismatchCount)
-			for _, m := range s.Mismatches[:min(2, len(s.Mismatches))] {
+			fmt.Fprintf(&b, " %s differ in colour, e.g.", plural(s.MismatchCount, "mirror pair"))
+			for i, m := range s.Mismatches[:min(2, len(s.Mismatches))] {
+				if i > 0 {
+					b.WriteString(",")
+				}
 				fmt.Fprintf(&b, " %s %s vs %s %s", posText(m.At), m.Color, posText(m.Mirror), m.MirrorColor)
 			}
 			b.WriteString(".")
@@ -285,12 +291,19 @@ func checkSummary(o checkOutput) string {
 	if o.CavityCount == 0 {
 		b.WriteString("\nCavities: none enclosed.")
 	} else {
-		fmt.Fprintf(&b, "\nCavities: %d enclosed empty regions:", o.CavityCount)
+		fmt.Fprintf(&b, "\nCavities: %s enclosed:", plural(o.CavityCount, "empty region"))
 		for i, c := range o.Cavities[:min(len(o.Cavities), 3)] {
 			fmt.Fprintf(&b, " #%d %d cells %s;", i+1, c.Cells, boxText(c.Box))
 		}
 	}
 	return b.String()
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
 
 func posText(p [3]int) string { return fmt.Sprintf("[%d,%d,%d]", p[0], p[1], p[2]) }

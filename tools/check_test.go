@@ -38,9 +38,9 @@ func TestCheckModelFindsFloatingSlabAndAsymmetry(t *testing.T) {
 	assert.Equal(t, 9.5, sym["plane"])
 	// The text says the same for a person.
 	txt := text(res)
-	assert.Contains(t, txt, "Floating: 1 parts, 192 voxels")
+	assert.Contains(t, txt, "Floating: 1 part, 192 voxels")
 	assert.Contains(t, txt, "[6,4,15]..[13,15,16]")
-	assert.Contains(t, txt, "[2,5,6]→[17,5,6] empty")
+	assert.Contains(t, txt, "1 voxel without a mirror voxel, e.g. [2,5,6] (mirror [17,5,6] empty)")
 	assert.Regexp(t, `revision \d+`, txt)
 
 	// Grounding through a support layer, and 26-connectivity.
