@@ -21,7 +21,7 @@ const (
 	maxExamples       = 64
 )
 
-const checkDescription = `Check the model's structure in one call, without an image: connected parts, floating parts, mirror symmetry and enclosed cavities. Connected parts (6-connected, or 26 with "connectivity":26), each with voxel count, bounding box and main colours, largest first; floating parts (not connected to the ground: the lowest z level of what is checked, or ground_z, or touching support_layer); mirror symmetry about the centre plane on x and on y (score 0-1, and the first voxels without a mirror voxel, with the empty mirror position, and colour mismatches); enclosed cavities (empty cells no path reaches from outside) with size and bounding box.
+const checkDescription = `Check the model's structure in one call, without an image: connected parts, floating parts, mirror symmetry and enclosed cavities. Connected parts (6-connected, or 26 with "connectivity":26), each with voxel count, bounding box and main colours, largest first; floating parts (not connected to the ground: the lowest z level of what is checked, or ground_z, or touching support_layer); mirror symmetry about the centre plane on x and on y (score 0-1, and the first voxels without a mirror voxel, with the empty mirror position, and colour mismatches; best_plane when a plane up to 2 voxels off fits better, as after an off-by-one wall); enclosed cavities (empty cells no path reaches from outside) with size and bounding box.
 Checks the visible layers merged, or one layer, optionally within from/to. Fast: a 1,000,000-voxel scene takes well under a second. With the default limits the answer is a few hundred bytes to ~4 KB (~1k tokens), never more than max_bytes.
 Use it after building, then get_slice or render_scene to look at what it found, fix, and check again.
 Returns structuredContent.parts [{voxels, bounding_box {min, max}, colors, grounded}], .floating (same shape), .symmetry {x, y: {plane, score, color_score, asymmetric [[x,y,z]…], mirror [[x,y,z]…], asymmetric_count, color_mismatches, color_mismatch_count}}, .cavities [{cells, bounding_box}].
@@ -78,6 +78,9 @@ type symmetryJSON struct {
 	MismatchCount  int            `json:"color_mismatch_count"`
 	Symmetric      bool           `json:"symmetric"`
 	ColorSymmetric bool           `json:"color_symmetric"`
+	// Best is the same about the nearby plane (within 2 voxels) that most
+	// voxels agree with, when that is not the centre: an off-by-one wall.
+	Best *symmetryJSON `json:"best_plane,omitempty"`
 }
 
 type mismatchJSON struct {
@@ -208,10 +211,14 @@ func (o *checkOutput) shrink() bool {
 	case longest <= 1:
 		return false
 	case longest == examples:
+		n := cut(examples)
 		for k, s := range o.Symmetry {
-			n := cut(examples)
-			s.Asymmetric, s.Mirror = s.Asymmetric[:min(n, len(s.Asymmetric))], s.Mirror[:min(n, len(s.Mirror))]
-			s.Mismatches = s.Mismatches[:min(n, len(s.Mismatches))]
+			s.cut(n)
+			if s.Best != nil {
+				b := *s.Best
+				b.cut(n)
+				s.Best = &b
+			}
 			o.Symmetry[k] = s
 		}
 	case longest == parts:
@@ -236,7 +243,17 @@ func symmetryOf(s analyze.Symmetry, n int) symmetryJSON {
 	for _, m := range s.Mismatches[:min(n, len(s.Mismatches))] {
 		out.Mismatches = append(out.Mismatches, mismatchJSON{posJSON(m.At), posJSON(m.Mirror), FormatColor(m.Color), FormatColor(m.MirrorColor)})
 	}
+	if s.Best != nil {
+		b := symmetryOf(*s.Best, n)
+		out.Best = &b
+	}
 	return out
+}
+
+// cut keeps at most n examples of each list.
+func (s *symmetryJSON) cut(n int) {
+	s.Asymmetric, s.Mirror = s.Asymmetric[:min(n, len(s.Asymmetric))], s.Mirror[:min(n, len(s.Mirror))]
+	s.Mismatches = s.Mismatches[:min(n, len(s.Mismatches))]
 }
 
 func round4(f float64) float64 { return math.Round(f*1e4) / 1e4 }
@@ -274,6 +291,17 @@ func checkSummary(o checkOutput) string {
 					b.WriteString(",")
 				}
 				fmt.Fprintf(&b, " %s (mirror %s empty)", posText(s.Asymmetric[i]), posText(s.Mirror[i]))
+			}
+			b.WriteString(".")
+		}
+		if bp := s.Best; bp != nil {
+			fmt.Fprintf(&b, " The plane %s=%g fits better: shape %.1f%%, %s without a mirror voxel", axis, bp.Plane, bp.Score*100, plural(bp.AsymCount, "voxel"))
+			for i := range bp.Asymmetric[:min(3, len(bp.Asymmetric))] {
+				sep := ","
+				if i == 0 {
+					sep = ", e.g."
+				}
+				fmt.Fprintf(&b, "%s %s (mirror %s empty)", sep, posText(bp.Asymmetric[i]), posText(bp.Mirror[i]))
 			}
 			b.WriteString(".")
 		}

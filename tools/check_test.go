@@ -366,3 +366,21 @@ func TestCheckToolsOddArguments(t *testing.T) {
 	assert.Equal(t, 2, num(t, out, "part_count"))
 	assert.Equal(t, 1, num(t, out, "floating_count"), "the voxel at z=3 is in the air")
 }
+
+// A wall one voxel too thick moves the centre plane; the best plane names
+// the extra voxels.
+func TestCheckModelOffByOneWall(t *testing.T) {
+	h := newHarness(t)
+	h.ok("fill_shape", map[string]any{"shape": "box", "from": []any{0, 0, 0}, "to": []any{19, 9, 0}, "color": "#808080"})
+	h.ok("fill_shape", map[string]any{"shape": "box", "from": []any{0, 0, 1}, "to": []any{0, 9, 5}, "color": "#FF0000"})
+	h.ok("fill_shape", map[string]any{"shape": "box", "from": []any{19, 0, 1}, "to": []any{20, 9, 5}, "color": "#FF0000"}) // one too thick
+	res := h.call("check_model", map[string]any{})
+	require.False(t, res.IsError, text(res))
+	sym := structuredOf(t, res)["symmetry"].(map[string]any)["x"].(map[string]any)
+	assert.Equal(t, 10.0, sym["plane"])
+	best := sym["best_plane"].(map[string]any)
+	assert.Equal(t, 9.5, best["plane"])
+	assert.Equal(t, 50.0, best["asymmetric_count"])
+	assert.Contains(t, text(res), "The plane x=9.5 fits better")
+	assert.Contains(t, text(res), "[20,0,1] (mirror [-1,0,1] empty)")
+}

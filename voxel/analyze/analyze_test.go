@@ -234,3 +234,31 @@ func TestDiff(t *testing.T) {
 	require.NoError(t, s.SetVisible(l2, false))
 	assert.Equal(t, 1, DiffVisible(before, s.Freeze()).Recolored.Voxels, "hidden layers do not count")
 }
+
+// The case: an off-by-one wall moves the centre plane by half a
+// voxel, so about the centre nearly nothing matches; the best nearby plane
+// names the wall.
+func TestOffByOneWall(t *testing.T) {
+	s := voxel.New()
+	fill(s, box(0, 0, 0, 19, 9, 0), green) // floor x 0..19: centre 9.5
+	fill(s, box(0, 0, 1, 0, 9, 5), red)    // left wall
+	fill(s, box(19, 0, 1, 19, 9, 5), red)  // right wall
+	fill(s, box(5, 3, 1, 14, 6, 3), blue)  // a symmetric block
+	fill(s, box(20, 0, 1, 20, 9, 5), red)  // the extra wall one off
+	sym := MirrorSymmetry(volumeOf(s), 'x', 4)
+	assert.Equal(t, 10.0, sym.Plane)
+	assert.Less(t, sym.Score, 0.9)
+	require.NotNil(t, sym.Best)
+	assert.Equal(t, 9.5, sym.Best.Plane)
+	assert.Equal(t, 50, sym.Best.AsymmetricCount, "exactly the extra wall")
+	assert.Equal(t, voxel.Pos{X: 20, Y: 0, Z: 1}, sym.Best.Asymmetric[0])
+	assert.Equal(t, voxel.Pos{X: -1, Y: 0, Z: 1}, sym.Best.Mirror[0])
+	plane, score := BestPlane(volumeOf(s), 'x')
+	assert.Equal(t, 9.5, plane)
+	assert.InDelta(t, 1-50.0/float64(volumeOf(s).Count()), score, 1e-9)
+
+	// A symmetric model has no better plane.
+	u := voxel.New()
+	fill(u, box(0, 0, 0, 9, 9, 0), green)
+	assert.Nil(t, MirrorSymmetry(volumeOf(u), 'y', 4).Best)
+}

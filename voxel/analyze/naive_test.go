@@ -126,6 +126,18 @@ func TestPartsAndCavitiesMatchAFloodFill(t *testing.T) {
 			require.Equal(t, naiveParts(set, diag), got, "scene %d, %d-connected", i, conn)
 			assert.Equal(t, len(set), total)
 		}
+		// Span-based mirror counts agree with voxel-by-voxel lookups.
+		for _, axis := range []byte{'x', 'y'} {
+			centre := v.Box().Min.X + v.Box().Max.X
+			if axis == 'y' {
+				centre = v.Box().Min.Y + v.Box().Max.Y
+			}
+			rs := spansOf(v.Runs())
+			for sum := centre - 4; sum <= centre+4; sum++ {
+				sym := mirrorAbout(v, axis, sum, 0)
+				require.Equal(t, v.Count()-sym.AsymmetricCount, matchedAbout(v.Runs(), &rs, axis, sum), "scene %d axis %c sum %d", i, axis, sum)
+			}
+		}
 		var got []int
 		for _, c := range Cavities(v) {
 			got = append(got, c.Cells)
