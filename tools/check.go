@@ -80,7 +80,16 @@ type symmetryJSON struct {
 	ColorSymmetric bool           `json:"color_symmetric"`
 	// Best is the same about the nearby plane (within 2 voxels) that most
 	// voxels agree with, when that is not the centre: an off-by-one wall.
-	Best *symmetryJSON `json:"best_plane,omitempty"`
+	Best *bestPlaneJSON `json:"best_plane,omitempty"`
+}
+
+// bestPlaneJSON is the shape symmetry about the best nearby plane.
+type bestPlaneJSON struct {
+	Plane      float64  `json:"plane"`
+	Score      float64  `json:"score"`
+	Asymmetric [][3]int `json:"asymmetric"`
+	Mirror     [][3]int `json:"mirror"`
+	AsymCount  int      `json:"asymmetric_count"`
 }
 
 type mismatchJSON struct {
@@ -216,7 +225,7 @@ func (o *checkOutput) shrink() bool {
 			s.cut(n)
 			if s.Best != nil {
 				b := *s.Best
-				b.cut(n)
+				b.Asymmetric, b.Mirror = b.Asymmetric[:min(n, len(b.Asymmetric))], b.Mirror[:min(n, len(b.Mirror))]
 				s.Best = &b
 			}
 			o.Symmetry[k] = s
@@ -243,8 +252,12 @@ func symmetryOf(s analyze.Symmetry, n int) symmetryJSON {
 	for _, m := range s.Mismatches[:min(n, len(s.Mismatches))] {
 		out.Mismatches = append(out.Mismatches, mismatchJSON{posJSON(m.At), posJSON(m.Mirror), FormatColor(m.Color), FormatColor(m.MirrorColor)})
 	}
-	if s.Best != nil {
-		b := symmetryOf(*s.Best, n)
+	if bp := s.Best; bp != nil {
+		b := bestPlaneJSON{Plane: bp.Plane, Score: round4(bp.Score), AsymCount: bp.AsymmetricCount, Asymmetric: [][3]int{}, Mirror: [][3]int{}}
+		for i := range bp.Asymmetric[:min(n, len(bp.Asymmetric))] {
+			b.Asymmetric = append(b.Asymmetric, posJSON(bp.Asymmetric[i]))
+			b.Mirror = append(b.Mirror, posJSON(bp.Mirror[i]))
+		}
 		out.Best = &b
 	}
 	return out

@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"image/color"
+	"math"
 
 	"github.com/goxel-mcp/goxel-mcp/voxel"
 )
@@ -30,10 +31,11 @@ type Symmetry struct {
 	// (each pair once, from its lower side).
 	Mismatches    []Mismatch
 	MismatchCount int
-	// Best is the same about the nearby plane (within 2 voxels) that the
+	// Best is the same about the nearby plane (within a voxel) that the
 	// most voxels agree with, when that is not the centre plane: an
 	// off-by-one wall shows up as a few voxels there rather than as a poor
-	// score everywhere. Nil when the centre plane is best.
+	// score everywhere. Nil when the centre plane is best. It has shape
+	// figures only: ColorScore, Mismatches and MismatchCount stay zero.
 	Best *Symmetry
 }
 
@@ -51,8 +53,38 @@ func MirrorSymmetry(v *Volume, axis byte, limit int) Symmetry {
 	s := mirrorAbout(v, axis, sum, limit)
 	if s.AsymmetricCount > 0 {
 		if plane, score := BestPlane(v, axis); score > s.Score {
-			best := mirrorAbout(v, axis, int(plane*2), limit)
-			s.Best = &best
+			s.Best = mirrorShape(v, axis, int(plane*2), score, limit)
+		}
+	}
+	return s
+}
+
+// mirrorShape describes the plane sum/2 whose shape score is known: it
+// looks voxel by voxel only until it has limit examples, or not at all
+// when every voxel has its mirror.
+func mirrorShape(v *Volume, axis byte, sum int, score float64, limit int) *Symmetry {
+	s := &Symmetry{Axis: axis, Plane: float64(sum) / 2, Score: score}
+	s.AsymmetricCount = int(math.Round((1 - score) * float64(v.Count())))
+	if s.AsymmetricCount == 0 || limit == 0 {
+		return s
+	}
+	l := &lookup{v: v}
+	for _, run := range v.Runs().List {
+		for x := run.X; x <= run.End(); x++ {
+			p := voxel.Pos{X: int(x), Y: int(run.Y), Z: int(run.Z)}
+			q := p
+			if axis == 'x' {
+				q.X = sum - p.X
+			} else {
+				q.Y = sum - p.Y
+			}
+			if l.at(q).A == 0 {
+				s.Asymmetric = append(s.Asymmetric, p)
+				s.Mirror = append(s.Mirror, q)
+				if len(s.Asymmetric) == limit {
+					return s
+				}
+			}
 		}
 	}
 	return s
