@@ -134,8 +134,7 @@ func (d Deps) compareRender(f *sceneFacts, h highlight) error {
 			hs.Set(1, p, tint(now, recoloredTint))
 		}
 	})
-	f.snap = hs.Snapshot()
-	f.hash = f.snap.Hash()
+	f.snap = hs.Snapshot() // f.hash stays the scene's: the PNG and the answer name the real scene
 	f.highlight = &renderChanges{Since: since, Highlight: true}
 	if f.sincePrev == nil || f.sincePrev.Since != since {
 		f.highlight = changeCounts(since, analyze.DiffVisible(before, f.state))

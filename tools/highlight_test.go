@@ -31,6 +31,19 @@ func inlinePNG(t *testing.T, res *mcp.CallToolResult) image.Image {
 	return nil
 }
 
+func rawPNG(t *testing.T, res *mcp.CallToolResult) []byte {
+	t.Helper()
+	for _, c := range res.Content {
+		if im, ok := c.(mcp.ImageContent); ok {
+			raw, err := base64.StdEncoding.DecodeString(im.Data)
+			require.NoError(t, err)
+			return raw
+		}
+	}
+	t.Fatal("no inline image")
+	return nil
+}
+
 // pixelsIn counts the pixels of img that pass is, left and right of the centre.
 func pixelsIn(img image.Image, is func(r, g, b uint8) bool) (left, right int) {
 	b := img.Bounds()
@@ -103,11 +116,15 @@ func TestRenderHighlightChanges(t *testing.T) {
 	assert.Greater(t, rr, 500, "ghosts of the removed voxels on the right")
 	assert.Zero(t, rl)
 
+	assert.Contains(t, string(rawPNG(t, res)), "Highlight\x00changes since revision")
+
 	// The plain render after it says what changed since the highlighted one:
-	// nothing, and draws no tint.
+	// nothing, and draws no tint; both name the same scene.
 	plain := h.call("render_scene", map[string]any{"view": "front", "width": 400, "height": 300})
 	require.False(t, plain.IsError)
 	assert.Contains(t, text(plain), "no visible change")
+	assert.Equal(t, out["render"].(map[string]any)["scene_hash"], structuredOf(t, plain)["render"].(map[string]any)["scene_hash"])
+	assert.NotContains(t, string(rawPNG(t, plain)), "Highlight\x00")
 	gl, gr = pixelsIn(inlinePNG(t, plain), greenish)
 	assert.Zero(t, gl+gr)
 

@@ -161,7 +161,7 @@ func (d Deps) renderScene(ctx context.Context, r renderRequest, prog *progress) 
 		return nil, err
 	}
 	d.Project.markRendered(facts.shown)
-	key := r.cacheKey(facts.hash, d.Version)
+	key := r.cacheKey(facts.snap.Hash(), d.Version) // a highlight draws a derived scene
 	out := renderOutput{Revision: facts.revision, SincePrevious: facts.sincePrev, Highlight: facts.highlight, Render: renderInfo{
 		Width: r.opt.Width, Height: r.opt.Height, Voxels: facts.count, Box: boxJSON(facts.box),
 		SceneHash: fmt.Sprintf("%016x", facts.hash), ReturnMode: r.mode, Inline: "none",
@@ -297,13 +297,17 @@ func (d Deps) pngText(r renderRequest, f sceneFacts, key string) []pngx.TextChun
 	for _, v := range r.views {
 		views = append(views, fmt.Sprintf("%s (yaw %g, pitch %g)", v.Name, v.Yaw, v.Pitch))
 	}
-	return []pngx.TextChunk{
+	chunks := []pngx.TextChunk{
 		{Keyword: "Software", Value: "goxel-mcp " + d.Version},
 		{Keyword: "View", Value: strings.Join(views, "; ")},
 		{Keyword: "Scene-Hash", Value: fmt.Sprintf("xxhash64:%016x voxels=%d", f.hash, f.count)},
 		{Keyword: "Render-Options", Value: fmt.Sprintf("size=%dx%d zoom=%g outline=%v ao=%v shadow=%v grid=%v", r.opt.Width, r.opt.Height, r.opt.Zoom, r.opt.Outline, r.opt.AO, r.opt.Shadow, r.opt.Grid)},
 		{Keyword: "CacheKey", Value: key},
 	}
+	if f.highlight != nil {
+		chunks = append(chunks, pngx.TextChunk{Keyword: "Highlight", Value: fmt.Sprintf("changes since revision %d (green added, red ghosts removed, magenta recoloured)", f.highlight.Since)})
+	}
+	return chunks
 }
 
 // publish writes the PNG into the managed store. When keep is set and the
