@@ -78,9 +78,14 @@ func GetColorHistogram(d Deps) mcpserver.ServerTool {
 		annotations(true, false, true),
 		mcp.WithInteger("layer", mcp.Description("Layer id. Default: visible layers merged."), mcp.Min(1)),
 		mcp.WithInteger("limit", mcp.Description("Entries to return. Default 64."), mcp.Min(1), mcp.Max(4096)),
+		maxBytesProp,
 	)
 	return mcpserver.ServerTool{Tool: tool, Handler: wrap(func(ctx context.Context, a args, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		limit, err := a.int("limit", 64, 1, 4096)
+		if err != nil {
+			return nil, err
+		}
+		budget, err := maxBytes(a)
 		if err != nil {
 			return nil, err
 		}
@@ -114,25 +119,40 @@ func GetColorHistogram(d Deps) mcpserver.ServerTool {
 		distinct := len(entries)
 		entries = entries[:min(limit, len(entries))]
 		out := map[string]any{"total_voxels": total, "distinct_colors": distinct, "colors": entries, "truncated": distinct > len(entries)}
-		msg := fmt.Sprintf("%d voxels in %d colours.", total, distinct)
-		if len(entries) > 0 {
-			msg += fmt.Sprintf(" Most used: %s (%d).", entries[0].Color, entries[0].Count)
+		summary := func() string {
+			msg := fmt.Sprintf("%d voxels in %d colours.", total, distinct)
+			if len(entries) > 0 {
+				msg += fmt.Sprintf(" Most used: %s (%d).", entries[0].Color, entries[0].Count)
+			}
+			if len(entries) < distinct {
+				msg += fmt.Sprintf(" Listed the %d most used.", len(entries))
+			}
+			return msg
 		}
-		return structured(msg, out), nil
+		return fitted(budget, summary, out, func() bool {
+			if len(entries) <= 1 {
+				return false
+			}
+			entries = entries[:len(entries)*4/5]
+			out["colors"], out["truncated"] = entries, true
+			return true
+		}), nil
 	})}
 }
 
 // FindVoxelsByColor returns the find_voxels_by_color tool.
 func FindVoxelsByColor(d Deps) mcpserver.ServerTool {
 	tool := mcp.NewTool("find_voxels_by_color",
-		mcp.WithDescription(`Find the voxels of a colour (exact, or within "tolerance" per RGBA channel), in one layer or all visible layers merged. Returns positions one page at a time (offset/limit) with the total count and bounding box of all matches.
-Example: {"color":"#FF0000","tolerance":8}`),
+		mcp.WithDescription(`Find the voxels of a colour (exact, or within "tolerance" per RGBA channel), in one layer or all visible layers merged. Returns positions one page at a time (offset/limit, within max_bytes, default 16 KB) with the total count and bounding box of all matches; format "runs" gives lines "x y z length RRGGBB" (add_voxels' runs form, far smaller); count_only just the count; group "parts" the matches' connected parts (voxels, bounding box, largest first) instead of positions.
+Example: {"color":"#FF0000","tolerance":8,"group":"parts"}`),
 		annotations(true, false, true),
 		mcp.WithAny("color", mcp.Required(), mcp.Description(colorHelp)),
 		mcp.WithInteger("tolerance", mcp.Description("Largest difference per channel, 0-255. Default 0 (exact)."), mcp.Min(0), mcp.Max(255)),
 		mcp.WithInteger("layer", mcp.Description("Layer id. Default: visible layers merged."), mcp.Min(1)),
 		mcp.WithInteger("offset", mcp.Min(0)),
 		mcp.WithInteger("limit", mcp.Description(fmt.Sprintf("Default %d.", defaultPageSize)), mcp.Min(1)),
+		formatProp, countOnlyProp, maxBytesProp,
+		mcp.WithString("group", mcp.Enum("none", "parts"), mcp.Description(`"parts": return the connected parts of the matches (6-connected) with voxel counts and bounding boxes instead of positions. Default none.`)),
 	)
 	return mcpserver.ServerTool{Tool: tool, Handler: wrap(func(ctx context.Context, a args, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		want, err := a.color("color", nil)
@@ -147,7 +167,23 @@ Example: {"color":"#FF0000","tolerance":8}`),
 		if err != nil {
 			return nil, err
 		}
+		form, err := readForm(a)
+		if err != nil {
+			return nil, err
+		}
+		group, err := a.enum("group", "none", "none", "parts")
+		if err != nil {
+			return nil, err
+		}
 		near := func(x, y uint8) bool { return max(x, y)-min(x, y) <= uint8(tol) }
+		if form.runs || form.countOnly || group == "parts" {
+			match := func(c color.NRGBA) bool {
+				return near(c.R, want.R) && near(c.G, want.G) && near(c.B, want.B) && near(c.A, want.A)
+			}
+			what := fmt.Sprintf("match %s (tolerance %d)", FormatColor(want), tol)
+			return d.compactFind(a, match, what, form, group == "parts", offset, limit)
+		}
+		budget := itemBudget{room: form.maxBytes - summaryReserve}
 		positions := [][4]any{}
 		total := 0
 		box := voxel.EmptyBox
@@ -155,7 +191,7 @@ Example: {"color":"#FF0000","tolerance":8}`),
 		d.Project.Read(func(s *voxel.Scene) {
 			_, lerr = eachSelected(a, s, func(p voxel.Pos, c color.NRGBA) bool {
 				if near(c.R, want.R) && near(c.G, want.G) && near(c.B, want.B) && near(c.A, want.A) {
-					if total >= offset && len(positions) < limit {
+					if total >= offset && len(positions) < limit && budget.take(p) {
 						positions = append(positions, [4]any{p.X, p.Y, p.Z, FormatColor(c)})
 					}
 					total++
@@ -175,7 +211,8 @@ Example: {"color":"#FF0000","tolerance":8}`),
 		msg := fmt.Sprintf("%d voxels match %s (tolerance %d); returned %d from offset %d.", total, FormatColor(want), tol, len(positions), offset)
 		if offset+len(positions) < total {
 			out["next_offset"] = offset + len(positions)
-			msg += fmt.Sprintf(" More remain: call again with offset %d.", offset+len(positions))
+			out["truncated_by"] = budget.reason()
+			msg += fmt.Sprintf(" More remain (truncated by %s): call again with offset %d, or use format \"runs\" or group \"parts\".", budget.reason(), offset+len(positions))
 		}
 		return structured(msg, out), nil
 	})}

@@ -32,6 +32,7 @@ func object(props schema, required ...string) schema {
 func integer(desc string) schema { return described(schema{"type": "integer"}, desc) }
 func text(desc string) schema    { return described(schema{"type": "string"}, desc) }
 func boolean(desc string) schema { return described(schema{"type": "boolean"}, desc) }
+func number(desc string) schema  { return described(schema{"type": "number"}, desc) }
 func arrayOf(items schema, desc string) schema {
 	return described(schema{"type": "array", "items": items}, desc)
 }
@@ -169,7 +170,85 @@ func withPropsMap(a, b schema) schema {
 	return out
 }
 
+var partSchema = object(schema{
+	"voxels":       integer(""),
+	"bounding_box": boxSchema(""),
+	"colors":       arrayOf(object(schema{"color": hexColor(""), "voxels": integer("")}, "color", "voxels"), "main colours, most used first"),
+	"grounded":     boolean("touches the ground or the support"),
+}, "voxels", "bounding_box")
+
+var pointList = arrayOf(xyz(""), "")
+
+var symmetrySchema = object(schema{
+	"plane":                number("the mirror plane's coordinate (may be a half-integer)"),
+	"score":                number("share of voxels whose mirror position is filled, 0 to 1"),
+	"color_score":          number("share whose mirror voxel has the same colour"),
+	"asymmetric":           arrayOf(xyz(""), "voxels without a mirror voxel (first few)"),
+	"mirror":               pointList,
+	"asymmetric_count":     integer(""),
+	"color_mismatches":     arrayOf(object(schema{"at": xyz(""), "mirror": xyz(""), "color": hexColor(""), "mirror_color": hexColor("")}), ""),
+	"color_mismatch_count": integer(""),
+	"symmetric":            boolean(""),
+	"color_symmetric":      boolean(""),
+	"best_plane":           object(schema{"plane": number(""), "score": number(""), "asymmetric": pointList, "mirror": pointList, "asymmetric_count": integer("")}),
+}, "score", "asymmetric")
+
+var checkModelSchema = object(schema{
+	"voxels":          integer("voxels checked"),
+	"bounding_box":    boxSchema(""),
+	"layer":           integer(""),
+	"connectivity":    integer("6 or 26"),
+	"ground_z":        integer("the ground level floating parts are measured against"),
+	"part_count":      integer(""),
+	"parts":           arrayOf(partSchema, "connected parts, largest first"),
+	"truncated":       boolean(""),
+	"floating_count":  integer(""),
+	"floating_voxels": integer(""),
+	"floating":        arrayOf(partSchema, "parts not connected to the ground"),
+	"symmetry":        schema{"type": "object", "additionalProperties": symmetrySchema},
+	"cavity_count":    integer(""),
+	"cavities":        arrayOf(object(schema{"cells": integer(""), "bounding_box": boxSchema("")}, "cells"), "enclosed empty regions"),
+	"elapsed_ms":      number(""),
+}, "parts", "floating", "symmetry")
+
+var sliceAxisSchema = object(schema{"axis": text(""), "from": integer(""), "to": integer(""), "step": integer("")})
+
+var getSliceSchema = object(schema{
+	"view":         text("slice or heightmap"),
+	"axis":         text(""),
+	"at":           integer(""),
+	"rows":         arrayOf(text(""), "top row first, one character per cell, . for empty"),
+	"legend":       schema{"type": "object", "additionalProperties": text("")},
+	"columns":      sliceAxisSchema,
+	"row_axis":     sliceAxisSchema,
+	"width":        integer(""),
+	"height":       integer(""),
+	"filled_cells": integer(""),
+	"downsampled":  boolean(""),
+	"layer":        integer(""),
+}, "rows", "legend")
+
+var changeSchema = object(schema{"voxels": integer(""), "bounding_box": boxSchema("")}, "voxels")
+
+var deltaSchema = object(schema{"added": changeSchema, "removed": changeSchema, "recolored": changeSchema}, "added", "removed", "recolored")
+
+var diffSceneSchema = object(schema{
+	"since_revision": integer(""),
+	"visible":        deltaSchema,
+	"layers": arrayOf(object(withPropsMap(deltaSchema["properties"].(schema), schema{
+		"layer": integer(""), "name": text(""), "created": boolean(""), "deleted": boolean(""),
+	}), "layer"), "per layer"),
+	"truncated":      boolean(""),
+	"added_runs":     text("runs form"),
+	"removed_runs":   text("runs form"),
+	"recolored_runs": text("runs form"),
+	"runs_truncated": boolean(""),
+}, "since_revision", "visible", "layers")
+
 var metaTable = map[string]toolMeta{
+	"check_model":   {"Check model", checkModelSchema},
+	"get_slice":     {"Get slice", getSliceSchema},
+	"diff_scene":    {"Diff scene", diffSceneSchema},
 	"copy_region":   {"Copy region", regionOutput},
 	"move_region":   {"Move region", regionOutput},
 	"mirror_region": {"Mirror region", regionOutput},

@@ -20,12 +20,15 @@ type Project struct {
 	// the scene a result describes.
 	revision uint64
 	seq      *Sequencer
+	states   states // past revisions, for diffs and highlights
 }
 
 // NewProject returns a project holding an empty scene.
 func NewProject() *Project {
 	s := voxel.New()
-	return &Project{scene: s, saved: s.Version(), revision: 1, seq: NewSequencer()}
+	p := &Project{scene: s, saved: s.Version(), revision: 1, seq: NewSequencer()}
+	p.states.record(1, s)
+	return p
 }
 
 // Sequencer orders the calls that touch this project.
@@ -86,6 +89,7 @@ func (p *Project) Do(fn func(s *voxel.Scene) error) error {
 
 func (p *Project) notify() {
 	p.revision++
+	p.states.record(p.revision, p.scene)
 	if p.changed != nil {
 		path, dirty := p.state()
 		p.changed(p.scene, path, dirty)
@@ -99,6 +103,8 @@ func (p *Project) Restore(s *voxel.Scene, path string, dirty bool) {
 	defer p.mu.Unlock()
 	p.scene, p.path, p.saved = s, path, s.Version()
 	p.revision++
+	p.states.reset()
+	p.states.record(p.revision, s)
 	if dirty {
 		p.saved = s.Version() - 1
 	}
@@ -109,6 +115,7 @@ func (p *Project) Replace(s *voxel.Scene, path string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.scene, p.path, p.saved = s, path, s.Version()
+	p.states.reset() // a diff across projects means nothing
 	p.notify()
 }
 

@@ -42,6 +42,7 @@ type renderRequest struct {
 	mode       string // auto, file_path, base64
 	outputPath string
 	outputDir  string
+	highlight  highlight
 }
 
 func viewArg(name string, v any) (renderer.View, error) {
@@ -244,6 +245,9 @@ type renderOutput struct {
 	Warnings []string   `json:"warnings,omitempty"`
 	// Revision is the scene revision the render shows.
 	Revision uint64 `json:"revision"`
+	// Changes since the previous render, and the highlighted ones.
+	SincePrevious *renderChanges `json:"since_previous_render,omitempty"`
+	Highlight     *renderChanges `json:"highlight,omitempty"`
 }
 
 // describeView says in words what a view shows, so a model that cannot see

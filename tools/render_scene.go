@@ -31,6 +31,7 @@ const renderDescription = `Render the scene to a PNG and return it so you can ch
 - width, height: pixels (default 800×600). background: a colour or "transparent". zoom: >1 zooms in. outline, ao, shadow, grid: look switches.
 - options.return_mode: auto (default: managed file + inline image or preview that fits the host), file_path (file only, smallest answer), base64 (inline PNG only, no file).
 - options.output_dir or output_path (.png) write inside the allowed directories instead of the managed render directory.
+- highlight: "changes" tints what was added (green) or recoloured (magenta) since the previous render (or since_revision) and shows removed voxels as red ghosts. Every render's text says in one line what changed since the previous one.
 Returns text with the path, the render:// URI, size, expiry and what each panel shows; a resource_link; an image in auto mode; structuredContent.file {path, uri, size, format, dimensions, checksum "sha256:…", created_at, expires_at, ttl_remaining}. The same scene and parameters are answered from the cache.
 Example: {"views":["front","right","top","isometric"],"width":1024,"height":768}`
 
@@ -53,11 +54,16 @@ func RenderScene(d Deps) mcpserver.ServerTool {
 			"return_mode": map[string]any{"type": "string", "enum": []string{"auto", "file_path", "base64"}},
 			"output_dir":  map[string]any{"type": "string", "description": "A directory inside the allowed roots"},
 		})),
+		mcp.WithString("highlight", mcp.Enum("none", "changes"), mcp.Description(`"changes": tint voxels added since since_revision (default: the previous render) green and recoloured ones magenta, and draw removed ones as red checkered ghosts; the text gives the counts`)),
+		mcp.WithInteger("since_revision", mcp.Description(`With highlight "changes": the revision to compare with`), mcp.Min(1)),
 		mcp.WithRawOutputSchema(renderOutputSchema),
 	)
 	return mcpserver.ServerTool{Tool: tool, Handler: wrap(func(ctx context.Context, a args, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		r, err := parseRender(a, d.Render)
 		if err != nil {
+			return nil, err
+		}
+		if r.highlight, err = parseHighlight(a); err != nil {
 			return nil, err
 		}
 		return d.renderScene(ctx, r, progressOf(ctx, req))
@@ -119,6 +125,14 @@ type sceneFacts struct {
 	snap     *voxel.Snapshot
 	version  uint64
 	revision uint64
+	// for change reports: the state shown, the previous render's, and
+	// what compareRender found
+	state     layersState
+	shown     *frozenState
+	prev      *frozenState
+	change    string
+	sincePrev *renderChanges
+	highlight *renderChanges
 }
 
 func (d Deps) snapshot() sceneFacts {
@@ -128,6 +142,8 @@ func (d Deps) snapshot() sceneFacts {
 		f.revision = d.Project.revision
 		f.layers = len(s.Layers())
 		f.hidden, f.hiddenL = Hidden(s)
+		f.shown, f.prev = d.Project.current(), d.Project.states.lastRender
+		f.state = f.shown.layers
 	})
 	f.count, f.box, f.hash = f.snap.Count(), f.snap.Box(), f.snap.Hash()
 	return f
@@ -138,9 +154,13 @@ func (d Deps) renderScene(ctx context.Context, r renderRequest, prog *progress) 
 	facts := d.snapshot()
 	// Later calls may change the scene now: this render has its snapshot.
 	releaseTurn(ctx)
+	if err := d.compareRender(&facts, r.highlight); err != nil {
+		return nil, err
+	}
+	d.Project.markRendered(facts.shown)
 	r.opt.HiddenVoxels, r.opt.HiddenLayers = facts.hidden, facts.hiddenL
-	key := r.cacheKey(facts.hash, d.Version)
-	out := renderOutput{Revision: facts.revision, Render: renderInfo{
+	key := r.cacheKey(facts.snap.Hash(), d.Version) // a highlight draws a derived scene
+	out := renderOutput{Revision: facts.revision, SincePrevious: facts.sincePrev, Highlight: facts.highlight, Render: renderInfo{
 		Width: r.opt.Width, Height: r.opt.Height, Voxels: facts.count, HiddenVoxels: facts.hidden, HiddenLayers: facts.hiddenL, Box: boxJSON(facts.box),
 		SceneHash: fmt.Sprintf("%016x", facts.hash), ReturnMode: r.mode, Inline: "none",
 	}}
@@ -275,13 +295,17 @@ func (d Deps) pngText(r renderRequest, f sceneFacts, key string) []pngx.TextChun
 	for _, v := range r.views {
 		views = append(views, fmt.Sprintf("%s (yaw %g, pitch %g)", v.Name, v.Yaw, v.Pitch))
 	}
-	return []pngx.TextChunk{
+	chunks := []pngx.TextChunk{
 		{Keyword: "Software", Value: "goxel-mcp " + d.Version},
 		{Keyword: "View", Value: strings.Join(views, "; ")},
 		{Keyword: "Scene-Hash", Value: fmt.Sprintf("xxhash64:%016x voxels=%d", f.hash, f.count)},
 		{Keyword: "Render-Options", Value: fmt.Sprintf("size=%dx%d zoom=%g outline=%v ao=%v shadow=%v grid=%v", r.opt.Width, r.opt.Height, r.opt.Zoom, r.opt.Outline, r.opt.AO, r.opt.Shadow, r.opt.Grid)},
 		{Keyword: "CacheKey", Value: key},
 	}
+	if f.highlight != nil {
+		chunks = append(chunks, pngx.TextChunk{Keyword: "Highlight", Value: fmt.Sprintf("changes since revision %d (green added, red ghosts removed, magenta recoloured)", f.highlight.Since)})
+	}
+	return chunks
 }
 
 // publish writes the PNG into the managed store. When keep is set and the
@@ -492,6 +516,12 @@ func (d Deps) renderResult(out renderOutput, r renderRequest, f sceneFacts, inli
 		fmt.Fprintf(&b, "; bounding box %v, %d×%d×%d voxels x×y×z", f.box, s.X, s.Y, s.Z)
 	}
 	fmt.Fprintf(&b, ". Scene revision %d.", f.revision)
+	if f.change != "" {
+		b.WriteString("\n" + f.change)
+	}
+	if f.highlight != nil {
+		b.WriteString("\n" + highlightText(f.highlight))
+	}
 	if f.count == 0 {
 		b.WriteString(" The scene is empty: the image shows only the background.")
 	}

@@ -225,6 +225,9 @@ func All(d Deps) []mcpserver.ServerTool {
 		GetBoundingBox(d),
 		GetColorHistogram(d),
 		FindVoxelsByColor(d),
+		CheckModel(d),
+		GetSlice(d),
+		DiffScene(d),
 		// renders
 		RenderScene(d),
 		GetRenderInfo(d),

@@ -289,16 +289,21 @@ const defaultPageSize = 1000
 // GetVoxelsRegion returns the get_voxels_region tool.
 func GetVoxelsRegion(d Deps) mcpserver.ServerTool {
 	tool := mcp.NewTool("get_voxels_region",
-		mcp.WithDescription(`List the voxels inside a box (corners inclusive), one page at a time, as [x,y,z,"#RRGGBBAA"]. Without "layer" it lists the visible voxels of all visible layers merged (upper layers win). The order is stable, so pages with offset/limit line up; "truncated" and "next_offset" say when more remain.
-Example: {"from":[-8,-8,0],"to":[7,7,15],"limit":500}`),
+		mcp.WithDescription(`List the voxels inside a box (corners inclusive), one page at a time, as [x,y,z,"#RRGGBBAA"] items or compact runs. Items cost ~24 bytes a voxel; format "runs" gives lines "x y z length RRGGBB" (the form add_voxels takes: a solid row is one line), or only the count with count_only. Without "layer" it lists the visible voxels of all visible layers merged (upper layers win). The order is stable, so pages with offset/limit line up (offset counts runs in runs form); each page stays within max_bytes (default 16 KB, ~5k tokens) and "truncated", "truncated_by" and "next_offset" say when more remain.
+Example: {"from":[-8,-8,0],"to":[7,7,15],"format":"runs"}`),
 		annotations(true, false, true),
 		mcp.WithArray("from", mcp.Required(), mcp.Description("[x, y, z] corner"), mcp.WithIntegerItems()),
 		mcp.WithArray("to", mcp.Required(), mcp.Description("[x, y, z] opposite corner"), mcp.WithIntegerItems()),
 		mcp.WithInteger("layer", mcp.Description("Layer id. Default: all visible layers merged."), mcp.Min(1)),
 		mcp.WithInteger("offset", mcp.Description("Voxels to skip. Default 0."), mcp.Min(0)),
-		mcp.WithInteger("limit", mcp.Description(fmt.Sprintf("Voxels per page. Default %d, at most %d.", defaultPageSize, d.Limits.MaxPageSize)), mcp.Min(1), mcp.Max(d.Limits.MaxPageSize)),
+		mcp.WithInteger("limit", mcp.Description(fmt.Sprintf("Voxels (runs in runs form) per page. Default %d, at most %d.", defaultPageSize, d.Limits.MaxPageSize)), mcp.Min(1), mcp.Max(d.Limits.MaxPageSize)),
+		formatProp, countOnlyProp, maxBytesProp,
 	)
 	return mcpserver.ServerTool{Tool: tool, Handler: wrap(func(ctx context.Context, a args, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		form, err := readForm(a)
+		if err != nil {
+			return nil, err
+		}
 		from, err := a.pos("from")
 		if err != nil {
 			return nil, err
@@ -312,6 +317,9 @@ Example: {"from":[-8,-8,0],"to":[7,7,15],"limit":500}`),
 			return nil, err
 		}
 		box := voxel.BoxOf(from, to)
+		if form.runs || form.countOnly {
+			return d.compactRegion(a, box, form, offset, limit)
+		}
 		type out struct {
 			Voxels     [][4]any `json:"voxels"`
 			Total      int      `json:"total"`
@@ -319,11 +327,13 @@ Example: {"from":[-8,-8,0],"to":[7,7,15],"limit":500}`),
 			Returned   int      `json:"returned"`
 			Truncated  bool     `json:"truncated"`
 			NextOffset *int     `json:"next_offset,omitempty"`
+			Reason     string   `json:"truncated_by,omitempty"`
 			Layer      int      `json:"layer,omitempty"`
 		}
 		o := out{Voxels: [][4]any{}, Offset: offset}
+		page := itemBudget{room: form.maxBytes - summaryReserve}
 		visit := func(p voxel.Pos, c color.NRGBA) bool {
-			if o.Total >= offset && len(o.Voxels) < limit {
+			if o.Total >= offset && len(o.Voxels) < limit && page.take(p) {
 				o.Voxels = append(o.Voxels, [4]any{p.X, p.Y, p.Z, FormatColor(c)})
 			}
 			o.Total++
@@ -351,10 +361,11 @@ Example: {"from":[-8,-8,0],"to":[7,7,15],"limit":500}`),
 			o.Truncated = true
 			n := offset + o.Returned
 			o.NextOffset = &n
+			o.Reason = page.reason()
 		}
 		msg := fmt.Sprintf("%d voxels in %v; returned %d from offset %d.", o.Total, box, o.Returned, offset)
 		if o.Truncated {
-			msg += fmt.Sprintf(" More remain: call again with offset %d.", *o.NextOffset)
+			msg += fmt.Sprintf(" More remain (truncated by %s): call again with offset %d, or use format \"runs\" (smaller).", o.Reason, *o.NextOffset)
 		}
 		return structured(msg, o), nil
 	})}
