@@ -64,6 +64,13 @@ func (b *Builder) Set(layer int, p voxel.Pos, c color.NRGBA) error {
 		}
 		b.last, b.hasOne = k, true
 	}
-	b.s.Set(layer, p, c)
+	// The scene's own budget (extent, blocks over all layers, voxels) has
+	// the last word; a layer it refused earlier (AddLayer gave 0) shows as
+	// a failed Set with the error kept in the scene.
+	if ok, err := b.s.TrySet(layer, p, c); err != nil {
+		return err
+	} else if !ok && b.s.Err() != nil {
+		return b.s.Err()
+	}
 	return nil
 }
