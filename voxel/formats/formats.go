@@ -8,11 +8,15 @@
 // must not hold NUL bytes), so a file with the wrong extension gets a
 // message naming what it looks like. Decode refuses input larger than
 // Limits.MaxBytes and, where the header tells (DecodeConfig), scenes with
-// more voxels than Limits.MaxVoxels, before building anything.
+// more voxels than Limits.MaxVoxels, before building anything. Every
+// decoded scene is held to the scene budget (voxel.Budget): a file that a
+// codec built past it (a layer or voxel the scene refused) is refused with
+// the budget's error, so no format can bypass it.
 package formats
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -56,6 +60,9 @@ type Codec struct {
 	decode func(r io.Reader, lim Limits) (*voxel.Scene, error)
 	config func(r io.Reader) (voxels int, err error) // exact or an upper bound
 	encode func(w io.Writer, s *voxel.Scene) error
+
+	// decodeCtx, when set, is decode that stops once ctx is done.
+	decodeCtx func(ctx context.Context, r io.Reader, lim Limits) (*voxel.Scene, error)
 }
 
 // CanRead reports whether the format can be decoded.
@@ -81,12 +88,18 @@ var codecs = []Codec{
 		decode: func(r io.Reader, lim Limits) (*voxel.Scene, error) {
 			return gox.DecodeLimits(r, gox.Limits{MaxVoxels: lim.MaxVoxels, MaxBlocks: lim.MaxBlocks})
 		},
+		decodeCtx: func(ctx context.Context, r io.Reader, lim Limits) (*voxel.Scene, error) {
+			return gox.DecodeContext(ctx, r, gox.Limits{MaxVoxels: lim.MaxVoxels, MaxBlocks: lim.MaxBlocks})
+		},
 		encode: gox.Encode,
 	},
 	{
 		Ext: ".txt", Name: "Goxel text",
 		decode: func(r io.Reader, lim Limits) (*voxel.Scene, error) {
 			return txt.DecodeLimits(r, txt.Limits{MaxVoxels: lim.MaxVoxels, MaxBlocks: lim.MaxBlocks})
+		},
+		decodeCtx: func(ctx context.Context, r io.Reader, lim Limits) (*voxel.Scene, error) {
+			return txt.DecodeContext(ctx, r, txt.Limits{MaxVoxels: lim.MaxVoxels, MaxBlocks: lim.MaxBlocks})
 		},
 		config: func(r io.Reader) (int, error) {
 			c, err := txt.DecodeConfig(r)
@@ -163,6 +176,12 @@ func (c Codec) check(head []byte) error {
 
 // Decode reads a scene in the format of ext from r within lim.
 func Decode(r io.Reader, ext string, lim Limits) (*voxel.Scene, error) {
+	return DecodeContext(context.Background(), r, ext, lim)
+}
+
+// DecodeContext is Decode that stops with ctx's error once ctx is done,
+// where the codec can (.gox, .txt).
+func DecodeContext(ctx context.Context, r io.Reader, ext string, lim Limits) (*voxel.Scene, error) {
 	c, err := ForExt(ext)
 	if err != nil {
 		return nil, err
@@ -177,10 +196,10 @@ func Decode(r io.Reader, ext string, lim Limits) (*voxel.Scene, error) {
 	if int64(len(data)) > lim.MaxBytes {
 		return nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, lim.MaxBytes)
 	}
-	return c.decodeBytes(data, lim)
+	return c.decodeBytes(ctx, data, lim)
 }
 
-func (c Codec) decodeBytes(data []byte, lim Limits) (*voxel.Scene, error) {
+func (c Codec) decodeBytes(ctx context.Context, data []byte, lim Limits) (*voxel.Scene, error) {
 	if err := c.check(data[:min(len(data), 512)]); err != nil {
 		return nil, err
 	}
@@ -193,7 +212,24 @@ func (c Codec) decodeBytes(data []byte, lim Limits) (*voxel.Scene, error) {
 			return nil, fmt.Errorf("%w: %d voxels, the limit is %d", ErrTooLarge, n, lim.MaxVoxels)
 		}
 	}
-	return c.decode(bytes.NewReader(data), lim)
+	var (
+		s   *voxel.Scene
+		err error
+	)
+	if c.decodeCtx != nil {
+		s, err = c.decodeCtx(ctx, bytes.NewReader(data), lim)
+	} else {
+		s, err = c.decode(bytes.NewReader(data), lim)
+	}
+	if err != nil {
+		return nil, err
+	}
+	// A codec that built past the scene budget (the scene refused a layer
+	// or voxel it went on without) does not get a truncated scene through.
+	if err := s.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", strings.TrimPrefix(c.Ext, "."), err)
+	}
+	return s, nil
 }
 
 // DecodeFile reads a scene from a file, choosing the codec by extension;

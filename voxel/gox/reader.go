@@ -3,6 +3,7 @@ package gox
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -45,11 +46,21 @@ func Decode(r io.Reader) (*voxel.Scene, error) { return DecodeLimits(r, DefaultL
 
 // DecodeLimits is Decode with caller-chosen limits.
 func DecodeLimits(r io.Reader, lim Limits) (*voxel.Scene, error) {
-	d := &decoder{r: buffered(r), lim: lim}
+	return DecodeContext(context.Background(), r, lim)
+}
+
+// DecodeContext is DecodeLimits that stops with ctx's error when ctx is
+// done: it is checked between chunks and while blocks are placed.
+func DecodeContext(ctx context.Context, r io.Reader, lim Limits) (*voxel.Scene, error) {
+	d := &decoder{r: buffered(r), lim: lim, ctx: ctx}
 	if err := d.read(); err != nil {
 		return nil, err
 	}
-	return d.build()
+	s, err := d.build()
+	if errors.Is(err, voxel.ErrBudget) {
+		return nil, fmt.Errorf("gox: %w", err)
+	}
+	return s, err
 }
 
 type blockRef struct {
@@ -69,6 +80,7 @@ type layerChunk struct {
 }
 
 type decoder struct {
+	ctx        context.Context // nil for DecodeConfig
 	r          io.Reader
 	lim        Limits
 	configOnly bool
@@ -109,6 +121,11 @@ func (d *decoder) read() error {
 	}
 	d.cfg.Version = int(v)
 	for {
+		if d.ctx != nil {
+			if err := d.ctx.Err(); err != nil {
+				return err
+			}
+		}
 		var ch [chunkHeaderSize]byte
 		n, err := io.ReadFull(d.r, ch[:])
 		if n == 0 && errors.Is(err, io.EOF) {
@@ -369,14 +386,24 @@ func (c *cursor) dict(fn func(k string, v []byte) error) error {
 
 func (d *decoder) build() (*voxel.Scene, error) {
 	s := voxel.NewEmpty()
-	b := newBuilder(s, d.lim)
+	budget := s.Budget()
+	if len(d.layers) > budget.MaxLayers {
+		return nil, UnsupportedError(fmt.Sprintf("%d layers, more than the %d a scene may have", len(d.layers), budget.MaxLayers))
+	}
+	if err := d.checkExtent(budget); err != nil {
+		return nil, err
+	}
+	b := newBuilder(s, d.lim).WithContext(d.ctx)
 	ids := map[int32]int{} // Goxel layer id → scene layer id
 	for i, l := range d.layers {
-		name := l.name
+		name := budget.ClipName(l.name)
 		if name == "" {
 			name = fmt.Sprintf("Layer %d", i+1)
 		}
-		id := s.AddLayer(name)
+		id, err := s.TryAddLayer(name)
+		if err != nil {
+			return nil, err
+		}
 		if l.id != 0 {
 			ids[l.id] = id
 		}
@@ -419,6 +446,38 @@ func (d *decoder) build() (*voxel.Scene, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// checkExtent refuses a file whose blocks place voxels outside the scene's
+// extent, naming the extent of its voxels, before anything is built.
+func (d *decoder) checkExtent(budget voxel.Budget) error {
+	tight := make([]voxel.Box, len(d.blocks)) // each block's voxels, local
+	done := make([]bool, len(d.blocks))
+	ext := voxel.EmptyBox
+	for _, l := range d.layers {
+		for _, ref := range l.refs {
+			blk := d.blocks[ref.index]
+			if blk == nil {
+				continue
+			}
+			if !done[ref.index] {
+				box := voxel.EmptyBox
+				for j, c := range blk {
+					if c.A != 0 {
+						box = box.Extend(voxel.Pos{X: j & 15, Y: (j >> 4) & 15, Z: j >> 8})
+					}
+				}
+				tight[ref.index], done[ref.index] = box, true
+			}
+			t := tight[ref.index]
+			o := voxel.Pos{X: ref.x, Y: ref.y, Z: ref.z}
+			ext = ext.Union(voxel.Box{Min: t.Min.Add(o), Max: t.Max.Add(o)})
+		}
+	}
+	if budget.CheckBox(ext) != nil {
+		return UnsupportedError(fmt.Sprintf("the file's voxels span %v, outside the allowed extent of ±%d on every axis", ext, budget.MaxCoord))
+	}
+	return nil
 }
 
 // buffered wraps r in a bufio.Reader unless it is already buffered, since

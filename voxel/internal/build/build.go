@@ -4,6 +4,7 @@
 package build
 
 import (
+	"context"
 	"fmt"
 	"image/color"
 
@@ -21,6 +22,13 @@ type Builder struct {
 	last      blockKey
 	hasOne    bool
 	work      int
+	ctx       context.Context // nil: never cancelled
+}
+
+// WithContext makes Spend and Set stop with ctx's error once ctx is done.
+func (b *Builder) WithContext(ctx context.Context) *Builder {
+	b.ctx = ctx
+	return b
 }
 
 type blockKey struct {
@@ -36,13 +44,24 @@ func New(s *voxel.Scene, maxVoxels, maxBlocks int, refuse func(msg string) error
 
 // Spend accounts for n voxel visits that may place nothing (empty colour
 // indices, empty block voxels, shape tests), so that a small file cannot
-// keep a decoder busy for long: visits are capped at 4×maxVoxels.
+// keep a decoder busy for long: visits are capped at 4×maxVoxels plus a
+// full block's visits for each block allowed, so a scene within both
+// limits is never refused for its visits.
 func (b *Builder) Spend(n int) error {
 	b.work += n
-	if b.work > 4*b.maxVoxels {
-		return b.refuse(fmt.Sprintf("file needs more than %d voxel visits", 4*b.maxVoxels))
+	if b.ctx != nil {
+		if err := b.ctx.Err(); err != nil {
+			return err
+		}
+	}
+	if limit := b.maxWork(); b.work > limit {
+		return b.refuse(fmt.Sprintf("file needs more than %d voxel visits", limit))
 	}
 	return nil
+}
+
+func (b *Builder) maxWork() int {
+	return 4*b.maxVoxels + voxel.BlockSize*voxel.BlockSize*voxel.BlockSize*b.maxBlocks
 }
 
 // MaxVoxels returns the voxel limit the Builder enforces.
@@ -51,6 +70,11 @@ func (b *Builder) MaxVoxels() int { return b.maxVoxels }
 // Set places one voxel, refusing when the voxel or block limit is passed.
 func (b *Builder) Set(layer int, p voxel.Pos, c color.NRGBA) error {
 	b.voxels++
+	if b.ctx != nil && b.voxels&(1<<16-1) == 0 {
+		if err := b.ctx.Err(); err != nil {
+			return err
+		}
+	}
 	if b.voxels > b.maxVoxels {
 		return b.refuse(fmt.Sprintf("scene places more than %d voxels", b.maxVoxels))
 	}

@@ -26,6 +26,19 @@ func TestLimits(t *testing.T) {
 	assert.Equal(t, 2, s.Count())
 
 	b = New(voxel.New(), 10, 10, refuse)
-	require.NoError(t, b.Spend(40))
-	assert.ErrorIs(t, b.Spend(1), errLimit, "visits are capped at 4× the voxel limit")
+	require.NoError(t, b.Spend(40+10*4096))
+	assert.ErrorIs(t, b.Spend(1), errLimit, "visits are capped at 4× the voxel limit plus a full visit of each block allowed")
+}
+
+// The scene's budget has the last word over the builder's own limits.
+func TestSceneBudget(t *testing.T) {
+	red := color.NRGBA{R: 255, A: 255}
+	s := voxel.New()
+	b := New(s, 1000, 1000, refuse)
+	err := b.Set(1, voxel.Pos{X: voxel.MaxCoord + 1}, red)
+	assert.ErrorIs(t, err, voxel.ErrBudget)
+	s.ClearErr()
+	s.SetBudget(voxel.Budget{MaxCoord: voxel.MaxCoord, MaxVoxels: 10, MaxBlocks: 10, MaxLayers: 1, MaxLayerName: 10})
+	assert.Zero(t, s.AddLayer("refused"))
+	assert.ErrorIs(t, b.Set(0, voxel.Pos{}, red), voxel.ErrBudget, "a Set into a refused layer reports the refusal")
 }
