@@ -38,9 +38,12 @@ func unknownLayer(s *voxel.Scene, id int) error {
 	return fmt.Errorf("layer %d does not exist; existing layer ids: %s (see list_layers)", id, ids)
 }
 
-// checkSceneSize refuses an edit that left the scene over the voxel limit;
-// Project.Edit then rolls it back.
+// checkSceneSize refuses an edit that left the scene over the voxel limit
+// or that the scene budget refused part of; Project.Edit then rolls it back.
 func checkSceneSize(d Deps, s *voxel.Scene) error {
+	if err := s.Err(); err != nil {
+		return budgetError(err)
+	}
 	if n := s.Count(); n > d.Limits.MaxSceneVoxels {
 		return fmt.Errorf("the scene would hold %d voxels, more than the limit of %d; nothing was changed", n, d.Limits.MaxSceneVoxels)
 	}
@@ -86,12 +89,23 @@ func coloredVoxels(a args, d Deps) ([]voxelItem, error) {
 	return voxelList(a, true, def, d.Limits.MaxVoxelsPerCall)
 }
 
+// budgetError is what a tool says when the scene budget refused part of
+// an edit: the limit, and that the edit was rolled back.
+func budgetError(err error) error {
+	return fmt.Errorf("%w; nothing was changed", err)
+}
+
 // setAll sets each position to c (or the item's own colour) and counts
-// what changed in r.
-func setAll(s *voxel.Scene, layer int, r *editResult, n int, at func(i int) (voxel.Pos, color.NRGBA)) {
+// what changed in r. It stops at the first voxel the scene budget refuses
+// and returns that error.
+func setAll(s *voxel.Scene, layer int, r *editResult, n int, at func(i int) (voxel.Pos, color.NRGBA)) error {
 	for i := range n {
 		p, c := at(i)
-		if s.Set(layer, p, c) {
+		ok, err := s.TrySet(layer, p, c)
+		if err != nil {
+			return budgetError(err)
+		}
+		if ok {
 			r.Changed++
 		} else {
 			r.Unchanged++
@@ -99,6 +113,7 @@ func setAll(s *voxel.Scene, layer int, r *editResult, n int, at func(i int) (vox
 	}
 	r.Voxels = s.Count()
 	r.Box = boxJSON(s.Box())
+	return nil
 }
 
 // page reads the "offset" and "limit" arguments of a paginated tool.
@@ -141,7 +156,15 @@ Example: {"voxels":[[0,0,0,"#FF0000"],[1,0,0]],"color":"#00FF00"}`),
 				return err
 			}
 			r.Layer = id
-			setAll(s, id, &r, len(items), func(i int) (voxel.Pos, color.NRGBA) { return items[i].pos, items[i].color })
+			// A sparse batch is refused before any of its blocks is made.
+			b := s.Budget()
+			if n := s.NewBlocks(id, len(items), func(i int) voxel.Pos { return items[i].pos }); s.Blocks()+n > b.MaxBlocks {
+				return fmt.Errorf("scene budget: these voxels would add %d blocks of 16×16×16 voxels to the scene's %d, more than the %d (%d MiB) a scene may occupy; voxels far apart each take a block of their own, so keep the model compact; nothing was changed",
+					n, s.Blocks(), b.MaxBlocks, b.MaxBlocks*16<<10>>20)
+			}
+			if err := setAll(s, id, &r, len(items), func(i int) (voxel.Pos, color.NRGBA) { return items[i].pos, items[i].color }); err != nil {
+				return err
+			}
 			return checkSceneSize(d, s)
 		})
 		if err != nil {
@@ -174,8 +197,7 @@ Example: {"voxels":[[0,0,0],[1,0,0]]}`),
 				return err
 			}
 			r.Layer = id
-			setAll(s, id, &r, len(items), func(i int) (voxel.Pos, color.NRGBA) { return items[i].pos, color.NRGBA{} })
-			return nil
+			return setAll(s, id, &r, len(items), func(i int) (voxel.Pos, color.NRGBA) { return items[i].pos, color.NRGBA{} })
 		})
 		if err != nil {
 			return nil, err

@@ -139,6 +139,28 @@ func (s *Scene) SetBudget(b Budget) { s.budget = b }
 // what the budget's MaxBlocks bounds.
 func (s *Scene) Blocks() int { return s.nblocks }
 
+// NewBlocks counts the blocks that setting voxels at ps in the layer would
+// add, so a caller can refuse a big batch before allocating any of it.
+func (s *Scene) NewBlocks(layer int, n int, at func(i int) Pos) int {
+	l := s.layer(layer)
+	if l == nil {
+		return 0
+	}
+	seen := map[Pos]struct{}{}
+	added := 0
+	for i := range n {
+		bp := blockOf(at(i))
+		if _, ok := seen[bp]; ok {
+			continue
+		}
+		seen[bp] = struct{}{}
+		if l.blocks[bp] == nil {
+			added++
+		}
+	}
+	return added
+}
+
 // Err returns the first budget error of a change refused since the scene
 // was made, since Begin, or since ClearErr; nil when none was. Set and
 // AddLayer, which return no error, record theirs here, so a caller that
