@@ -87,6 +87,9 @@ func GetStatus(d Deps) mcpserver.ServerTool {
 		default:
 			msg += fmt.Sprintf(" Autosaved in %s after every change; restored on restart.", st.Autosave.Dir)
 		}
+		if st.Autosave != nil && st.Autosave.Warning != "" {
+			msg += " Warning: " + st.Autosave.Warning + "."
+		}
 		return structured(msg, st), nil
 	})}
 }

@@ -3,6 +3,7 @@ package voxel
 import (
 	"errors"
 	"fmt"
+	"image/color"
 	"unicode/utf8"
 )
 
@@ -185,4 +186,62 @@ func (s *Scene) recount() {
 		s.nvoxels += l.count
 		s.nblocks += len(l.blocks)
 	}
+}
+
+// PutBlock sets the block of the layer whose voxel (0,0,0) is at origin
+// (a multiple of BlockSize on each axis) to a copy of v, indexed as
+// Block.Voxels: the whole block at once, for restoring saved scenes in
+// time linear in their size. An alpha-0 entry is empty. The budget applies
+// as in Set; a refused block changes nothing.
+func (s *Scene) PutBlock(layer int, origin Pos, v *[BlockSize * BlockSize * BlockSize]color.NRGBA) error {
+	l := s.layer(layer)
+	if l == nil {
+		return fmt.Errorf("layer %d: %w", layer, ErrNoLayer)
+	}
+	if origin.X&blockMask != 0 || origin.Y&blockMask != 0 || origin.Z&blockMask != 0 {
+		return fmt.Errorf("block origin %v is not a multiple of %d", origin, BlockSize)
+	}
+	nb := &Block{v: *v, epoch: s.epoch}
+	inside := Box{origin, origin.Add(Pos{blockMask, blockMask, blockMask})}
+	edge := s.budget.CheckBox(inside) != nil
+	for i := range nb.v {
+		if nb.v[i].A == 0 {
+			nb.v[i] = color.NRGBA{}
+			continue
+		}
+		nb.count++
+		if edge {
+			p := Pos{origin.X + i&blockMask, origin.Y + (i>>blockShift)&blockMask, origin.Z + i>>(2*blockShift)}
+			if !s.budget.InRange(p) {
+				return s.refuse(&BudgetError{Limit: LimitCoord, Max: s.budget.MaxCoord, Pos: p})
+			}
+		}
+	}
+	bp := blockOf(origin)
+	old := l.blocks[bp]
+	if old == nil && nb.count > 0 && s.nblocks >= s.budget.MaxBlocks {
+		return s.refuse(&BudgetError{Limit: LimitBlocks, Max: s.budget.MaxBlocks})
+	}
+	if delta := nb.count - old.countOrZero(); delta > 0 && s.nvoxels+delta > s.budget.MaxVoxels {
+		return s.refuse(&BudgetError{Limit: LimitVoxels, Max: s.budget.MaxVoxels})
+	}
+	if old == nil && nb.count == 0 {
+		return nil
+	}
+	s.recordBlock(l, bp, old)
+	if old == nil {
+		s.nblocks++
+	}
+	l.count += nb.count - old.countOrZero()
+	s.nvoxels += nb.count - old.countOrZero()
+	if nb.count == 0 {
+		delete(l.blocks, bp)
+		s.nblocks--
+	} else {
+		l.blocks[bp] = nb
+	}
+	l.boxOK = false
+	s.lastBlock = nil
+	s.changed()
+	return nil
 }

@@ -192,3 +192,28 @@ func TestBudgetTotalsFollowHistory(t *testing.T) {
 		check()
 	}
 }
+
+func TestPutBlock(t *testing.T) {
+	s := New()
+	id := s.Current()
+	var v [BlockSize * BlockSize * BlockSize]color.NRGBA
+	v[0], v[4095] = red, blue
+	v[7] = color.NRGBA{9, 9, 9, 0} // empty, whatever its colour
+	require.NoError(t, s.PutBlock(id, Pos{16, -32, 0}, &v))
+	assert.Equal(t, 2, s.Count())
+	assert.Equal(t, 1, s.Blocks())
+	assert.Equal(t, red, s.Get(id, Pos{16, -32, 0}))
+	assert.Equal(t, blue, s.Get(id, Pos{31, -17, 15}))
+	assert.Equal(t, Box{Pos{16, -32, 0}, Pos{31, -17, 15}}, s.Box())
+	assert.Error(t, s.PutBlock(id, Pos{1, 0, 0}, &v), "unaligned")
+	// At the extent's edge only the voxels inside count.
+	var edge [BlockSize * BlockSize * BlockSize]color.NRGBA
+	edge[0] = red
+	require.NoError(t, s.PutBlock(id, Pos{MaxCoord, 0, 0}, &edge))
+	edge[1] = red
+	budgetErr(t, s.PutBlock(id, Pos{MaxCoord, 0, 0}, &edge), LimitCoord)
+	s.ClearErr()
+	s.SetBudget(Budget{MaxCoord: MaxCoord, MaxVoxels: 100, MaxBlocks: 2, MaxLayers: 2, MaxLayerName: 8})
+	budgetErr(t, s.PutBlock(id, Pos{}, &v), LimitBlocks)
+	assert.Equal(t, 3, s.Count())
+}
