@@ -44,7 +44,7 @@ type result struct {
 	voxels    int
 	took      time.Duration
 	allocated uint64 // bytes allocated by the case (runtime.MemStats.TotalAlloc)
-	peakHeap  uint64 // largest live heap sampled during the case
+	peakHeap  uint64 // largest live heap sampled during the case, above the heap before it
 }
 
 // heapSampler tracks the largest live heap (runtime/metrics' heap objects)
@@ -93,12 +93,16 @@ func (h *heapSampler) peak() uint64 {
 // reported as an error, a panic escapes to the caller.
 func pipeline(ctx context.Context, data []byte, ext string, lim formats.Limits) (result, error) {
 	var before, after runtime.MemStats
+	runtime.GC() // so the baseline is what is live, not what the last case left
 	runtime.ReadMemStats(&before)
+	base := heapNow()
 	h := sampleHeap()
 	began := time.Now()
 	r, err := run(ctx, data, ext, lim)
 	r.took = time.Since(began)
-	r.peakHeap = h.peak()
+	if peak := h.peak(); peak > base {
+		r.peakHeap = peak - base
+	}
 	runtime.ReadMemStats(&after)
 	r.allocated = after.TotalAlloc - before.TotalAlloc
 	return r, err

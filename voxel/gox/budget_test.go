@@ -131,3 +131,24 @@ func TestDecodeContextCancelled(t *testing.T) {
 	_, err := DecodeContext(ctx, bytes.NewReader(cloneChain(t, 3, 1)), DefaultLimits)
 	assert.ErrorIs(t, err, context.Canceled)
 }
+
+// Issue 13: a scene of one-voxel blocks reached gigabytes. A file whose
+// layers would occupy more blocks than the budget is refused from its
+// block references, before any block is made.
+func TestSparseFileRefusedBeforeBuilding(t *testing.T) {
+	n := voxel.DefaultBudget.MaxBlocks + 1
+	origins := make([]voxel.Pos, n)
+	for i := range origins {
+		origins[i] = voxel.Pos{X: 16 * (i % 128), Y: 16 * (i / 128)}
+	}
+	data := file(chunk("BL16", pngBytes(t, 64, 64), false), chunk("LAYR", layrAt(origins...), false))
+	_, err := Decode(bytes.NewReader(data))
+	var ue UnsupportedError
+	require.True(t, errors.As(err, &ue), "%v", err)
+	assert.Contains(t, err.Error(), "more than 16384 blocks")
+	// One fewer fits.
+	data = file(chunk("BL16", pngBytes(t, 64, 64), false), chunk("LAYR", layrAt(origins[:n-1]...), false))
+	s, err := Decode(bytes.NewReader(data))
+	require.NoError(t, err)
+	assert.Equal(t, n-1, s.Blocks())
+}

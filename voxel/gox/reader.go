@@ -449,12 +449,19 @@ func (d *decoder) build() (*voxel.Scene, error) {
 }
 
 // checkExtent refuses a file whose blocks place voxels outside the scene's
-// extent, naming the extent of its voxels, before anything is built.
+// extent, naming the extent of its voxels, or that would occupy more
+// blocks than the budget allows, before anything is built (a sparse file
+// would otherwise fill the budget's memory before being refused).
 func (d *decoder) checkExtent(budget voxel.Budget) error {
 	tight := make([]voxel.Box, len(d.blocks)) // each block's voxels, local
 	done := make([]bool, len(d.blocks))
 	ext := voxel.EmptyBox
-	for _, l := range d.layers {
+	type key struct {
+		layer int
+		bp    voxel.Pos
+	}
+	occupied := map[key]struct{}{}
+	for li, l := range d.layers {
 		for _, ref := range l.refs {
 			blk := d.blocks[ref.index]
 			if blk == nil {
@@ -472,6 +479,20 @@ func (d *decoder) checkExtent(budget voxel.Budget) error {
 			t := tight[ref.index]
 			o := voxel.Pos{X: ref.x, Y: ref.y, Z: ref.z}
 			ext = ext.Union(voxel.Box{Min: t.Min.Add(o), Max: t.Max.Add(o)})
+			if o.X&15 == 0 && o.Y&15 == 0 && o.Z&15 == 0 {
+				// Goxel's blocks are aligned: one scene block each.
+				occupied[key{li, voxel.Pos{X: o.X >> 4, Y: o.Y >> 4, Z: o.Z >> 4}}] = struct{}{}
+			} else {
+				for j, c := range blk {
+					if c.A != 0 {
+						p := voxel.Pos{X: o.X + j&15, Y: o.Y + (j>>4)&15, Z: o.Z + j>>8}
+						occupied[key{li, voxel.Pos{X: p.X >> 4, Y: p.Y >> 4, Z: p.Z >> 4}}] = struct{}{}
+					}
+				}
+			}
+			if len(occupied) > budget.MaxBlocks {
+				return UnsupportedError(fmt.Sprintf("the file's layers occupy more than %d blocks of 16×16×16 voxels, more than a scene may hold", budget.MaxBlocks))
+			}
 		}
 	}
 	if budget.CheckBox(ext) != nil {

@@ -65,17 +65,31 @@ func (e UnsupportedError) Error() string { return "txt: unsupported feature: " +
 type Config struct {
 	Voxels int       // voxel lines
 	Box    voxel.Box // bounding box of the voxel lines
+	// Blocks counts the 16×16×16 blocks the voxel lines fall in, up to
+	// one more than the default scene budget allows.
+	Blocks int
 }
 
 // DecodeConfig reads the whole input, checking every line, but keeps only
-// the voxel count and bounding box.
+// the voxel count, bounding box and block count.
 func DecodeConfig(r io.Reader) (Config, error) {
+	return decodeConfig(context.Background(), r, voxel.DefaultBudget.MaxBlocks)
+}
+
+func decodeConfig(ctx context.Context, r io.Reader, maxBlocks int) (Config, error) {
 	cfg := Config{Box: voxel.EmptyBox}
-	err := scan(context.Background(), r, func(p voxel.Pos, _ color.NRGBA) error {
+	blocks := map[voxel.Pos]struct{}{}
+	last, hasLast := voxel.Pos{}, false
+	err := scan(ctx, r, func(p voxel.Pos, _ color.NRGBA) error {
 		cfg.Voxels++
 		cfg.Box = cfg.Box.Extend(p)
+		if bp := (voxel.Pos{X: p.X >> 4, Y: p.Y >> 4, Z: p.Z >> 4}); (!hasLast || bp != last) && len(blocks) <= maxBlocks {
+			blocks[bp] = struct{}{}
+			last, hasLast = bp, true
+		}
 		return nil
 	})
+	cfg.Blocks = len(blocks)
 	return cfg, err
 }
 
@@ -91,6 +105,24 @@ func DecodeLimits(r io.Reader, lim Limits) (*voxel.Scene, error) {
 // DecodeContext is DecodeLimits that stops with ctx's error once ctx is
 // done (checked every few thousand lines).
 func DecodeContext(ctx context.Context, r io.Reader, lim Limits) (*voxel.Scene, error) {
+	// Input that can be read twice (a file, bytes) is first counted, so a
+	// sparse file is refused before its blocks fill memory.
+	if rs, ok := r.(io.ReadSeeker); ok {
+		start, err := rs.Seek(0, io.SeekCurrent)
+		if err == nil {
+			maxBlocks := min(lim.MaxBlocks, voxel.DefaultBudget.MaxBlocks)
+			cfg, err := decodeConfig(ctx, rs, maxBlocks)
+			if err != nil {
+				return nil, err
+			}
+			if cfg.Blocks > maxBlocks {
+				return nil, UnsupportedError(fmt.Sprintf("the file's voxels occupy more than %d blocks of 16×16×16 voxels, more than a scene may hold", maxBlocks))
+			}
+			if _, err := rs.Seek(start, io.SeekStart); err != nil {
+				return nil, fmt.Errorf("failed to read text voxels: %w", err)
+			}
+		}
+	}
 	s := voxel.NewEmpty()
 	layer := s.AddLayer(voxel.DefaultLayerName)
 	b := newBuilder(s, lim)

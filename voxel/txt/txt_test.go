@@ -56,7 +56,7 @@ func TestDecode(t *testing.T) {
 	assert.Equal(t, color.NRGBA{A: 255}, s.Get(1, voxel.Pos{X: -4, Y: 5, Z: 6}))
 	cfg, err := DecodeConfig(strings.NewReader(in))
 	require.NoError(t, err)
-	assert.Equal(t, Config{Voxels: 3, Box: voxel.Box{Min: voxel.Pos{X: -4, Y: 2, Z: 3}, Max: voxel.Pos{X: 1, Y: 5, Z: 6}}}, cfg)
+	assert.Equal(t, Config{Voxels: 3, Box: voxel.Box{Min: voxel.Pos{X: -4, Y: 2, Z: 3}, Max: voxel.Pos{X: 1, Y: 5, Z: 6}}, Blocks: 2}, cfg)
 }
 
 func TestBrokenFiles(t *testing.T) {
@@ -149,4 +149,19 @@ func TestDecodeContextCancelled(t *testing.T) {
 	cancel()
 	_, err := DecodeContext(ctx, strings.NewReader(strings.Repeat("1 2 3 ffffff\n", 10000)), DefaultLimits)
 	assert.ErrorIs(t, err, context.Canceled)
+}
+
+// A sparse file is refused from its count, before any block is made.
+func TestSparseFileRefusedBeforeBuilding(t *testing.T) {
+	var b strings.Builder
+	for i := range voxel.DefaultBudget.MaxBlocks + 1 {
+		fmt.Fprintf(&b, "%d %d 0 ff0000\n", 16*(i%512), 16*(i/512))
+	}
+	_, err := Decode(strings.NewReader(b.String()))
+	var ue UnsupportedError
+	require.True(t, errors.As(err, &ue), "%v", err)
+	assert.Contains(t, err.Error(), "more than 16384 blocks")
+	cfg, err := DecodeConfig(strings.NewReader(b.String()))
+	require.NoError(t, err)
+	assert.Equal(t, voxel.DefaultBudget.MaxBlocks+1, cfg.Blocks)
 }
