@@ -29,13 +29,14 @@ type Budget struct {
 }
 
 // DefaultBudget is what New and NewEmpty give a scene: coordinates within
-// ±2^20, 32 Mi voxels, 16 Ki blocks (256 MiB of voxels), 1,024 layers and
-// layer names of 255 bytes, the longest a .gox file stores, so a scene
-// within the budget always saves to a .gox that reopens under it.
+// ±2^20, 32 Mi voxels, 8 Ki blocks (128 MiB of voxels: as many blocks as
+// 32 Mi voxels fill), 1,024 layers and layer names of 255 bytes, the
+// longest a .gox file stores, so a scene within the budget always saves to
+// a .gox that reopens under it.
 var DefaultBudget = Budget{
 	MaxCoord:     MaxCoord,
 	MaxVoxels:    1 << 25,
-	MaxBlocks:    1 << 14,
+	MaxBlocks:    1 << 13,
 	MaxLayers:    1 << 10,
 	MaxLayerName: 255,
 }
@@ -139,6 +140,12 @@ func (s *Scene) SetBudget(b Budget) { s.budget = b }
 // Blocks returns the number of occupied blocks summed over all layers,
 // what the budget's MaxBlocks bounds.
 func (s *Scene) Blocks() int { return s.nblocks }
+
+// HasBlock reports whether the layer has an occupied block holding p.
+func (s *Scene) HasBlock(layer int, p Pos) bool {
+	l := s.layer(layer)
+	return l != nil && l.blocks[blockOf(p)] != nil
+}
 
 // NewBlocks counts the blocks that setting voxels at ps in the layer would
 // add, so a caller can refuse a big batch before allocating any of it.

@@ -54,7 +54,7 @@ const (
 	// compactMin is the smallest pack worth compacting.
 	compactMin = 64 << 10
 	// maxManifest bounds the manifest read at start-up: a scene within the
-	// budget (16 Ki blocks of 7 numbers, 1,024 names of 255 bytes even
+	// budget (8 Ki blocks of 7 numbers, 1,024 names of 255 bytes even
 	// JSON-escaped) needs a few MiB.
 	maxManifest = 8 << 20
 	// asidePrefix names the folders a state that could not be restored is

@@ -55,7 +55,7 @@ func TestRestoreBeyondBudgetIsRefusedAndKeptAside(t *testing.T) {
 	}{
 		{"50k-layers", 50000, 1, func(l, b int) voxel.Pos { return voxel.Pos{} }, "50000 layers, more than the 1024"},
 		{"200k-layers", 200000, 1, func(l, b int) voxel.Pos { return voxel.Pos{} }, "larger than 8 MiB"},
-		{"blocks", 2, 9000, func(l, b int) voxel.Pos { return voxel.Pos{X: 16 * b, Z: 16 * l} }, "18000 blocks, more than the 16384"},
+		{"blocks", 2, 9000, func(l, b int) voxel.Pos { return voxel.Pos{X: 16 * b, Z: 16 * l} }, "18000 blocks, more than the 8192"},
 		{"far", 1, 1, func(l, b int) voxel.Pos { return voxel.Pos{X: 1 << 31} }, "outside the allowed extent"},
 		{"unaligned", 1, 1, func(l, b int) voxel.Pos { return voxel.Pos{X: 3} }, "not a multiple of 16"},
 	}
@@ -119,7 +119,7 @@ func TestHugeManifestRefused(t *testing.T) {
 	assert.ErrorContains(t, err, "larger than 8 MiB")
 }
 
-// BenchmarkRestoreFullBudget restores a state at the block budget (16 Ki
+// BenchmarkRestoreFullBudget restores a state at the block budget (8 Ki
 // blocks over 1,024 layers): what the slowest start-up costs.
 func BenchmarkRestoreFullBudget(b *testing.B) {
 	dir := b.TempDir()

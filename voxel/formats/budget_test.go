@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"image/color"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -48,8 +50,11 @@ func TestDecodeHoldsEveryCodecToTheBudget(t *testing.T) {
 	for _, empty := range []bool{true, false} {
 		_, err := Decode(bytes.NewReader(manyModels(n, empty)), ".vox", DefaultLimits)
 		require.Error(t, err)
-		assert.ErrorIs(t, err, voxel.ErrBudget)
-		assert.Contains(t, err.Error(), "1024 layers")
+		if empty {
+			// nothing was placed: Decode finds the refusal in the scene
+			assert.ErrorIs(t, err, voxel.ErrBudget)
+		}
+		assert.Contains(t, err.Error(), "scene budget: the scene would have more than 1024 layers")
 	}
 	s, err := Decode(bytes.NewReader(manyModels(8, false)), ".vox", DefaultLimits)
 	require.NoError(t, err)
@@ -68,4 +73,30 @@ func TestDecodeContextCancelled(t *testing.T) {
 	cancel()
 	_, err := DecodeContext(ctx, strings.NewReader(strings.Repeat("1 2 3 ffffff\n", 5000)), ".txt", DefaultLimits)
 	assert.ErrorIs(t, err, context.Canceled)
+}
+
+// A scene within the budget saves to a .gox that open_project reopens: the
+// file stays under the open limit. The largest .gox per voxel is made of
+// random colours in a checkerboard (each voxel costs its 4 bytes, its
+// empty neighbour a little); at the budget's voxel bound that is far
+// below the limit, and the block bound caps the per-block overhead.
+func TestGoxOfABudgetSceneFitsTheOpenLimit(t *testing.T) {
+	const blocks = 256
+	s := voxel.New()
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range blocks {
+		o := voxel.Pos{X: 16 * (i % 16), Y: 16 * (i / 16)}
+		for j := range 4096 {
+			if (j&15+j>>4&15+j>>8)%2 == 0 {
+				s.Set(1, o.Add(voxel.Pos{X: j & 15, Y: j >> 4 & 15, Z: j >> 8}), color.NRGBA{uint8(rng.Uint32()), uint8(rng.Uint32()), uint8(rng.Uint32()), uint8(1 + rng.IntN(255))})
+			}
+		}
+	}
+	var buf bytes.Buffer
+	require.NoError(t, Encode(&buf, ".gox", s))
+	perVoxel := float64(buf.Len()) / float64(s.Count())
+	b := voxel.DefaultBudget
+	worst := perVoxel*float64(b.MaxVoxels) + 200*float64(b.MaxBlocks) // a nearly empty block's PNG and reference
+	t.Logf("%.2f bytes a voxel: a .gox at the budget is at most about %.0f MiB; the open limit is %d MiB", perVoxel, worst/(1<<20), DefaultLimits.MaxBytes>>20)
+	assert.Less(t, worst, float64(DefaultLimits.MaxBytes))
 }

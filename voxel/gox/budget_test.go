@@ -145,7 +145,7 @@ func TestSparseFileRefusedBeforeBuilding(t *testing.T) {
 	_, err := Decode(bytes.NewReader(data))
 	var ue UnsupportedError
 	require.True(t, errors.As(err, &ue), "%v", err)
-	assert.Contains(t, err.Error(), "more than 16384 blocks")
+	assert.Contains(t, err.Error(), "more than 8192 blocks")
 	// One fewer fits.
 	data = file(chunk("BL16", pngBytes(t, 64, 64), false), chunk("LAYR", layrAt(origins[:n-1]...), false))
 	s, err := Decode(bytes.NewReader(data))

@@ -44,7 +44,7 @@ type Limits struct {
 }
 
 // DefaultLimits is what Decode uses: the scene budget's voxels and blocks
-// (32 Mi voxels, 16 Ki blocks: 256 MiB of voxel storage). Encode writes at
+// (32 Mi voxels, 8 Ki blocks: 128 MiB of voxel storage). Encode writes at
 // most one BL16 per block of the scene, so a scene within the budget
 // always reopens under these limits.
 var DefaultLimits = Limits{MaxVoxels: voxel.DefaultBudget.MaxVoxels, MaxBlocks: voxel.DefaultBudget.MaxBlocks}

@@ -415,6 +415,13 @@ func (d *decoder) build() (*voxel.Scene, error) {
 			if err := b.Spend(len(blk)); err != nil {
 				return nil, err
 			}
+			if ref.x&15 == 0 && ref.y&15 == 0 && ref.z&15 == 0 {
+				// Goxel's blocks are aligned: placed whole.
+				if err := b.PutBlock(id, voxel.Pos{X: ref.x, Y: ref.y, Z: ref.z}, blk); err != nil {
+					return nil, err
+				}
+				continue
+			}
 			for j, c := range blk {
 				if c.A == 0 {
 					continue

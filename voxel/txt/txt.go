@@ -48,7 +48,7 @@ type Limits struct {
 }
 
 // DefaultLimits is what Decode uses: the scene budget's 32 Mi voxels and
-// 16 Ki blocks (256 MiB of voxel storage).
+// 8 Ki blocks (128 MiB of voxel storage).
 var DefaultLimits = Limits{MaxVoxels: voxel.DefaultBudget.MaxVoxels, MaxBlocks: voxel.DefaultBudget.MaxBlocks}
 
 // FormatError reports that the input is not a valid text voxel file.

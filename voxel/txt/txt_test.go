@@ -160,7 +160,7 @@ func TestSparseFileRefusedBeforeBuilding(t *testing.T) {
 	_, err := Decode(strings.NewReader(b.String()))
 	var ue UnsupportedError
 	require.True(t, errors.As(err, &ue), "%v", err)
-	assert.Contains(t, err.Error(), "more than 16384 blocks")
+	assert.Contains(t, err.Error(), "more than 8192 blocks")
 	cfg, err := DecodeConfig(strings.NewReader(b.String()))
 	require.NoError(t, err)
 	assert.Equal(t, voxel.DefaultBudget.MaxBlocks+1, cfg.Blocks)

@@ -64,6 +64,53 @@ func (b *Builder) maxWork() int {
 	return 4*b.maxVoxels + voxel.BlockSize*voxel.BlockSize*voxel.BlockSize*b.maxBlocks
 }
 
+// PutBlock places the voxels of a whole block whose origin is a multiple
+// of 16 on each axis, at once when the layer has no block there (a block
+// costs a copy, not 4,096 Sets), else voxel by voxel over what is there,
+// as Set would. The limits apply as in Set.
+func (b *Builder) PutBlock(layer int, o voxel.Pos, v *[voxel.BlockSize * voxel.BlockSize * voxel.BlockSize]color.NRGBA) error {
+	if !b.s.HasLayer(layer) || b.s.HasBlock(layer, o) {
+		for j, c := range v {
+			if c.A == 0 {
+				continue
+			}
+			if err := b.Set(layer, voxel.Pos{X: o.X + j&15, Y: o.Y + (j>>4)&15, Z: o.Z + j>>8}, c); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	n := 0
+	for _, c := range v {
+		if c.A != 0 {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	if b.ctx != nil {
+		if err := b.ctx.Err(); err != nil {
+			return err
+		}
+	}
+	b.voxels += n
+	if b.voxels > b.maxVoxels {
+		return b.refuse(fmt.Sprintf("scene places more than %d voxels", b.maxVoxels))
+	}
+	k := blockKey{layer, voxel.Pos{X: o.X >> 4, Y: o.Y >> 4, Z: o.Z >> 4}}
+	if _, ok := b.blocks[k]; !ok {
+		if len(b.blocks) >= b.maxBlocks {
+			return b.refuse(fmt.Sprintf("scene needs more than %d blocks of 16×16×16 voxels", b.maxBlocks))
+		}
+		b.blocks[k] = struct{}{}
+	}
+	if err := b.s.PutBlock(layer, o, v); err != nil {
+		return b.refuse(err.Error())
+	}
+	return nil
+}
+
 // MaxVoxels returns the voxel limit the Builder enforces.
 func (b *Builder) MaxVoxels() int { return b.maxVoxels }
 
@@ -89,12 +136,13 @@ func (b *Builder) Set(layer int, p voxel.Pos, c color.NRGBA) error {
 		b.last, b.hasOne = k, true
 	}
 	// The scene's own budget (extent, blocks over all layers, voxels) has
-	// the last word; a layer it refused earlier (AddLayer gave 0) shows as
-	// a failed Set with the error kept in the scene.
+	// the last word, refused as the codec refuses its own limits; a layer
+	// it refused earlier (AddLayer gave 0) shows as a failed Set with the
+	// error kept in the scene.
 	if ok, err := b.s.TrySet(layer, p, c); err != nil {
-		return err
+		return b.refuse(err.Error())
 	} else if !ok && b.s.Err() != nil {
-		return b.s.Err()
+		return b.refuse(b.s.Err().Error())
 	}
 	return nil
 }
