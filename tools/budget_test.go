@@ -26,7 +26,7 @@ func TestAddVoxelsSparseIsRefusedAtTheBlockBudget(t *testing.T) {
 	runtime.ReadMemStats(&before)
 	msg := h.fail("add_voxels", map[string]any{"data": b.String()})
 	runtime.ReadMemStats(&after)
-	assert.Contains(t, msg, "would add 262144 blocks of 16×16×16 voxels to the scene's 0, more than the 8192 (128 MiB)")
+	assert.Contains(t, msg, "scene budget: the change would add 262144 blocks of 16×16×16 voxels to the scene's 0, more than the 8192 (128 MiB)")
 	assert.Contains(t, msg, "nothing was changed")
 	t.Logf("allocated %d MiB for the refused call (the block budget is %d MiB)", (after.TotalAlloc-before.TotalAlloc)>>20, voxel.DefaultBudget.MaxBlocks*16<<10>>20)
 	st := h.ok("get_status", nil)

@@ -79,6 +79,9 @@ func GetStatus(d Deps) mcpserver.ServerTool {
 		}
 		msg := fmt.Sprintf("%d voxels in %d layers (current %d); %s; file: %s; unsaved changes: %v.",
 			st.Voxels, st.Layers, st.CurrentLayer, size, file, st.Dirty)
+		if st.Autosave != nil && st.Autosave.Warning != "" {
+			msg += " Warning: " + st.Autosave.Warning + "."
+		}
 		switch {
 		case st.Autosave == nil || !st.Autosave.Enabled:
 			msg += " Autosave is off."
@@ -86,9 +89,6 @@ func GetStatus(d Deps) mcpserver.ServerTool {
 			msg += fmt.Sprintf(" Autosave in %s is failing: %s.", st.Autosave.Dir, st.Autosave.LastError)
 		default:
 			msg += fmt.Sprintf(" Autosaved in %s after every change; restored on restart.", st.Autosave.Dir)
-		}
-		if st.Autosave != nil && st.Autosave.Warning != "" {
-			msg += " Warning: " + st.Autosave.Warning + "."
 		}
 		return structured(msg, st), nil
 	})}

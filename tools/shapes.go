@@ -158,9 +158,6 @@ Example: {"shape":"sphere","center":[0,0,0],"radius":20,"color":"#3080FF"}`),
 				if n++; n&0xFFFF == 0 && ctx.Err() != nil {
 					return false
 				}
-				if s.Err() != nil {
-					return false // the budget refused a voxel: the edit is rolled back
-				}
 				var ok bool
 				switch mode {
 				case "add":
@@ -248,9 +245,7 @@ Example: {"position":[0,0,5],"color":"#FFFF00"}`),
 			case err != nil:
 				return err
 			}
-			if err := setAll(s, id, &r, len(region), func(i int) (voxel.Pos, color.NRGBA) { return region[i], c }); err != nil {
-				return err
-			}
+			setAll(s, id, &r, len(region), func(i int) (voxel.Pos, color.NRGBA) { return region[i], c })
 			return checkSceneSize(d, s)
 		})
 		if err != nil {

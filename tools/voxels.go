@@ -96,24 +96,30 @@ func budgetError(err error) error {
 }
 
 // setAll sets each position to c (or the item's own colour) and counts
-// what changed in r. It stops at the first voxel the scene budget refuses
-// and returns that error.
-func setAll(s *voxel.Scene, layer int, r *editResult, n int, at func(i int) (voxel.Pos, color.NRGBA)) error {
+// what changed in r. A batch that adds voxels is first checked against the
+// scene budget's blocks, so a sparse batch is refused before any of its
+// blocks is made; a refusal is kept in the scene (s.Err), which
+// checkSceneSize and Project.Edit report, and the edit is rolled back.
+func setAll(s *voxel.Scene, layer int, r *editResult, n int, at func(i int) (voxel.Pos, color.NRGBA)) {
+	if n > 0 {
+		if _, c := at(0); c.A != 0 {
+			if err := s.CheckBlocks(layer, n, func(i int) voxel.Pos { p, _ := at(i); return p }); err != nil {
+				return
+			}
+		}
+	}
 	for i := range n {
 		p, c := at(i)
-		ok, err := s.TrySet(layer, p, c)
-		if err != nil {
-			return budgetError(err)
-		}
-		if ok {
+		if s.Set(layer, p, c) {
 			r.Changed++
+		} else if s.Err() != nil {
+			return
 		} else {
 			r.Unchanged++
 		}
 	}
 	r.Voxels = s.Count()
 	r.Box = boxJSON(s.Box())
-	return nil
 }
 
 // page reads the "offset" and "limit" arguments of a paginated tool.
@@ -156,15 +162,7 @@ Example: {"voxels":[[0,0,0,"#FF0000"],[1,0,0]],"color":"#00FF00"}`),
 				return err
 			}
 			r.Layer = id
-			// A sparse batch is refused before any of its blocks is made.
-			b := s.Budget()
-			if n := s.NewBlocks(id, len(items), func(i int) voxel.Pos { return items[i].pos }); s.Blocks()+n > b.MaxBlocks {
-				return fmt.Errorf("scene budget: these voxels would add %d blocks of 16×16×16 voxels to the scene's %d, more than the %d (%d MiB) a scene may occupy; voxels far apart each take a block of their own, so keep the model compact; nothing was changed",
-					n, s.Blocks(), b.MaxBlocks, b.MaxBlocks*16<<10>>20)
-			}
-			if err := setAll(s, id, &r, len(items), func(i int) (voxel.Pos, color.NRGBA) { return items[i].pos, items[i].color }); err != nil {
-				return err
-			}
+			setAll(s, id, &r, len(items), func(i int) (voxel.Pos, color.NRGBA) { return items[i].pos, items[i].color })
 			return checkSceneSize(d, s)
 		})
 		if err != nil {
@@ -197,7 +195,8 @@ Example: {"voxels":[[0,0,0],[1,0,0]]}`),
 				return err
 			}
 			r.Layer = id
-			return setAll(s, id, &r, len(items), func(i int) (voxel.Pos, color.NRGBA) { return items[i].pos, color.NRGBA{} })
+			setAll(s, id, &r, len(items), func(i int) (voxel.Pos, color.NRGBA) { return items[i].pos, color.NRGBA{} })
+			return nil
 		})
 		if err != nil {
 			return nil, err

@@ -60,8 +60,12 @@ type BudgetError struct {
 	Max   int    // the budget's bound for Limit
 	// Pos is the voxel outside the extent, for LimitCoord.
 	Pos Pos
-	// Got is the length of a refused layer name, for LimitLayerName.
+	// Got is the length of a refused layer name, for LimitLayerName, or
+	// the blocks a refused batch would add, for LimitBlocks (0 when it was
+	// refused one block at a time).
 	Got int
+	// Have is the blocks the scene held, with Got for LimitBlocks.
+	Have int
 }
 
 func (e *BudgetError) Error() string {
@@ -71,6 +75,10 @@ func (e *BudgetError) Error() string {
 	case LimitVoxels:
 		return fmt.Sprintf("scene budget: the scene would hold more than %d voxels", e.Max)
 	case LimitBlocks:
+		if e.Got > 0 {
+			return fmt.Sprintf("scene budget: the change would add %d blocks of 16×16×16 voxels to the scene's %d, more than the %d (%d MiB) a scene may occupy; voxels far apart each take a block of their own, so keep the model compact",
+				e.Got, e.Have, e.Max, e.Max*blockVoxels*4>>20)
+		}
 		return fmt.Sprintf("scene budget: the scene would occupy more than %d blocks of 16×16×16 voxels (%d MiB); voxels far apart each take a block of their own, so keep the model compact",
 			e.Max, e.Max*blockVoxels*4>>20)
 	case LimitLayers:
@@ -147,12 +155,14 @@ func (s *Scene) HasBlock(layer int, p Pos) bool {
 	return l != nil && l.blocks[blockOf(p)] != nil
 }
 
-// NewBlocks counts the blocks that setting voxels at ps in the layer would
-// add, so a caller can refuse a big batch before allocating any of it.
-func (s *Scene) NewBlocks(layer int, n int, at func(i int) Pos) int {
+// CheckBlocks returns (and keeps for Err) a BudgetError when setting
+// voxels at the n positions at gives in the layer would take the scene past
+// its block bound, so a caller can refuse a sparse batch before any of its
+// blocks is made.
+func (s *Scene) CheckBlocks(layer int, n int, at func(i int) Pos) error {
 	l := s.layer(layer)
-	if l == nil {
-		return 0
+	if l == nil || s.unchecked {
+		return nil
 	}
 	seen := map[Pos]struct{}{}
 	added := 0
@@ -166,7 +176,10 @@ func (s *Scene) NewBlocks(layer int, n int, at func(i int) Pos) int {
 			added++
 		}
 	}
-	return added
+	if s.nblocks+added > s.budget.MaxBlocks {
+		return s.refuse(&BudgetError{Limit: LimitBlocks, Max: s.budget.MaxBlocks, Got: added, Have: s.nblocks})
+	}
+	return nil
 }
 
 // Err returns the first budget error of a change refused since the scene

@@ -70,14 +70,25 @@ func TestBudgetBoundsBlocksNotJustVoxels(t *testing.T) {
 	assert.Contains(t, err.Error(), "64 blocks")
 	assert.Equal(t, 64, n)
 	assert.Equal(t, 64, s.Blocks())
-	// More voxels in blocks it has are fine.
+	// The rest of a refused edit is refused too: it will be rolled back.
 	ok, err := s.TrySet(id, Pos{1, 1, 1}, red)
-	assert.True(t, ok)
-	assert.NoError(t, err)
+	assert.False(t, ok)
+	budgetErr(t, err, LimitBlocks)
+	n, err = s.TryFillBox(id, BoxOf(Pos{}, Pos{3, 3, 3}), red)
+	assert.Zero(t, n)
+	budgetErr(t, err, LimitBlocks)
 	s.Rollback()
 	assert.Equal(t, 0, s.Blocks())
 	assert.Equal(t, 0, s.Count())
 	assert.NoError(t, s.Err(), "Rollback forgets the refusal")
+
+	// A batch is checked before any block is made.
+	err = s.CheckBlocks(id, 100, func(i int) Pos { return Pos{16 * i, 0, 0} })
+	be = budgetErr(t, err, LimitBlocks)
+	assert.Equal(t, 100, be.Got)
+	assert.Contains(t, err.Error(), "would add 100 blocks of 16×16×16 voxels to the scene's 0, more than the 64")
+	s.ClearErr()
+	require.NoError(t, s.CheckBlocks(id, 1000, func(i int) Pos { return Pos{i % 64 * 16, 0, i % 3} }), "64 distinct blocks fit")
 
 	// A second layer's blocks count too: memory is per layer.
 	l2 := s.AddLayer("two")

@@ -19,6 +19,9 @@ func (s *Scene) TryFillBox(layer int, box Box, c color.NRGBA) (int, error) {
 	if l == nil || box.Empty() {
 		return 0, nil
 	}
+	if s.err != nil && s.tx != nil {
+		return 0, s.err // this edit is refused already (see TrySet)
+	}
 	if c.A == 0 {
 		c = color.NRGBA{}
 		// Nothing lies outside the extent, and clearing needs no budget.

@@ -159,6 +159,11 @@ func (s *Scene) TrySet(layer int, p Pos, c color.NRGBA) (bool, error) {
 	if l == nil {
 		return false, nil
 	}
+	if s.err != nil && s.tx != nil {
+		// The budget refused part of this edit, which will be rolled back:
+		// nothing more is worth setting.
+		return false, s.err
+	}
 	if c.A != 0 && !s.budget.InRange(p) {
 		return false, s.refuse(&BudgetError{Limit: LimitCoord, Max: s.budget.MaxCoord, Pos: p})
 	}

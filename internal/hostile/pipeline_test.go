@@ -201,9 +201,9 @@ func render(ctx context.Context, snap *voxel.Snapshot, opt renderer.Options) err
 }
 
 // realFiles returns the shared sample models by extension, read at run
-// time from ../shared/models (never copied into the repository), plus a
-// .txt made from one of them, since no sample is in that format. It is
-// empty when the models are absent.
+// time from ../shared/models (never copied into the repository), plus, for
+// each readable format without a sample (.txt, .qb), up to three of the
+// small samples written in it. It is empty when the models are absent.
 func realFiles(t testing.TB) map[string][][]byte {
 	out := map[string][][]byte{}
 	readme, ok := testmodels.Lookup("README.md")
@@ -222,17 +222,25 @@ func realFiles(t testing.TB) map[string][][]byte {
 		}
 		return nil
 	})
-	for _, data := range out[".vox"] {
-		s, err := formats.Decode(bytes.NewReader(data), ".vox", formats.DefaultLimits)
-		if err != nil || s.Count() > 20000 {
+	for _, ext := range formats.Readable() {
+		if len(out[ext]) > 0 {
 			continue
 		}
-		var buf bytes.Buffer
-		if err := formats.Encode(&buf, ".txt", s); err == nil {
-			out[".txt"] = append(out[".txt"], buf.Bytes())
+		if c, _ := formats.ForExt(ext); !c.CanWrite() {
+			continue
 		}
-		if len(out[".txt"]) >= 3 {
-			break
+		for _, data := range out[".vox"] {
+			s, err := formats.Decode(bytes.NewReader(data), ".vox", formats.DefaultLimits)
+			if err != nil || s.Count() > 20000 {
+				continue
+			}
+			var buf bytes.Buffer
+			if err := formats.Encode(&buf, ext, s); err == nil {
+				out[ext] = append(out[ext], buf.Bytes())
+			}
+			if len(out[ext]) >= 3 {
+				break
+			}
 		}
 	}
 	return out
@@ -244,6 +252,9 @@ var fuzzLimits = formats.Limits{MaxBytes: 1 << 20, MaxVoxels: 1 << 16, MaxBlocks
 
 // fuzzFormat is the decode → render → export target of one readable format.
 func fuzzFormat(f *testing.F, ext string, seeds ...[]byte) {
+	if c, err := formats.ForExt(ext); err != nil || !c.CanRead() {
+		f.Skipf("%s is not a readable format in this build", ext)
+	}
 	for _, data := range realFiles(f)[ext] {
 		if len(data) <= int(fuzzLimits.MaxBytes) {
 			f.Add(data)
@@ -262,11 +273,9 @@ func fuzzFormat(f *testing.F, ext string, seeds ...[]byte) {
 }
 
 // targets lists the readable formats that have a fuzz target below. A
-// format that formats.Readable gains (.qb from the formats branch) needs
-// its line here and a FuzzXX function like FuzzGox:
-//
-//	func FuzzQB(f *testing.F) { fuzzFormat(f, ".qb") }
-var targets = []string{".gox", ".txt", ".vox"}
+// format that formats.Readable gains needs its line here and a Fuzz
+// function like FuzzQB (a target whose format is not in the build skips).
+var targets = []string{".gox", ".qb", ".txt", ".vox"}
 
 func TestEveryReadableFormatHasAFuzzTarget(t *testing.T) {
 	for _, ext := range formats.Readable() {
@@ -285,6 +294,12 @@ func FuzzGox(f *testing.F) {
 // FuzzVox feeds .vox files through decode → render → export.
 func FuzzVox(f *testing.F) {
 	fuzzFormat(f, ".vox", []byte("VOX \x96\x00\x00\x00MAIN\x00\x00\x00\x00\x00\x00\x00\x00"))
+}
+
+// FuzzQB feeds Qubicle .qb files through decode → render → export; the
+// seeds are samples written as .qb (see realFiles).
+func FuzzQB(f *testing.F) {
+	fuzzFormat(f, ".qb", []byte{1, 1, 0, 0})
 }
 
 // FuzzTxt feeds .txt files through decode → render → export.

@@ -8,10 +8,7 @@
 // must not hold NUL bytes), so a file with the wrong extension gets a
 // message naming what it looks like. Decode refuses input larger than
 // Limits.MaxBytes and, where the header tells (DecodeConfig), scenes with
-// more voxels than Limits.MaxVoxels, before building anything. Every
-// decoded scene is held to the scene budget (voxel.Budget): a file that a
-// codec built past it (a layer or voxel the scene refused) is refused with
-// the budget's error, so no format can bypass it.
+// more voxels than Limits.MaxVoxels, before building anything.
 package formats
 
 import (
@@ -45,6 +42,8 @@ type Limits struct {
 	MaxBytes  int64 // input size
 	MaxVoxels int   // voxels in the scene
 	MaxBlocks int   // 16×16×16 blocks in the scene (16 KiB each)
+
+	ctx context.Context // set by DecodeContext; nil: never cancelled
 }
 
 // DefaultLimits: 256 MiB files, 64 Mi voxels, 16 Ki blocks (256 MiB).
@@ -60,9 +59,6 @@ type Codec struct {
 	decode func(r io.Reader, lim Limits) (*voxel.Scene, error)
 	config func(r io.Reader) (voxels int, err error) // exact or an upper bound
 	encode func(w io.Writer, s *voxel.Scene) error
-
-	// decodeCtx, when set, is decode that stops once ctx is done.
-	decodeCtx func(ctx context.Context, r io.Reader, lim Limits) (*voxel.Scene, error)
 }
 
 // CanRead reports whether the format can be decoded.
@@ -86,20 +82,14 @@ var codecs = []Codec{
 	{
 		Ext: ".gox", Name: "Goxel", Magic: []byte("GOX "),
 		decode: func(r io.Reader, lim Limits) (*voxel.Scene, error) {
-			return gox.DecodeLimits(r, gox.Limits{MaxVoxels: lim.MaxVoxels, MaxBlocks: lim.MaxBlocks})
-		},
-		decodeCtx: func(ctx context.Context, r io.Reader, lim Limits) (*voxel.Scene, error) {
-			return gox.DecodeContext(ctx, r, gox.Limits{MaxVoxels: lim.MaxVoxels, MaxBlocks: lim.MaxBlocks})
+			return gox.DecodeContext(lim.context(), r, gox.Limits{MaxVoxels: lim.MaxVoxels, MaxBlocks: lim.MaxBlocks})
 		},
 		encode: gox.Encode,
 	},
 	{
 		Ext: ".txt", Name: "Goxel text",
 		decode: func(r io.Reader, lim Limits) (*voxel.Scene, error) {
-			return txt.DecodeLimits(r, txt.Limits{MaxVoxels: lim.MaxVoxels, MaxBlocks: lim.MaxBlocks})
-		},
-		decodeCtx: func(ctx context.Context, r io.Reader, lim Limits) (*voxel.Scene, error) {
-			return txt.DecodeContext(ctx, r, txt.Limits{MaxVoxels: lim.MaxVoxels, MaxBlocks: lim.MaxBlocks})
+			return txt.DecodeContext(lim.context(), r, txt.Limits{MaxVoxels: lim.MaxVoxels, MaxBlocks: lim.MaxBlocks})
 		},
 		config: func(r io.Reader) (int, error) {
 			c, err := txt.DecodeConfig(r)
@@ -176,12 +166,6 @@ func (c Codec) check(head []byte) error {
 
 // Decode reads a scene in the format of ext from r within lim.
 func Decode(r io.Reader, ext string, lim Limits) (*voxel.Scene, error) {
-	return DecodeContext(context.Background(), r, ext, lim)
-}
-
-// DecodeContext is Decode that stops with ctx's error once ctx is done,
-// where the codec can (.gox, .txt).
-func DecodeContext(ctx context.Context, r io.Reader, ext string, lim Limits) (*voxel.Scene, error) {
 	c, err := ForExt(ext)
 	if err != nil {
 		return nil, err
@@ -196,10 +180,10 @@ func DecodeContext(ctx context.Context, r io.Reader, ext string, lim Limits) (*v
 	if int64(len(data)) > lim.MaxBytes {
 		return nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, lim.MaxBytes)
 	}
-	return c.decodeBytes(ctx, data, lim)
+	return c.decodeBytes(data, lim)
 }
 
-func (c Codec) decodeBytes(ctx context.Context, data []byte, lim Limits) (*voxel.Scene, error) {
+func (c Codec) decodeBytes(data []byte, lim Limits) (*voxel.Scene, error) {
 	if err := c.check(data[:min(len(data), 512)]); err != nil {
 		return nil, err
 	}
@@ -212,24 +196,7 @@ func (c Codec) decodeBytes(ctx context.Context, data []byte, lim Limits) (*voxel
 			return nil, fmt.Errorf("%w: %d voxels, the limit is %d", ErrTooLarge, n, lim.MaxVoxels)
 		}
 	}
-	var (
-		s   *voxel.Scene
-		err error
-	)
-	if c.decodeCtx != nil {
-		s, err = c.decodeCtx(ctx, bytes.NewReader(data), lim)
-	} else {
-		s, err = c.decode(bytes.NewReader(data), lim)
-	}
-	if err != nil {
-		return nil, err
-	}
-	// A codec that built past the scene budget (the scene refused a layer
-	// or voxel it went on without) does not get a truncated scene through.
-	if err := s.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", strings.TrimPrefix(c.Ext, "."), err)
-	}
-	return s, nil
+	return c.withinBudget(c.decode(bytes.NewReader(data), lim))
 }
 
 // DecodeFile reads a scene from a file, choosing the codec by extension;
