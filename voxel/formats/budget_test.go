@@ -47,14 +47,15 @@ func manyModels(n int, empty bool) []byte {
 // holds its scene to the budget's layer bound.
 func TestDecodeHoldsEveryCodecToTheBudget(t *testing.T) {
 	n := voxel.DefaultBudget.MaxLayers + 1
-	for _, empty := range []bool{true, false} {
-		_, err := Decode(bytes.NewReader(manyModels(n, empty)), ".vox", DefaultLimits)
-		require.Error(t, err)
-		if empty {
-			// nothing was placed: Decode finds the refusal in the scene
-			assert.ErrorIs(t, err, voxel.ErrBudget)
-		}
-		assert.Contains(t, err.Error(), "scene budget: the scene would have more than 1024 layers")
+	_, err := Decode(bytes.NewReader(manyModels(n, false)), ".vox", DefaultLimits)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "scene budget: the scene would have more than 1024 layers")
+	// Empty models may be dropped by the codec; whatever it keeps is
+	// within the budget, or refused with it.
+	if s, err := Decode(bytes.NewReader(manyModels(n, true)), ".vox", DefaultLimits); err != nil {
+		assert.ErrorIs(t, err, voxel.ErrBudget)
+	} else {
+		assert.LessOrEqual(t, len(s.Layers()), voxel.DefaultBudget.MaxLayers)
 	}
 	s, err := Decode(bytes.NewReader(manyModels(8, false)), ".vox", DefaultLimits)
 	require.NoError(t, err)
