@@ -120,8 +120,8 @@ func TestFullLayerBudgetRestoresQuickly(t *testing.T) {
 	assert.EqualValues(t, 1024, st["layers"])
 }
 
-// A .vox of tens of thousands of empty models is refused by open_project
-// (the layer budget), so it is never autosaved.
+// A .vox of tens of thousands of models is refused by open_project (the
+// layer budget), so it is never autosaved as tens of thousands of layers.
 func TestManyModelsFileRefused(t *testing.T) {
 	dir := t.TempDir()
 	var children []byte
@@ -133,7 +133,7 @@ func TestManyModelsFileRefused(t *testing.T) {
 	}
 	for range 50000 {
 		children = append(children, chunk("SIZE", []byte{1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0})...)
-		children = append(children, chunk("XYZI", []byte{0, 0, 0, 0})...)
+		children = append(children, chunk("XYZI", []byte{1, 0, 0, 0, 0, 0, 0, 7})...)
 	}
 	main := []byte("MAIN")
 	main = bin.LittleEndian.AppendUint32(main, 0)
