@@ -98,11 +98,11 @@ func TestMutatedRealFiles(t *testing.T) {
 	rng := rand.New(rand.NewPCG(seed, 13))
 	lim := formats.DefaultLimits
 	var (
-		slowest, hungriest result
-		slowCase, hungCase string
-		overTime, overMem  int
-		opened             int
-		total              time.Duration
+		slowest, hungriest, slowOpen result
+		slowCase, hungCase, openCase string
+		overTime, overMem, overOpen  int
+		opened                       int
+		total                        time.Duration
 	)
 	for i := range n {
 		k := rng.IntN(len(inputs))
@@ -133,11 +133,17 @@ func TestMutatedRealFiles(t *testing.T) {
 		if r.took > slowest.took {
 			slowest, slowCase = r, label
 		}
+		if r.opened > slowOpen.opened {
+			slowOpen, openCase = r, label
+		}
 		if r.peakHeap > hungriest.peakHeap {
 			hungriest, hungCase = r, label
 		}
 		if r.took > caseTime {
 			overTime++
+		}
+		if r.opened > caseTime {
+			overOpen++
 		}
 		if r.peakHeap > caseBytes {
 			overMem++
@@ -145,6 +151,7 @@ func TestMutatedRealFiles(t *testing.T) {
 	}
 	t.Logf("%d mutated files (%d opened), %v in all", n, opened, total.Round(time.Millisecond))
 	t.Logf("slowest: %v, %s (%d voxels)", slowest.took.Round(time.Microsecond), slowCase, slowest.voxels)
+	t.Logf("slowest to open and render: %v, %s (%d voxels)", slowOpen.opened.Round(time.Microsecond), openCase, slowOpen.voxels)
 	t.Logf("largest heap: %d MiB live at peak (%d MiB allocated), %s (%d voxels)", hungriest.peakHeap>>20, hungriest.allocated>>20, hungCase, hungriest.voxels)
-	t.Logf("over %v: %d; over %d MiB of heap: %d", caseTime, overTime, caseBytes>>20, overMem)
+	t.Logf("over %v: %d (%d to open and render); over %d MiB of heap: %d", caseTime, overTime, overOpen, caseBytes>>20, overMem)
 }

@@ -43,8 +43,9 @@ type result struct {
 	decodeErr error // nil when the file opened
 	voxels    int
 	took      time.Duration
-	allocated uint64 // bytes allocated by the case (runtime.MemStats.TotalAlloc)
-	peakHeap  uint64 // largest live heap sampled during the case, above the heap before it
+	opened    time.Duration // decode and the two renders, what open_project and render_scene cost
+	allocated uint64        // bytes allocated by the case (runtime.MemStats.TotalAlloc)
+	peakHeap  uint64        // largest live heap sampled during the case, above the heap before it
 }
 
 // heapSampler tracks the largest live heap (runtime/metrics' heap objects)
@@ -109,6 +110,7 @@ func pipeline(ctx context.Context, data []byte, ext string, lim formats.Limits) 
 }
 
 func run(ctx context.Context, data []byte, ext string, lim formats.Limits) (result, error) {
+	began := time.Now()
 	s, err := formats.DecodeContext(ctx, bytes.NewReader(data), ext, lim)
 	if err != nil {
 		if s != nil {
@@ -140,6 +142,7 @@ func run(ctx context.Context, data []byte, ext string, lim formats.Limits) (resu
 	if err := render(ctx, snap, opt); err != nil {
 		return res, err
 	}
+	res.opened = time.Since(began)
 	for _, out := range formats.Writable() {
 		// Kept (to reopen) only up to the open limit.
 		buf := &capBuffer{max: int(lim.MaxBytes)}
