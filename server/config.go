@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -149,8 +150,9 @@ func (c *Config) Set(key, value string) error { return c.set(key, value) }
 func (c *Config) set(key, v string) error {
 	seconds := func(dst *time.Duration, min int64) error {
 		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < min {
-			return fmt.Errorf("must be a whole number of seconds ≥ %d, got %q", min, v)
+		// Above max, n seconds overflow a time.Duration (found by FuzzConfig).
+		if max := int64(math.MaxInt64 / time.Second); err != nil || n < min || n > max {
+			return fmt.Errorf("must be a whole number of seconds from %d to %d, got %q", min, max, v)
 		}
 		*dst = time.Duration(n) * time.Second
 		return nil

@@ -139,30 +139,41 @@ func DefaultStateDir() (string, error) {
 }
 
 // startAutosave restores the last autosaved scene and saves after every
-// change. Another process autosaving in the same directory turns it off
-// for this one, with a warning, rather than failing.
+// change. It never stops the server from starting: another process
+// autosaving in the same directory, or a directory that cannot be used
+// (read-only, missing, not ours), turns autosave off for this process with
+// a warning on stderr and in get_status; a state that cannot be restored
+// (damaged, or beyond the scene budget) is moved aside and the server
+// starts with an empty scene.
 func (s *Server) startAutosave(d *tools.Deps) error {
+	off := func(dir, why string) {
+		s.logger.Warn("autosave off: "+why, "dir", dir)
+		st := autosave.Status{Enabled: false, Dir: dir, Warning: "autosave is off for this session: " + why}
+		d.Autosave = func() autosave.Status { return st }
+	}
 	dir := s.cfg.StateDir
 	if dir == "" {
 		var err error
 		if dir, err = DefaultStateDir(); err != nil {
-			return fmt.Errorf("failed to find a state directory (set GOXEL_STATE_DIR or --no-autosave): %w", err)
+			off("", fmt.Sprintf("no state directory could be found (%v); set GOXEL_STATE_DIR, or --no-autosave to silence this", err))
+			return nil
 		}
 	}
 	sv, err := autosave.Open(dir, s.logger)
 	if errors.Is(err, autosave.ErrBusy) {
-		s.logger.Warn("autosave off: another goxel-mcp process autosaves in this state directory", "dir", dir)
+		off(dir, "another goxel-mcp process autosaves in this state directory")
 		return nil
 	}
 	if err != nil {
-		return err
+		off(dir, fmt.Sprintf("the state directory cannot be used (%v); give a writable one with GOXEL_STATE_DIR", err))
+		return nil
 	}
 	s.closers = append(s.closers, sv.Close)
 	scene, meta, ok, err := sv.Load()
 	switch {
 	case err != nil:
-		s.logger.Error("could not restore the autosaved scene; starting empty and keeping the old autosave aside", "err", err)
-		_ = os.Rename(filepath.Join(dir, "scene.json"), filepath.Join(dir, fmt.Sprintf("scene.json.damaged-%d", time.Now().Unix()))) // best effort
+		aside, aerr := sv.SetAside(err)
+		s.logger.Warn("could not restore the autosaved scene; starting with an empty scene and keeping the old state aside", "err", err, "kept_in", aside, "set_aside_err", aerr)
 	case ok:
 		s.Project.Restore(scene, meta.ProjectPath, meta.Dirty)
 		s.logger.Info("restored autosaved scene", "voxels", scene.Count(), "layers", len(scene.Layers()), "file", meta.ProjectPath, "saved_at", meta.SavedAt)

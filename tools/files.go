@@ -97,7 +97,7 @@ Example: {"path":"models/knight.vox"}`),
 		if fi, err := f.Stat(); err == nil && fi.Size() > lim.MaxBytes {
 			return nil, fmt.Errorf("%s has %d bytes, more than the limit of %d", path, fi.Size(), lim.MaxBytes)
 		}
-		scene, err := formats.Decode(f, codec.Ext, lim)
+		scene, err := formats.DecodeContext(ctx, f, codec.Ext, lim)
 		if err != nil {
 			return nil, fmt.Errorf("failed to open %s as %s: %v", path, codec.Name, err)
 		}

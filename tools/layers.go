@@ -29,6 +29,15 @@ func layersJSON(s *voxel.Scene) []layerJS {
 	return out
 }
 
+// checkLayerName refuses a name longer than the scene budget allows, so
+// that a huge name costs neither time nor a huge reply.
+func checkLayerName(s *voxel.Scene, name string) error {
+	if max := s.Budget().MaxLayerName; len(name) > max {
+		return fmt.Errorf("name must be at most %d bytes, got %d: give a shorter name", max, len(name))
+	}
+	return nil
+}
+
 // layerID reads a required layer id argument and checks the layer exists.
 func layerID(a args, s *voxel.Scene, name string) (int, error) {
 	id, err := a.requireInt(name, 1, 1<<30)
@@ -96,7 +105,7 @@ func CreateLayer(d Deps) mcpserver.ServerTool {
 		mcp.WithDescription(`Create an empty visible layer on top and make it current. Returns its id, which never changes and is never reused.
 Example: {"name":"roof"}`),
 		annotations(false, false, false),
-		mcp.WithString("name", mcp.Description("Default: \"Layer N\"")),
+		mcp.WithString("name", mcp.Description("Default: \"Layer N\". At most 255 bytes.")),
 	)
 	return mcpserver.ServerTool{Tool: tool, Handler: wrap(func(ctx context.Context, a args, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		name, err := a.string("name", "")
@@ -106,10 +115,15 @@ Example: {"name":"roof"}`),
 		var id int
 		var layers []layerJS
 		_, err = d.Project.Edit("create_layer", func(s *voxel.Scene) error {
+			if err := checkLayerName(s, name); err != nil {
+				return err
+			}
 			if strings.TrimSpace(name) == "" {
 				name = fmt.Sprintf("Layer %d", len(s.Layers())+1)
 			}
-			id = s.AddLayer(name)
+			if id, err = s.TryAddLayer(name); err != nil {
+				return fmt.Errorf("%w: delete or merge layers first (see list_layers)", err)
+			}
 			layers = layersJSON(s)
 			return nil
 		})
@@ -150,7 +164,7 @@ func RenameLayer(d Deps) mcpserver.ServerTool {
 		mcp.WithDescription("Rename a layer. Its id stays the same."),
 		annotations(false, false, true),
 		mcp.WithInteger("id", mcp.Required(), mcp.Description("Layer id"), mcp.Min(1)),
-		mcp.WithString("name", mcp.Required()),
+		mcp.WithString("name", mcp.Required(), mcp.Description("New name, at most 255 bytes")),
 	)
 	return mcpserver.ServerTool{Tool: tool, Handler: wrap(func(ctx context.Context, a args, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		name, err := a.requireString("name")
@@ -160,6 +174,9 @@ func RenameLayer(d Deps) mcpserver.ServerTool {
 		return layerChange(d, "rename_layer", func(s *voxel.Scene) (string, error) {
 			id, err := layerID(a, s, "id")
 			if err != nil {
+				return "", err
+			}
+			if err := checkLayerName(s, name); err != nil {
 				return "", err
 			}
 			return fmt.Sprintf("Layer %d is now %q.", id, name), s.RenameLayer(id, name)

@@ -12,8 +12,8 @@ import (
 )
 
 // maxCoord bounds every voxel coordinate, so box volumes and block
-// arithmetic never overflow.
-const maxCoord = 1 << 20
+// arithmetic never overflow: the scene budget's extent.
+const maxCoord = voxel.MaxCoord
 
 // args reads the arguments of one tool call. Every getter returns an error
 // that names the argument, says what is allowed and what was given.

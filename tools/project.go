@@ -57,13 +57,18 @@ func (p *Project) Read(fn func(s *voxel.Scene)) {
 	fn(p.scene)
 }
 
-// Edit runs fn as one undoable step named label. When fn fails, everything
-// it changed is rolled back. It reports whether the scene changed.
+// Edit runs fn as one undoable step named label. When fn fails, or the
+// scene budget refused any part of it, everything it changed is rolled
+// back. It reports whether the scene changed.
 func (p *Project) Edit(label string, fn func(s *voxel.Scene) error) (bool, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.scene.Begin(label)
-	if err := fn(p.scene); err != nil {
+	err := fn(p.scene)
+	if err == nil && p.scene.Err() != nil {
+		err = budgetError(p.scene.Err())
+	}
+	if err != nil {
 		p.scene.Rollback()
 		return false, err
 	}

@@ -88,6 +88,9 @@ func GetStatus(d Deps) mcpserver.ServerTool {
 		}
 		msg := fmt.Sprintf("%d voxels in %d layers (current %d); %s; file: %s; unsaved changes: %v.",
 			st.Voxels, st.Layers, st.CurrentLayer, size, file, st.Dirty)
+		if st.Autosave != nil && st.Autosave.Warning != "" {
+			msg += " Warning: " + st.Autosave.Warning + "."
+		}
 		switch {
 		case st.Autosave == nil || !st.Autosave.Enabled:
 			msg += " Autosave is off."

@@ -39,9 +39,12 @@ func unknownLayer(s *voxel.Scene, id int) error {
 	return fmt.Errorf("layer %d does not exist; existing layer ids: %s (see list_layers)", id, ids)
 }
 
-// checkSceneSize refuses an edit that left the scene over the voxel limit;
-// Project.Edit then rolls it back.
+// checkSceneSize refuses an edit that left the scene over the voxel limit
+// or that the scene budget refused part of; Project.Edit then rolls it back.
 func checkSceneSize(d Deps, s *voxel.Scene) error {
+	if err := s.Err(); err != nil {
+		return budgetError(err)
+	}
 	if n := s.Count(); n > d.Limits.MaxSceneVoxels {
 		return fmt.Errorf("the scene would hold %d voxels, more than the limit of %d; nothing was changed", n, d.Limits.MaxSceneVoxels)
 	}
@@ -87,13 +90,31 @@ func coloredVoxels(a args, d Deps) ([]voxelItem, error) {
 	return voxelList(a, true, def, d.Limits.MaxVoxelsPerCall)
 }
 
+// budgetError is what a tool says when the scene budget refused part of
+// an edit: the limit, and that the edit was rolled back.
+func budgetError(err error) error {
+	return fmt.Errorf("%w; nothing was changed", err)
+}
+
 // setAll sets each position to c (or the item's own colour) and counts
-// what changed in r.
+// what changed in r. A batch that adds voxels is first checked against the
+// scene budget's blocks, so a sparse batch is refused before any of its
+// blocks is made; a refusal is kept in the scene (s.Err), which
+// checkSceneSize and Project.Edit report, and the edit is rolled back.
 func setAll(s *voxel.Scene, layer int, r *editResult, n int, at func(i int) (voxel.Pos, color.NRGBA)) {
+	if n > 0 {
+		if _, c := at(0); c.A != 0 {
+			if err := s.CheckBlocks(layer, n, func(i int) voxel.Pos { p, _ := at(i); return p }); err != nil {
+				return
+			}
+		}
+	}
 	for i := range n {
 		p, c := at(i)
 		if s.Set(layer, p, c) {
 			r.Changed++
+		} else if s.Err() != nil {
+			return
 		} else {
 			r.Unchanged++
 		}

@@ -73,6 +73,7 @@ func (s *Scene) Begin(label string) {
 		return
 	}
 	s.freeze()
+	s.err = nil
 	s.tx = &record{label: label, touched: map[blockKey]struct{}{}}
 }
 
@@ -108,6 +109,7 @@ func (s *Scene) Rollback() {
 	s.tx = nil
 	s.swap(r)
 	s.freeze()
+	s.err = nil
 }
 
 // Undo reverts the last committed edit and returns its label.
@@ -166,6 +168,7 @@ func (s *Scene) swap(r *record) {
 		r.shape = &now
 	}
 	s.lastLayer, s.lastBlock = nil, nil
+	s.recount()
 	s.changed()
 }
 

@@ -27,6 +27,14 @@ type Scene struct {
 	lastBlock      *Block
 	lastBlockLayer *Layer
 
+	budget  Budget
+	nvoxels int   // voxels over the layers in the list
+	nblocks int   // occupied blocks over the layers in the list
+	err     error // first budget error since Begin or ClearErr
+	// unchecked lifts the budget's block and voxel bounds for edits that
+	// cannot end above where they started (merging layers).
+	unchecked bool
+
 	history
 }
 
@@ -35,7 +43,7 @@ const DefaultLayerName = "Layer 1"
 
 // New returns a scene with one empty, visible, selected layer (id 1).
 func New() *Scene {
-	s := &Scene{nextID: 1, epoch: 1}
+	s := &Scene{nextID: 1, epoch: 1, budget: DefaultBudget}
 	s.history.limits = DefaultHistoryLimits
 	l := newLayer(s.nextID, DefaultLayerName)
 	s.nextID++
@@ -47,7 +55,7 @@ func New() *Scene {
 // NewEmpty returns a scene with no layers, for codecs that create their own.
 // It must get a layer (AddLayer) before voxels can be set.
 func NewEmpty() *Scene {
-	s := &Scene{nextID: 1, epoch: 1}
+	s := &Scene{nextID: 1, epoch: 1, budget: DefaultBudget}
 	s.history.limits = DefaultHistoryLimits
 	return s
 }
@@ -90,13 +98,7 @@ func (s *Scene) LayerInfo(id int) (LayerInfo, error) {
 }
 
 // Count returns the number of voxels summed over all layers.
-func (s *Scene) Count() int {
-	n := 0
-	for _, l := range s.layers {
-		n += l.count
-	}
-	return n
-}
+func (s *Scene) Count() int { return s.nvoxels }
 
 // Box returns the bounding box of all layers' voxels (hidden ones too).
 func (s *Scene) Box() Box {
@@ -143,11 +145,27 @@ func (s *Scene) EachIn(layer int, box Box, fn func(Pos, color.NRGBA) bool) {
 }
 
 // Set stores c at p in the layer; alpha 0 removes the voxel. It reports
-// whether the voxel changed; an unknown layer changes nothing.
+// whether the voxel changed; an unknown layer changes nothing. A voxel the
+// budget refuses is not set, and its error is kept for Err; TrySet returns it.
 func (s *Scene) Set(layer int, p Pos, c color.NRGBA) bool {
+	ok, _ := s.TrySet(layer, p, c)
+	return ok
+}
+
+// TrySet is Set returning the BudgetError of a voxel the budget refuses
+// (outside the extent, or one voxel or block too many).
+func (s *Scene) TrySet(layer int, p Pos, c color.NRGBA) (bool, error) {
 	l := s.layer(layer)
 	if l == nil {
-		return false
+		return false, nil
+	}
+	if s.err != nil && s.tx != nil {
+		// The budget refused part of this edit, which will be rolled back:
+		// nothing more is worth setting.
+		return false, s.err
+	}
+	if c.A != 0 && !s.budget.InRange(p) {
+		return false, s.refuse(&BudgetError{Limit: LimitCoord, Max: s.budget.MaxCoord, Pos: p})
 	}
 	if s.lastLayer != l {
 		s.lastLayer = l
@@ -157,17 +175,23 @@ func (s *Scene) Set(layer int, p Pos, c color.NRGBA) bool {
 	// lastBlock is reset whenever a block leaves its layer (removal, undo,
 	// layer deletion) and at every new epoch, so it is still in place here.
 	if b == nil || s.lastPos != bp || s.lastBlockLayer != l || b.epoch != s.epoch {
-		b = s.writable(l, bp, c.A != 0)
+		var err error
+		b, err = s.writable(l, bp, c.A != 0)
 		if b == nil {
-			return false
+			return false, err
 		}
 		s.lastPos, s.lastBlock, s.lastBlockLayer = bp, b, l
 	}
+	i := localIndex(p.X, p.Y, p.Z)
+	if c.A != 0 && b.v[i].A == 0 && s.nvoxels >= s.budget.MaxVoxels && !s.unchecked {
+		return false, s.refuse(&BudgetError{Limit: LimitVoxels, Max: s.budget.MaxVoxels})
+	}
 	before := b.count
-	if !b.set(localIndex(p.X, p.Y, p.Z), c) {
-		return false
+	if !b.set(i, c) {
+		return false, nil
 	}
 	l.count += b.count - before
+	s.nvoxels += b.count - before
 	if c.A != 0 {
 		if l.boxOK {
 			l.box = l.box.Extend(p)
@@ -175,6 +199,7 @@ func (s *Scene) Set(layer int, p Pos, c color.NRGBA) bool {
 	} else {
 		if b.count == 0 {
 			delete(l.blocks, bp)
+			s.nblocks--
 			s.lastBlock = nil
 		}
 		if p.X == l.box.Min.X || p.X == l.box.Max.X || p.Y == l.box.Min.Y ||
@@ -183,18 +208,25 @@ func (s *Scene) Set(layer int, p Pos, c color.NRGBA) bool {
 		}
 	}
 	s.changed()
-	return true
+	return true, nil
 }
 
 // writable returns a block of l at bp that may be written in this epoch,
-// copying a frozen one and recording its previous version for undo.
-func (s *Scene) writable(l *Layer, bp Pos, create bool) *Block {
+// copying a frozen one and recording its previous version for undo. A new
+// block past the budget's MaxBlocks is refused with a BudgetError.
+func (s *Scene) writable(l *Layer, bp Pos, create bool) (*Block, error) {
 	b := l.blocks[bp]
 	if b != nil && b.epoch == s.epoch {
-		return b
+		return b, nil
 	}
 	if b == nil && !create {
-		return nil
+		return nil, nil
+	}
+	if b == nil {
+		if s.nblocks >= s.budget.MaxBlocks && !s.unchecked {
+			return nil, s.refuse(&BudgetError{Limit: LimitBlocks, Max: s.budget.MaxBlocks})
+		}
+		s.nblocks++
 	}
 	s.recordBlock(l, bp, b)
 	nb := &Block{epoch: s.epoch}
@@ -202,7 +234,7 @@ func (s *Scene) writable(l *Layer, bp Pos, create bool) *Block {
 		nb.v, nb.count = b.v, b.count
 	}
 	l.blocks[bp] = nb
-	return nb
+	return nb, nil
 }
 
 // freeze ends the current epoch: every existing block becomes read-only
@@ -212,8 +244,20 @@ func (s *Scene) freeze() {
 	s.lastBlock = nil
 }
 
-// AddLayer appends a new visible layer on top, selects it and returns its id.
+// AddLayer appends a new visible layer on top, selects it and returns its
+// id. A layer the budget refuses (one too many, or a name too long) is not
+// added: AddLayer returns 0 and keeps the error for Err; TryAddLayer
+// returns it.
 func (s *Scene) AddLayer(name string) int {
+	id, _ := s.TryAddLayer(name)
+	return id
+}
+
+// TryAddLayer is AddLayer returning the BudgetError of a refused layer.
+func (s *Scene) TryAddLayer(name string) (int, error) {
+	if err := s.checkLayer(name); err != nil {
+		return 0, err
+	}
 	s.recordStructure()
 	l := newLayer(s.nextID, name)
 	s.nextID++
@@ -221,15 +265,29 @@ func (s *Scene) AddLayer(name string) int {
 	s.current = l.id
 	s.lastLayer = nil
 	s.changed()
-	return l.id
+	return l.id, nil
+}
+
+func (s *Scene) checkLayer(name string) error {
+	if len(s.layers) >= s.budget.MaxLayers {
+		return s.refuse(&BudgetError{Limit: LimitLayers, Max: s.budget.MaxLayers})
+	}
+	if err := s.budget.CheckName(name); err != nil {
+		return s.refuse(err.(*BudgetError))
+	}
+	return nil
 }
 
 // AddLayerWithID appends a layer with a given id, for restoring a saved
 // scene whose ids must not change. The id must be positive and unused; ids
-// handed out later stay above it. The new layer is selected.
+// handed out later stay above it. The new layer is selected. The budget
+// applies as in AddLayer.
 func (s *Scene) AddLayerWithID(id int, name string) error {
-	if id < 1 || s.layer(id) != nil {
+	if id < 1 || id >= 1<<62 || s.layer(id) != nil {
 		return fmt.Errorf("layer id %d is taken or invalid", id)
+	}
+	if err := s.checkLayer(name); err != nil {
+		return err
 	}
 	s.recordStructure()
 	l := newLayer(id, name)
@@ -251,6 +309,12 @@ func (s *Scene) DeleteLayer(id int) error {
 		return ErrLastLayer
 	}
 	s.recordStructure()
+	if s.tx != nil {
+		// The undo record keeps the deleted layer's blocks alive.
+		s.tx.bytes += int64(len(s.layers[i].blocks)) * blockBytes
+	}
+	s.nvoxels -= s.layers[i].count
+	s.nblocks -= len(s.layers[i].blocks)
 	s.layers = append(s.layers[:i:i], s.layers[i+1:]...)
 	if s.current == id {
 		s.current = s.layers[max(i-1, 0)].id
@@ -260,7 +324,8 @@ func (s *Scene) DeleteLayer(id int) error {
 	return nil
 }
 
-// RenameLayer sets a layer's name.
+// RenameLayer sets a layer's name; a name longer than the budget allows
+// is refused with a BudgetError.
 func (s *Scene) RenameLayer(id int, name string) error {
 	l := s.layer(id)
 	if l == nil {
@@ -268,6 +333,9 @@ func (s *Scene) RenameLayer(id int, name string) error {
 	}
 	if l.name == name {
 		return nil
+	}
+	if err := s.budget.CheckName(name); err != nil {
+		return s.refuse(err.(*BudgetError))
 	}
 	s.recordStructure()
 	l.name = name
@@ -319,12 +387,16 @@ func (s *Scene) MergeLayers(src, dst int) (int, error) {
 	}
 	wasCurrent := s.current == src
 	n := 0
+	// The merged layer holds no more voxels or blocks than the two did, so
+	// the budget's totals cannot end higher: only the extent is checked.
+	s.unchecked = true
 	ls.each(nil, func(p Pos, c color.NRGBA) bool {
 		if s.Set(dst, p, c) {
 			n++
 		}
 		return true
 	})
+	s.unchecked = false
 	if err := s.DeleteLayer(src); err != nil {
 		return n, err
 	}

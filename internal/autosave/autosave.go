@@ -53,6 +53,13 @@ const (
 	formatID     = "goxel-mcp-autosave/2"
 	// compactMin is the smallest pack worth compacting.
 	compactMin = 64 << 10
+	// maxManifest bounds the manifest read at start-up: a scene within the
+	// budget (8 Ki blocks of 7 numbers, 1,024 names of 255 bytes even
+	// JSON-escaped) needs a few MiB.
+	maxManifest = 8 << 20
+	// asidePrefix names the folders a state that could not be restored is
+	// moved to, with the time.
+	asidePrefix = "damaged-"
 )
 
 // Meta is what the manifest records besides the voxels.
@@ -97,6 +104,9 @@ type Status struct {
 	Dir       string    `json:"dir,omitempty"`
 	SavedAt   time.Time `json:"saved_at,omitzero"`
 	LastError string    `json:"last_error,omitempty"`
+	// Warning says what went wrong at start-up: a state that could not be
+	// restored (and where it was kept), or a directory autosave cannot use.
+	Warning string `json:"warning,omitempty"`
 }
 
 // Saver autosaves one scene into a state directory. It is safe for
@@ -111,6 +121,7 @@ type Saver struct {
 	nextPack uint64
 	savedAt  time.Time
 	lastErr  error
+	warning  string
 	logger   *slog.Logger
 	fw       *flate.Writer
 }
@@ -138,7 +149,8 @@ func Open(dir string, logger *slog.Logger) (*Saver, error) {
 	}
 	s := &Saver{dir: dir, root: root, unlock: unlock, onDisk: map[uint64]loc{}, packs: map[uint64]*pack{}, logger: logger}
 	_ = root.Remove(manifestName + ".tmp") // a crash leftover of ours; absent is fine
-	if m, err := s.readManifest(); err == nil && m != nil {
+	m, merr := s.readManifest()
+	if merr == nil && m != nil {
 		s.nextPack = m.NextPack
 		for _, l := range m.Layers {
 			for _, b := range l.Blocks {
@@ -147,6 +159,11 @@ func Open(dir string, logger *slog.Logger) (*Saver, error) {
 		}
 	}
 	entries, _ := readDir(root, packsDir) // an unreadable folder only keeps stray packs
+	if merr != nil {
+		// The manifest is unreadable: its packs are not known, and Load's
+		// caller sets them aside with it, so none is removed here.
+		entries = nil
+	}
 	for _, e := range entries {
 		n, err := strconv.ParseUint(e.Name(), 10, 64)
 		if _, used := s.packs[n]; err == nil && used {
@@ -203,7 +220,7 @@ func (s *Saver) Close() error {
 func (s *Saver) Status() Status {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := Status{Enabled: s.root != nil, Dir: s.dir, SavedAt: s.savedAt}
+	st := Status{Enabled: s.root != nil, Dir: s.dir, SavedAt: s.savedAt, Warning: s.warning}
 	if s.lastErr != nil {
 		st.LastError = s.lastErr.Error()
 	}
@@ -358,12 +375,23 @@ func (s *Saver) writeBlock(w io.Writer, b *voxel.Block) error {
 }
 
 func (s *Saver) readManifest() (*manifest, error) {
-	data, err := s.root.ReadFile(manifestName)
+	f, err := s.root.Open(manifestName)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("failed to read autosave: %w", err)
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("autosave manifest %s is not a regular file", filepath.Join(s.dir, manifestName))
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxManifest+1))
+	if err != nil {
+		return nil, fmt.Errorf("failed to read autosave: %w", err)
+	}
+	if len(data) > maxManifest {
+		return nil, fmt.Errorf("autosave manifest %s is larger than %d MiB, more than any scene within the budget needs", filepath.Join(s.dir, manifestName), maxManifest>>20)
 	}
 	var m manifest
 	if err := json.Unmarshal(data, &m); err != nil || m.Format != formatID {
@@ -372,7 +400,11 @@ func (s *Saver) readManifest() (*manifest, error) {
 	return &m, nil
 }
 
-// Load reads the last autosave. ok is false when there is none.
+// Load reads the last autosave. ok is false when there is none. The scene
+// is held to the scene budget (voxel.DefaultBudget): counts are checked
+// before anything is built, and blocks are restored whole, so a restore
+// costs time linear in the state's size and fails fast on a state no
+// scene may have. On an error, SetAside keeps the state for inspection.
 func (s *Saver) Load() (scene *voxel.Scene, meta Meta, ok bool, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -380,40 +412,71 @@ func (s *Saver) Load() (scene *voxel.Scene, meta Meta, ok bool, err error) {
 	if err != nil || m == nil {
 		return nil, Meta{}, false, err
 	}
-	scene = voxel.NewEmpty()
+	scene, err = s.build(m)
+	if err != nil {
+		return nil, Meta{}, false, fmt.Errorf("autosave: %w", err)
+	}
+	return scene, m.Meta, true, nil
+}
+
+// checkCounts refuses a manifest beyond the budget before it is built.
+func checkCounts(m *manifest, b voxel.Budget) error {
+	if len(m.Layers) > b.MaxLayers {
+		return fmt.Errorf("%d layers, more than the %d a scene may have: %w", len(m.Layers), b.MaxLayers, voxel.ErrBudget)
+	}
+	blocks := 0
+	for _, l := range m.Layers {
+		blocks += len(l.Blocks)
+		if len(l.Name) > b.MaxLayerName {
+			return fmt.Errorf("layer %d has a name of %d bytes, more than %d: %w", l.ID, len(l.Name), b.MaxLayerName, voxel.ErrBudget)
+		}
+	}
+	if blocks > b.MaxBlocks {
+		return fmt.Errorf("%d blocks, more than the %d a scene may occupy: %w", blocks, b.MaxBlocks, voxel.ErrBudget)
+	}
+	return nil
+}
+
+func (s *Saver) build(m *manifest) (*voxel.Scene, error) {
+	scene := voxel.NewEmpty()
+	if err := checkCounts(m, scene.Budget()); err != nil {
+		return nil, err
+	}
 	files := map[uint64]*os.File{}
 	defer func() {
 		for _, f := range files {
 			f.Close()
 		}
 	}()
-	var raw [blockRaw]byte
+	var rd blockReader
+	var v [blockRaw / 4]color.NRGBA
+	raw := unsafe.Slice((*byte)(unsafe.Pointer(&v[0])), blockRaw)
 	for _, l := range m.Layers {
 		if err := scene.AddLayerWithID(l.ID, l.Name); err != nil {
-			return nil, Meta{}, false, fmt.Errorf("autosave: %w", err)
+			return nil, err
 		}
 		if err := scene.SetVisible(l.ID, l.Visible); err != nil {
-			return nil, Meta{}, false, err
+			return nil, err
 		}
 		for _, b := range l.Blocks {
 			n := uint64(b[3])
 			f := files[n]
 			if f == nil {
+				var err error
 				if f, err = s.root.Open(filepath.Join(packsDir, strconv.FormatUint(n, 10))); err != nil {
-					return nil, Meta{}, false, fmt.Errorf("autosave: missing pack %d: %w", n, err)
+					return nil, fmt.Errorf("missing pack %d: %w", n, err)
 				}
 				files[n] = f
 			}
-			if err := readBlock(f, b[4], b[5], raw[:]); err != nil {
-				return nil, Meta{}, false, fmt.Errorf("autosave: damaged block in pack %d: %w", n, err)
+			if err := rd.read(f, b[4], b[5], raw); err != nil {
+				return nil, fmt.Errorf("damaged block in pack %d: %w", n, err)
 			}
-			for i := 0; i < blockRaw; i += 4 {
-				if raw[i+3] == 0 {
-					continue
-				}
-				j := i / 4
-				p := voxel.Pos{X: int(b[0]) + j&15, Y: int(b[1]) + (j>>4)&15, Z: int(b[2]) + j>>8}
-				scene.Set(l.ID, p, color.NRGBA{raw[i], raw[i+1], raw[i+2], raw[i+3]})
+			o := voxel.Pos{X: int(b[0]), Y: int(b[1]), Z: int(b[2])}
+			if int64(o.X) != b[0] || int64(o.Y) != b[1] || int64(o.Z) != b[2] {
+				return nil, fmt.Errorf("block origin %v out of range", b[:3])
+			}
+			if err := scene.PutBlock(l.ID, o, &v); err != nil {
+				return nil, fmt.Errorf("layer %d: %w", l.ID, err)
 			}
 		}
 	}
@@ -423,15 +486,59 @@ func (s *Saver) Load() (scene *voxel.Scene, meta Meta, ok bool, err error) {
 		_ = scene.SelectLayer(m.Current) // checked just above
 	}
 	scene.ClearHistory()
-	return scene, m.Meta, true, nil
+	return scene, nil
 }
 
-func readBlock(f *os.File, off, n int64, raw []byte) error {
+// SetAside moves the manifest and packs into a new folder damaged-<time>
+// of the state directory, so the next save starts afresh while the state
+// that could not be restored is kept for inspection. why is recorded as
+// the Status warning; it returns the folder.
+func (s *Saver) SetAside(why error) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.root == nil {
+		return "", errors.New("autosave is closed")
+	}
+	name := asidePrefix + time.Now().UTC().Format("20060102T150405.000000000")
+	if err := s.root.Mkdir(name, 0o700); err != nil {
+		return "", fmt.Errorf("failed to keep the autosave aside: %w", err)
+	}
+	merr := s.root.Rename(manifestName, filepath.Join(name, manifestName))
+	if errors.Is(merr, os.ErrNotExist) {
+		merr = nil
+	}
+	perr := s.root.Rename(packsDir, filepath.Join(name, packsDir))
+	if errors.Is(perr, os.ErrNotExist) {
+		perr = nil
+	}
+	if err := s.root.Mkdir(packsDir, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
+		perr = errors.Join(perr, err)
+	}
+	// The packs are gone from here: nothing on disk is shared any more.
+	s.onDisk, s.packs = map[uint64]loc{}, map[uint64]*pack{}
+	dir := filepath.Join(s.dir, name)
+	s.warning = fmt.Sprintf("the autosaved scene could not be restored (%v); it was kept in %s and the server started with an empty scene", why, dir)
+	if err := errors.Join(merr, perr); err != nil {
+		return dir, fmt.Errorf("failed to keep the autosave aside: %w", err)
+	}
+	return dir, nil
+}
+
+// blockReader inflates blocks, reusing one decompressor.
+type blockReader struct {
+	fr io.ReadCloser
+}
+
+func (r *blockReader) read(f *os.File, off, n int64, raw []byte) error {
 	if off < 0 || n <= 0 || n > 2*blockRaw {
 		return fmt.Errorf("bad block place %d+%d", off, n)
 	}
-	fr := flate.NewReader(io.NewSectionReader(f, off, n))
-	defer fr.Close()
-	_, err := io.ReadFull(fr, raw)
+	src := io.NewSectionReader(f, off, n)
+	if r.fr == nil {
+		r.fr = flate.NewReader(src)
+	} else if err := r.fr.(flate.Resetter).Reset(src, nil); err != nil {
+		return err
+	}
+	_, err := io.ReadFull(r.fr, raw)
 	return err
 }

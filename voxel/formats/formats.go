@@ -16,6 +16,7 @@ package formats
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -47,6 +48,8 @@ type Limits struct {
 	MaxBytes  int64 // input size
 	MaxVoxels int   // voxels in the scene
 	MaxBlocks int   // 16×16×16 blocks in the scene (16 KiB each)
+
+	ctx context.Context // set by DecodeContext; nil: never cancelled
 }
 
 // DefaultLimits: 256 MiB files, 64 Mi voxels, 16 Ki blocks (256 MiB).
@@ -107,14 +110,14 @@ var codecs = []Codec{
 	{
 		Ext: ".gox", Name: "Goxel", Magic: []byte("GOX "),
 		decode: func(r io.Reader, lim Limits) (*voxel.Scene, error) {
-			return gox.DecodeLimits(r, gox.Limits{MaxVoxels: lim.MaxVoxels, MaxBlocks: lim.MaxBlocks})
+			return gox.DecodeContext(lim.context(), r, gox.Limits{MaxVoxels: lim.MaxVoxels, MaxBlocks: lim.MaxBlocks})
 		},
 		encode: gox.Encode,
 	},
 	{
 		Ext: ".txt", Name: "Goxel text",
 		decode: func(r io.Reader, lim Limits) (*voxel.Scene, error) {
-			return txt.DecodeLimits(r, txt.Limits{MaxVoxels: lim.MaxVoxels, MaxBlocks: lim.MaxBlocks})
+			return txt.DecodeContext(lim.context(), r, txt.Limits{MaxVoxels: lim.MaxVoxels, MaxBlocks: lim.MaxBlocks})
 		},
 		config: func(r io.Reader) (int, error) {
 			c, err := txt.DecodeConfig(r)
@@ -251,7 +254,7 @@ func (c Codec) decodeBytes(data []byte, lim Limits) (*voxel.Scene, error) {
 			return nil, fmt.Errorf("%w: %d voxels, the limit is %d", ErrTooLarge, n, lim.MaxVoxels)
 		}
 	}
-	return c.decode(bytes.NewReader(data), lim)
+	return c.withinBudget(c.decode(bytes.NewReader(data), lim))
 }
 
 // DecodeFile reads a scene from a file, choosing the codec by extension;

@@ -1,5 +1,7 @@
 package gox
 
+import "github.com/goxel-mcp/goxel-mcp/voxel"
+
 // On-disk constants. Integers are little-endian int32.
 const (
 	magic = "GOX " // file magic, followed by the version
@@ -41,9 +43,11 @@ type Limits struct {
 	MaxBlocks int
 }
 
-// DefaultLimits is what Decode uses: 64 Mi voxels and 16 Ki blocks
-// (256 MiB of voxel storage).
-var DefaultLimits = Limits{MaxVoxels: 1 << 26, MaxBlocks: 1 << 14}
+// DefaultLimits is what Decode uses: the scene budget's voxels and blocks
+// (32 Mi voxels, 8 Ki blocks: 128 MiB of voxel storage). Encode writes at
+// most one BL16 per block of the scene, so a scene within the budget
+// always reopens under these limits.
+var DefaultLimits = Limits{MaxVoxels: voxel.DefaultBudget.MaxVoxels, MaxBlocks: voxel.DefaultBudget.MaxBlocks}
 
 // FormatError reports that the input is not a valid Goxel file.
 type FormatError string

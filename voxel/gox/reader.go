@@ -3,6 +3,7 @@ package gox
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -45,11 +46,21 @@ func Decode(r io.Reader) (*voxel.Scene, error) { return DecodeLimits(r, DefaultL
 
 // DecodeLimits is Decode with caller-chosen limits.
 func DecodeLimits(r io.Reader, lim Limits) (*voxel.Scene, error) {
-	d := &decoder{r: buffered(r), lim: lim}
+	return DecodeContext(context.Background(), r, lim)
+}
+
+// DecodeContext is DecodeLimits that stops with ctx's error when ctx is
+// done: it is checked between chunks and while blocks are placed.
+func DecodeContext(ctx context.Context, r io.Reader, lim Limits) (*voxel.Scene, error) {
+	d := &decoder{r: buffered(r), lim: lim, ctx: ctx}
 	if err := d.read(); err != nil {
 		return nil, err
 	}
-	return d.build()
+	s, err := d.build()
+	if errors.Is(err, voxel.ErrBudget) {
+		return nil, fmt.Errorf("gox: %w", err)
+	}
+	return s, err
 }
 
 type blockRef struct {
@@ -69,6 +80,7 @@ type layerChunk struct {
 }
 
 type decoder struct {
+	ctx        context.Context // nil for DecodeConfig
 	r          io.Reader
 	lim        Limits
 	configOnly bool
@@ -109,6 +121,11 @@ func (d *decoder) read() error {
 	}
 	d.cfg.Version = int(v)
 	for {
+		if d.ctx != nil {
+			if err := d.ctx.Err(); err != nil {
+				return err
+			}
+		}
 		var ch [chunkHeaderSize]byte
 		n, err := io.ReadFull(d.r, ch[:])
 		if n == 0 && errors.Is(err, io.EOF) {
@@ -369,14 +386,24 @@ func (c *cursor) dict(fn func(k string, v []byte) error) error {
 
 func (d *decoder) build() (*voxel.Scene, error) {
 	s := voxel.NewEmpty()
-	b := newBuilder(s, d.lim)
+	budget := s.Budget()
+	if len(d.layers) > budget.MaxLayers {
+		return nil, UnsupportedError(fmt.Sprintf("%d layers, more than the %d a scene may have", len(d.layers), budget.MaxLayers))
+	}
+	if err := d.checkExtent(budget); err != nil {
+		return nil, err
+	}
+	b := newBuilder(s, d.lim).WithContext(d.ctx)
 	ids := map[int32]int{} // Goxel layer id → scene layer id
 	for i, l := range d.layers {
-		name := l.name
+		name := budget.ClipName(l.name)
 		if name == "" {
 			name = fmt.Sprintf("Layer %d", i+1)
 		}
-		id := s.AddLayer(name)
+		id, err := s.TryAddLayer(name)
+		if err != nil {
+			return nil, err
+		}
 		if l.id != 0 {
 			ids[l.id] = id
 		}
@@ -387,6 +414,13 @@ func (d *decoder) build() (*voxel.Scene, error) {
 			}
 			if err := b.Spend(len(blk)); err != nil {
 				return nil, err
+			}
+			if ref.x&15 == 0 && ref.y&15 == 0 && ref.z&15 == 0 {
+				// Goxel's blocks are aligned: placed whole.
+				if err := b.PutBlock(id, voxel.Pos{X: ref.x, Y: ref.y, Z: ref.z}, blk); err != nil {
+					return nil, err
+				}
+				continue
 			}
 			for j, c := range blk {
 				if c.A == 0 {
@@ -419,6 +453,59 @@ func (d *decoder) build() (*voxel.Scene, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// checkExtent refuses a file whose blocks place voxels outside the scene's
+// extent, naming the extent of its voxels, or that would occupy more
+// blocks than the budget allows, before anything is built (a sparse file
+// would otherwise fill the budget's memory before being refused).
+func (d *decoder) checkExtent(budget voxel.Budget) error {
+	tight := make([]voxel.Box, len(d.blocks)) // each block's voxels, local
+	done := make([]bool, len(d.blocks))
+	ext := voxel.EmptyBox
+	type key struct {
+		layer int
+		bp    voxel.Pos
+	}
+	occupied := map[key]struct{}{}
+	for li, l := range d.layers {
+		for _, ref := range l.refs {
+			blk := d.blocks[ref.index]
+			if blk == nil {
+				continue
+			}
+			if !done[ref.index] {
+				box := voxel.EmptyBox
+				for j, c := range blk {
+					if c.A != 0 {
+						box = box.Extend(voxel.Pos{X: j & 15, Y: (j >> 4) & 15, Z: j >> 8})
+					}
+				}
+				tight[ref.index], done[ref.index] = box, true
+			}
+			t := tight[ref.index]
+			o := voxel.Pos{X: ref.x, Y: ref.y, Z: ref.z}
+			ext = ext.Union(voxel.Box{Min: t.Min.Add(o), Max: t.Max.Add(o)})
+			if o.X&15 == 0 && o.Y&15 == 0 && o.Z&15 == 0 {
+				// Goxel's blocks are aligned: one scene block each.
+				occupied[key{li, voxel.Pos{X: o.X >> 4, Y: o.Y >> 4, Z: o.Z >> 4}}] = struct{}{}
+			} else {
+				for j, c := range blk {
+					if c.A != 0 {
+						p := voxel.Pos{X: o.X + j&15, Y: o.Y + (j>>4)&15, Z: o.Z + j>>8}
+						occupied[key{li, voxel.Pos{X: p.X >> 4, Y: p.Y >> 4, Z: p.Z >> 4}}] = struct{}{}
+					}
+				}
+			}
+			if len(occupied) > budget.MaxBlocks {
+				return UnsupportedError(fmt.Sprintf("the file's layers occupy more than %d blocks of 16×16×16 voxels, more than a scene may hold", budget.MaxBlocks))
+			}
+		}
+	}
+	if budget.CheckBox(ext) != nil {
+		return UnsupportedError(fmt.Sprintf("the file's voxels span %v, outside the allowed extent of ±%d on every axis", ext, budget.MaxCoord))
+	}
+	return nil
 }
 
 // buffered wraps r in a bufio.Reader unless it is already buffered, since

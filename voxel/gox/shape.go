@@ -135,6 +135,7 @@ func boxContains(b *[16]float32, p [3]float32) bool {
 // filled in file order, so a clone of an earlier clone sees its voxels.
 func (d *decoder) cloneLayers(s *voxel.Scene, b *build.Builder, ids map[int32]int) error {
 	layers := s.Layers()
+	budget := s.Budget()
 	for i, l := range d.layers {
 		if l.baseID == 0 || l.baseID == l.id {
 			continue
@@ -155,24 +156,32 @@ func (d *decoder) cloneLayers(s *voxel.Scene, b *build.Builder, ids map[int32]in
 		if err := b.Spend(info.Count); err != nil {
 			return err
 		}
-		type vox struct {
-			p voxel.Pos
-			c color.NRGBA
-		}
-		var moved []vox
+		// Voxels go straight into the clone: it is never its base (a
+		// layer whose base_id is its own id is skipped above), so the base
+		// does not change while it is walked, and no copy of it is held.
+		var ferr error
 		s.Each(base, func(p voxel.Pos, c color.NRGBA) bool {
+			var v [3]float64
 			var q [3]int
 			for r := range 3 {
-				v := float64(m[r])*float64(p.X) + float64(m[4+r])*float64(p.Y) + float64(m[8+r])*float64(p.Z) + float64(m[12+r])
-				q[r] = int(math.Round(v))
+				v[r] = float64(m[r])*float64(p.X) + float64(m[4+r])*float64(p.Y) + float64(m[8+r])*float64(p.Z) + float64(m[12+r])
+				// Checked before the conversion: a chain of scaled clones
+				// grows coordinates geometrically, and converting a float
+				// beyond int's range gives an arbitrary value.
+				if math.IsNaN(v[r]) || math.Abs(v[r]) > float64(budget.MaxCoord)+0.5 {
+					ferr = UnsupportedError(fmt.Sprintf("clone layer %q moves voxel %v to about (%.4g, %.4g, %.4g), outside the allowed extent of ±%d on every axis",
+						layers[i].Name, p, float64(m[0])*float64(p.X)+float64(m[4])*float64(p.Y)+float64(m[8])*float64(p.Z)+float64(m[12]),
+						float64(m[1])*float64(p.X)+float64(m[5])*float64(p.Y)+float64(m[9])*float64(p.Z)+float64(m[13]),
+						float64(m[2])*float64(p.X)+float64(m[6])*float64(p.Y)+float64(m[10])*float64(p.Z)+float64(m[14]), budget.MaxCoord))
+					return false
+				}
+				q[r] = int(math.Round(v[r]))
 			}
-			moved = append(moved, vox{voxel.Pos{X: q[0], Y: q[1], Z: q[2]}, c})
-			return true
+			ferr = b.Set(dst, voxel.Pos{X: q[0], Y: q[1], Z: q[2]}, c)
+			return ferr == nil
 		})
-		for _, v := range moved {
-			if err := b.Set(dst, v.p, v.c); err != nil {
-				return err
-			}
+		if ferr != nil {
+			return ferr
 		}
 	}
 	return nil

@@ -13,12 +13,15 @@
 // also leaves out voxels whose alpha is below 127; Encode writes them.
 //
 // Decode reads line by line, rejects lines longer than MaxLineLength and
-// coordinates beyond ±MaxCoord, and caps what it builds with Limits.
+// coordinates beyond ±MaxCoord (the scene budget's extent), and caps what
+// it builds with Limits. Its errors name the line and the field that is
+// wrong, never the file's content, which may be anything.
 package txt
 
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"image/color"
@@ -31,8 +34,9 @@ import (
 const (
 	// MaxLineLength is the longest line Decode accepts, in bytes.
 	MaxLineLength = 4096
-	// MaxCoord bounds the absolute value of a coordinate.
-	MaxCoord = 1 << 24
+	// MaxCoord bounds the absolute value of a coordinate: the scene
+	// budget's extent.
+	MaxCoord = voxel.MaxCoord
 )
 
 // Limits bounds what Decode builds from one file.
@@ -43,9 +47,9 @@ type Limits struct {
 	MaxBlocks int
 }
 
-// DefaultLimits is what Decode uses: 64 Mi voxels and 16 Ki blocks
-// (256 MiB of voxel storage).
-var DefaultLimits = Limits{MaxVoxels: 1 << 26, MaxBlocks: 1 << 14}
+// DefaultLimits is what Decode uses: the scene budget's 32 Mi voxels and
+// 8 Ki blocks (128 MiB of voxel storage).
+var DefaultLimits = Limits{MaxVoxels: voxel.DefaultBudget.MaxVoxels, MaxBlocks: voxel.DefaultBudget.MaxBlocks}
 
 // FormatError reports that the input is not a valid text voxel file.
 type FormatError string
@@ -61,17 +65,31 @@ func (e UnsupportedError) Error() string { return "txt: unsupported feature: " +
 type Config struct {
 	Voxels int       // voxel lines
 	Box    voxel.Box // bounding box of the voxel lines
+	// Blocks counts the 16×16×16 blocks the voxel lines fall in, up to
+	// one more than the default scene budget allows.
+	Blocks int
 }
 
 // DecodeConfig reads the whole input, checking every line, but keeps only
-// the voxel count and bounding box.
+// the voxel count, bounding box and block count.
 func DecodeConfig(r io.Reader) (Config, error) {
+	return decodeConfig(context.Background(), r, voxel.DefaultBudget.MaxBlocks)
+}
+
+func decodeConfig(ctx context.Context, r io.Reader, maxBlocks int) (Config, error) {
 	cfg := Config{Box: voxel.EmptyBox}
-	err := scan(r, func(p voxel.Pos, _ color.NRGBA) error {
+	blocks := map[voxel.Pos]struct{}{}
+	last, hasLast := voxel.Pos{}, false
+	err := scan(ctx, r, func(p voxel.Pos, _ color.NRGBA) error {
 		cfg.Voxels++
 		cfg.Box = cfg.Box.Extend(p)
+		if bp := (voxel.Pos{X: p.X >> 4, Y: p.Y >> 4, Z: p.Z >> 4}); (!hasLast || bp != last) && len(blocks) <= maxBlocks {
+			blocks[bp] = struct{}{}
+			last, hasLast = bp, true
+		}
 		return nil
 	})
+	cfg.Blocks = len(blocks)
 	return cfg, err
 }
 
@@ -81,22 +99,54 @@ func Decode(r io.Reader) (*voxel.Scene, error) { return DecodeLimits(r, DefaultL
 
 // DecodeLimits is Decode with caller-chosen limits.
 func DecodeLimits(r io.Reader, lim Limits) (*voxel.Scene, error) {
+	return DecodeContext(context.Background(), r, lim)
+}
+
+// DecodeContext is DecodeLimits that stops with ctx's error once ctx is
+// done (checked every few thousand lines).
+func DecodeContext(ctx context.Context, r io.Reader, lim Limits) (*voxel.Scene, error) {
+	// Input that can be read twice (a file, bytes) is first counted, so a
+	// sparse file is refused before its blocks fill memory.
+	if rs, ok := r.(io.ReadSeeker); ok {
+		start, err := rs.Seek(0, io.SeekCurrent)
+		if err == nil {
+			maxBlocks := min(lim.MaxBlocks, voxel.DefaultBudget.MaxBlocks)
+			cfg, err := decodeConfig(ctx, rs, maxBlocks)
+			if err != nil {
+				return nil, err
+			}
+			if cfg.Blocks > maxBlocks {
+				return nil, UnsupportedError(fmt.Sprintf("the file's voxels occupy more than %d blocks of 16×16×16 voxels, more than a scene may hold", maxBlocks))
+			}
+			if _, err := rs.Seek(start, io.SeekStart); err != nil {
+				return nil, fmt.Errorf("failed to read text voxels: %w", err)
+			}
+		}
+	}
 	s := voxel.NewEmpty()
 	layer := s.AddLayer(voxel.DefaultLayerName)
 	b := newBuilder(s, lim)
-	if err := scan(r, func(p voxel.Pos, c color.NRGBA) error { return b.Set(layer, p, c) }); err != nil {
+	if err := scan(ctx, r, func(p voxel.Pos, c color.NRGBA) error { return b.Set(layer, p, c) }); err != nil {
+		if errors.Is(err, voxel.ErrBudget) {
+			return nil, fmt.Errorf("txt: %w", err)
+		}
 		return nil, err
 	}
 	return s, nil
 }
 
-func scan(r io.Reader, fn func(voxel.Pos, color.NRGBA) error) error {
+func scan(ctx context.Context, r io.Reader, fn func(voxel.Pos, color.NRGBA) error) error {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 4096), MaxLineLength)
 	line := 0
 	var fields [4][]byte
 	for sc.Scan() {
 		line++
+		if line&4095 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
 		text := bytes.TrimSpace(sc.Bytes())
 		if len(text) == 0 || text[0] == '#' {
 			continue
@@ -112,19 +162,22 @@ func scan(r io.Reader, fn func(voxel.Pos, color.NRGBA) error) error {
 			rest = bytes.TrimLeft(rest[i:], " \t")
 		}
 		if n < len(fields) {
-			return FormatError(fmt.Sprintf("line %d: want \"X Y Z RRGGBB\", got %q", line, truncate(text)))
+			return FormatError(fmt.Sprintf("line %d: want 4 fields \"X Y Z RRGGBB\", got %d", line, n))
 		}
 		var xyz [3]int
 		for i := range xyz {
 			v, err := strconv.Atoi(string(fields[i]))
+			if err != nil && !errors.Is(err, strconv.ErrRange) {
+				return FormatError(fmt.Sprintf("line %d: %c (field %d) is not a decimal integer", line, "XYZ"[i], i+1))
+			}
 			if err != nil || v < -MaxCoord || v > MaxCoord {
-				return FormatError(fmt.Sprintf("line %d: coordinate %q is not an integer within ±%d", line, truncate(fields[i]), MaxCoord))
+				return FormatError(fmt.Sprintf("line %d: %c (field %d) is outside the allowed extent of ±%d", line, "XYZ"[i], i+1, MaxCoord))
 			}
 			xyz[i] = v
 		}
 		c, ok := parseHex(fields[3])
 		if !ok {
-			return FormatError(fmt.Sprintf("line %d: colour %q is not RRGGBB", line, truncate(fields[3])))
+			return FormatError(fmt.Sprintf("line %d: the colour (field 4) is not 6 hexadecimal digits RRGGBB", line))
 		}
 		if err := fn(voxel.Pos{X: xyz[0], Y: xyz[1], Z: xyz[2]}, c); err != nil {
 			return err
@@ -137,13 +190,6 @@ func scan(r io.Reader, fn func(voxel.Pos, color.NRGBA) error) error {
 		return fmt.Errorf("failed to read text voxels: %w", err)
 	}
 	return nil
-}
-
-func truncate(b []byte) string {
-	if len(b) > 40 {
-		return string(b[:40]) + "…"
-	}
-	return string(b)
 }
 
 // parseHex reads Goxel's "RRGGBB" (no alpha).

@@ -2,6 +2,7 @@ package txt
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"image/color"
@@ -55,7 +56,7 @@ func TestDecode(t *testing.T) {
 	assert.Equal(t, color.NRGBA{A: 255}, s.Get(1, voxel.Pos{X: -4, Y: 5, Z: 6}))
 	cfg, err := DecodeConfig(strings.NewReader(in))
 	require.NoError(t, err)
-	assert.Equal(t, Config{Voxels: 3, Box: voxel.Box{Min: voxel.Pos{X: -4, Y: 2, Z: 3}, Max: voxel.Pos{X: 1, Y: 5, Z: 6}}}, cfg)
+	assert.Equal(t, Config{Voxels: 3, Box: voxel.Box{Min: voxel.Pos{X: -4, Y: 2, Z: 3}, Max: voxel.Pos{X: 1, Y: 5, Z: 6}}, Blocks: 2}, cfg)
 }
 
 func TestBrokenFiles(t *testing.T) {
@@ -105,4 +106,62 @@ func TestGoxel(t *testing.T) {
 	s2, err := Decode(bytes.NewReader(buf.Bytes()))
 	require.NoError(t, err)
 	assert.Equal(t, testmodels.Merge(s2), theirs)
+}
+
+// Issue 13: a parse error echoed the file's first line, and a 71-byte file
+// with two voxels at ±2^24 took a render to gigabytes. Errors now name the
+// line and field only, and coordinates beyond the scene's extent are
+// refused with the extent named.
+func TestErrorsDoNotEchoContent(t *testing.T) {
+	secret := "password=hunter2"
+	for _, in := range []string{
+		secret + "\n",
+		"1 2 " + secret + " ffffff\n",
+		"1 2 3 " + secret + "\n",
+		"1 2 3 ffffff\n" + secret + " a b c\n",
+		"1 " + secret + "\n",
+	} {
+		_, err := Decode(strings.NewReader(in))
+		require.Error(t, err, in)
+		assert.NotContains(t, err.Error(), "hunter2")
+		assert.NotContains(t, err.Error(), "password")
+		assert.Contains(t, err.Error(), "line ")
+	}
+}
+
+func TestFarCoordinatesRefused(t *testing.T) {
+	for _, in := range []string{
+		"16777216 0 0 ffffff\n-16777216 0 0 ffffff\n", // the issue's ±2^24
+		"0 1048577 0 ffffff\n",
+		"0 0 -99999999999999999999999 ffffff\n",
+	} {
+		_, err := Decode(strings.NewReader(in))
+		require.Error(t, err, in)
+		assert.Contains(t, err.Error(), "outside the allowed extent of ±1048576")
+	}
+	s, err := Decode(strings.NewReader("1048576 -1048576 0 ffffff\n"))
+	require.NoError(t, err)
+	assert.Equal(t, 1, s.Count())
+}
+
+func TestDecodeContextCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := DecodeContext(ctx, strings.NewReader(strings.Repeat("1 2 3 ffffff\n", 10000)), DefaultLimits)
+	assert.ErrorIs(t, err, context.Canceled)
+}
+
+// A sparse file is refused from its count, before any block is made.
+func TestSparseFileRefusedBeforeBuilding(t *testing.T) {
+	var b strings.Builder
+	for i := range voxel.DefaultBudget.MaxBlocks + 1 {
+		fmt.Fprintf(&b, "%d %d 0 ff0000\n", 16*(i%512), 16*(i/512))
+	}
+	_, err := Decode(strings.NewReader(b.String()))
+	var ue UnsupportedError
+	require.True(t, errors.As(err, &ue), "%v", err)
+	assert.Contains(t, err.Error(), "more than 8192 blocks")
+	cfg, err := DecodeConfig(strings.NewReader(b.String()))
+	require.NoError(t, err)
+	assert.Equal(t, voxel.DefaultBudget.MaxBlocks+1, cfg.Blocks)
 }
