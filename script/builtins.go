@@ -795,7 +795,11 @@ func (r *runner) createLayer(_ *starlark.Thread, b *starlark.Builtin, args starl
 	if name == "" {
 		name = fmt.Sprintf("Layer %d", len(r.s.Layers())+1)
 	}
-	return starlark.MakeInt(r.s.AddLayer(name)), nil
+	id, err := r.s.TryAddLayer(name)
+	if err != nil {
+		return nil, err
+	}
+	return starlark.MakeInt(id), nil
 }
 
 func (r *runner) layerOnly(b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple, extra ...any) (int, error) {

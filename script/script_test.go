@@ -116,3 +116,12 @@ func TestMemoryLimit(t *testing.T) {
 	assert.Equal(t, script.LimitMemory, e.Limit)
 	assert.Contains(t, e.Error(), "max_memory")
 }
+
+// A layer name over the scene budget is a clear script error, not a layer
+// id 0 that later calls trip over.
+func TestCreateLayerNameOverBudget(t *testing.T) {
+	s := voxel.New()
+	se := scriptErr(t, s, `create_layer("x" * 300)`, script.Options{})
+	assert.Contains(t, se.Error(), "name")
+	assert.Len(t, s.Layers(), 1)
+}

@@ -236,7 +236,7 @@ func (d *decoder) matrix(m int, t *target) error {
 		}
 	}
 	if t != nil {
-		t.layer = t.s.AddLayer(mh.name)
+		t.layer = t.s.AddLayer(t.s.Budget().ClipName(mh.name))
 	}
 	sx, sy, sz := mh.size[0], mh.size[1], mh.size[2]
 	if !d.cfg.Compressed {

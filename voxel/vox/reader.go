@@ -724,7 +724,10 @@ func (d *decoder) build(lim Limits) (*voxel.Scene, error) {
 	s := voxel.NewEmpty()
 	ids := map[layerKey]int{}
 	for _, l := range layers {
-		id := s.AddLayer(l.name)
+		id := s.AddLayer(s.Budget().ClipName(l.name))
+		if id == 0 {
+			return nil, s.Err()
+		}
 		ids[l.key] = id
 		if l.hidden {
 			if err := s.SetVisible(id, false); err != nil {
