@@ -102,7 +102,9 @@ func BenchmarkPrepare(b *testing.B) {
 		snap := c.snap()
 		b.Run(c.name, func(b *testing.B) {
 			for b.Loop() {
-				buildModel(snap)
+				if _, err := buildModel(snap); err != nil {
+					b.Fatal(err)
+				}
 			}
 		})
 	}

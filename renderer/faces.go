@@ -1,6 +1,8 @@
 package renderer
 
 import (
+	"errors"
+	"fmt"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -52,10 +54,13 @@ const pad = voxel.BlockSize + 2
 // block with a one-voxel border copied from its 26 neighbours, so no lookup is bounds-checked or hashed
 // per voxel. Runs of blocks are prepared in parallel and concatenated in block order, so the result
 // does not depend on the worker count.
-func buildModel(snap *voxel.Snapshot) *model {
+func buildModel(snap *voxel.Snapshot) (*model, error) {
 	m := &model{box: snap.Box(), count: snap.Count()}
 	if m.box.Empty() {
-		return m
+		return m, nil
+	}
+	if err := checkExtent(m.box); err != nil {
+		return nil, err
 	}
 	m.size = m.box.Size()
 	entries := snap.Blocks()
@@ -67,13 +72,19 @@ func buildModel(snap *voxel.Snapshot) *model {
 	chunks := min(len(entries), 4*workers)
 	out := make([][6][]face, chunks)
 	var next atomic.Int32
+	var failed atomic.Bool
+	errs := make([]error, workers)
 	var wg sync.WaitGroup
-	for range workers {
+	for w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer recoverTo(&errs[w], &failed)
+			if testPanic != nil {
+				testPanic("prepare")
+			}
 			p := newPreparer(m.box.Min, index)
-			for {
+			for !failed.Load() {
 				c := int(next.Add(1) - 1)
 				if c >= chunks {
 					return
@@ -85,6 +96,9 @@ func buildModel(snap *voxel.Snapshot) *model {
 		}()
 	}
 	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
 	for dir := range 6 {
 		n := 0
 		for c := range out {
@@ -102,7 +116,24 @@ func buildModel(snap *voxel.Snapshot) *model {
 		m.shadow.add(f.x, f.y, f.z)
 	}
 	m.shadow.finish()
-	return m
+	return m, nil
+}
+
+// maxExtent is the largest scene extent, in voxels on any axis, that the renderer draws: face
+// positions, sort keys and fixed-point vertices stay far from overflow below it (2^26 holds any scene
+// within ±2^25). The scene budget (±2^20) keeps every scene made through the tools well inside.
+const maxExtent = 1 << 26
+
+// checkExtent refuses boxes too large for the renderer's integer coordinates. It works in int64, so
+// even coordinates near the int32 limits cannot overflow it.
+func checkExtent(b voxel.Box) error {
+	size := [3]int64{int64(b.Max.X) - int64(b.Min.X) + 1, int64(b.Max.Y) - int64(b.Min.Y) + 1, int64(b.Max.Z) - int64(b.Min.Z) + 1}
+	for i, n := range size {
+		if n > maxExtent || n < 1 {
+			return fmt.Errorf("the scene's extent is too large to render: %d voxels along %c (from %v to %v); the renderer draws up to %d per axis, so remove or move the far voxels", n, 'X'+i, b.Min, b.Max, maxExtent)
+		}
+	}
+	return nil
 }
 
 // maxLUTs bounds the shade tables of a model (768 KB); a model with more colours than that shades the

@@ -108,7 +108,8 @@ func TestPainterMatchesRayCast(t *testing.T) {
 		img, err := NewRenderer().Render(context.Background(), snap, opt)
 		require.NoError(t, err)
 		keep(t, "painter", img)
-		m := buildModel(snap)
+		m, err := buildModel(snap)
+		require.NoError(t, err)
 		cam := newCamera(v)
 		size := [3]float64{float64(m.size.X), float64(m.size.Y), float64(m.size.Z)}
 		proj := fitView(cam, size, nil, 160, 160, 0)

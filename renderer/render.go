@@ -8,6 +8,7 @@ import (
 	"image/color"
 	"math"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -94,32 +95,36 @@ func Render(ctx context.Context, snap *voxel.Snapshot, opt Options) (*image.NRGB
 	return defaultRenderer.Render(ctx, snap, opt)
 }
 
-// model returns the prepared model of snap, from the cache when possible.
-func (r *Renderer) model(snap *voxel.Snapshot) *model {
+// model returns the prepared model of snap, from the cache when possible. A failed preparation is not
+// cached.
+func (r *Renderer) model(snap *voxel.Snapshot) (*model, error) {
 	h, n, box := snap.Hash(), snap.Count(), snap.Box()
 	r.mu.Lock()
 	for i, e := range r.entries {
 		if e.hash == h && e.count == n && e.box == box {
 			r.entries = append(append(r.entries[:i:i], r.entries[i+1:]...), e)
 			r.mu.Unlock()
-			return e.m
+			return e.m, nil
 		}
 	}
 	r.mu.Unlock()
 	// Built outside the lock: two goroutines may build the same scene once each, which is harmless.
-	m := buildModel(snap)
+	m, err := buildModel(snap)
+	if err != nil {
+		return nil, err
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, e := range r.entries {
 		if e.hash == h && e.count == n && e.box == box {
-			return e.m
+			return e.m, nil
 		}
 	}
 	r.entries = append(r.entries, cacheEntry{hash: h, count: n, box: box, m: m})
 	if len(r.entries) > r.limit {
 		r.entries = append(r.entries[:0:0], r.entries[len(r.entries)-r.limit:]...)
 	}
-	return m
+	return m, nil
 }
 
 func checkOptions(opt *Options) error {
@@ -161,7 +166,13 @@ func (r *Renderer) Render(ctx context.Context, snap *voxel.Snapshot, opt Options
 	if snap == nil {
 		m = &model{box: voxel.EmptyBox}
 	} else {
-		m = r.model(snap)
+		if err := checkExtent(snap.Box()); err != nil && !snap.Box().Empty() {
+			return nil, err
+		}
+		var err error
+		if m, err = r.model(snap); err != nil {
+			return nil, err
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -292,13 +303,17 @@ func renderPanel(ctx context.Context, m *model, opt *Options, v View, frame targ
 	} else {
 		rs := &raster{t: &t, luts: m.luts}
 		sc := getScratch()
-		var quads []quad
-		quads, rs.shapes = buildQuads(m, cam, &proj, opt, ss, &t, sc)
-		if shadow {
+		quads, shapes, err := buildQuads(m, cam, &proj, opt, ss, &t, sc)
+		rs.shapes = shapes
+		if err == nil && shadow {
 			quads = shadowQuads(m, &proj, rs, bg, quads) // drawn last, on background pixels only (see shadowSampler)
 		}
-		sc.quads = quads
-		err := ctx.Err()
+		if quads != nil {
+			sc.quads = quads
+		}
+		if err == nil {
+			err = ctx.Err()
+		}
 		if err == nil {
 			err = drawBands(ctx, rs, quads, fill, bg, sc)
 		}
@@ -335,7 +350,7 @@ const (
 // (key, chunk) pair its first slot, and each chunk then projects its faces straight into their slots.
 // Faces are read in model order, and the order within a key (faces that never overlap) is the
 // chunks' order, whatever the worker count.
-func buildQuads(m *model, cam camera, proj *projection, opt *Options, ss int, t *target, sc *scratch) ([]quad, []*shape) {
+func buildQuads(m *model, cam camera, proj *projection, opt *Options, ss int, t *target, sc *scratch) ([]quad, []*shape, error) {
 	var sign [3]int32
 	for i := range 3 {
 		switch {
@@ -345,15 +360,16 @@ func buildQuads(m *model, cam camera, proj *projection, opt *Options, ss int, t 
 			sign[i] = -1
 		}
 	}
-	size := [3]int32{int32(m.size.X), int32(m.size.Y), int32(m.size.Z)}
+	size := [3]int32{int32(m.size.X), int32(m.size.Y), int32(m.size.Z)} // below maxExtent: no overflow
 	var minKey int32
 	var span int32 = 1
 	for i := range 3 {
 		minKey += min(0, sign[i]*(size[i]-1))
 		span += (size[i] - 1) * abs32(sign[i])
 	}
+	key := func(f *face) int32 { return sign[0]*f.x + sign[1]*f.y + sign[2]*f.z }
 	// slot is a face's rank group: 0 for the farthest key.
-	slot := func(f *face) int32 { return span - 1 - (sign[0]*f.x + sign[1]*f.y + sign[2]*f.z - minKey) }
+	slot := func(f *face) int32 { return span - 1 - (key(f) - minKey) }
 
 	// Per-direction set-up: the face shape (screen edge vectors, oriented), outline widths, and the
 	// corner offset of the face plane.
@@ -401,6 +417,27 @@ func buildQuads(m *model, cam camera, proj *projection, opt *Options, ss int, t 
 		shapes[dir] = shp
 	}
 	per := max(quadChunkMin, (n+quadChunks-1)/quadChunks)
+	if int64(span) > 4*int64(n)+4096 {
+		// A sparse scene whose extent dwarfs its faces (voxels far apart): counting over every key
+		// would take memory in proportion to the extent, so the distinct keys are ranked instead, in
+		// one chunk per direction (the counts below take chunks × keys).
+		keys := make([]int32, 0, n)
+		for dir := range 6 {
+			if shapes[dir] != nil {
+				for i := range m.faces[dir] {
+					keys = append(keys, key(&m.faces[dir][i]))
+				}
+			}
+		}
+		slices.Sort(keys)
+		keys = slices.Compact(keys)
+		span = int32(len(keys))
+		slot = func(f *face) int32 {
+			i, _ := slices.BinarySearch(keys, key(f))
+			return span - 1 - int32(i)
+		}
+		per = max(n, 1)
+	}
 	for dir := range 6 {
 		if shapes[dir] == nil {
 			continue
@@ -410,7 +447,7 @@ func buildQuads(m *model, cam camera, proj *projection, opt *Options, ss int, t 
 		}
 	}
 	counts := sc.int32s(&sc.counts, len(chunks)*int(span))
-	forEach(len(chunks), func(c int) {
+	err := forEach(len(chunks), func(c int) {
 		ch := &chunks[c]
 		ch.next = counts[c*int(span) : (c+1)*int(span)]
 		for i := range m.faces[ch.dir][ch.i0:ch.i1] {
@@ -425,8 +462,14 @@ func buildQuads(m *model, cam camera, proj *projection, opt *Options, ss int, t 
 			pos += cnt
 		}
 	}
+	if err != nil {
+		return nil, nil, err
+	}
 	quads := sc.quadSlice(n)
-	forEach(len(chunks), func(c int) {
+	err = forEach(len(chunks), func(c int) {
+		if testPanic != nil {
+			testPanic("quads")
+		}
 		ch := &chunks[c]
 		dir := ch.dir
 		s := &setups[dir]
@@ -467,7 +510,10 @@ func buildQuads(m *model, cam camera, proj *projection, opt *Options, ss int, t 
 			}
 		}
 	})
-	return quads, shapes
+	if err != nil {
+		return nil, nil, err
+	}
+	return quads, shapes, nil
 }
 
 // scratch holds a render's temporary slices, reused across renders: the quads alone are 64 bytes per
@@ -519,31 +565,49 @@ func (sc *scratch) int32s(buf *[]int32, n int) []int32 {
 	return *buf
 }
 
-// forEach calls fn(0) … fn(n-1) on up to GOMAXPROCS goroutines and waits for them.
-func forEach(n int, fn func(int)) {
+// forEach calls fn(0) … fn(n-1) on up to GOMAXPROCS goroutines and waits for them. A panic in fn
+// stops the remaining calls and is returned as an error (see recoverTo): it fails this render only.
+func forEach(n int, fn func(int)) error {
 	workers := min(runtime.GOMAXPROCS(0), n)
-	if workers <= 1 {
-		for i := range n {
+	var next atomic.Int32
+	var failed atomic.Bool
+	errs := make([]error, max(workers, 1))
+	work := func(w int) {
+		defer recoverTo(&errs[w], &failed)
+		for !failed.Load() {
+			i := int(next.Add(1) - 1)
+			if i >= n {
+				return
+			}
 			fn(i)
 		}
-		return
 	}
-	var next atomic.Int32
+	if workers <= 1 {
+		work(0)
+		return errs[0]
+	}
 	var wg sync.WaitGroup
-	for range workers {
+	for w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n {
-					return
-				}
-				fn(i)
-			}
+			work(w)
 		}()
 	}
 	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// recoverTo turns a panic of the calling goroutine into *err (and sets failed, when given), so that a
+// bug met by one render fails that call with an error and the process keeps serving. Use as a
+// deferred call.
+func recoverTo(err *error, failed *atomic.Bool) {
+	if v := recover(); v != nil {
+		*err = fmt.Errorf("renderer: internal error: %v", v)
+		if failed != nil {
+			failed.Store(true)
+		}
+	}
 }
 
 func abs32(v int32) int32 {
@@ -632,7 +696,10 @@ func drawBands(ctx context.Context, rs *raster, quads []quad, fill bool, bg uint
 		}
 	}
 	var cancelled atomic.Bool
-	forEach(int(bands), func(bi int) {
+	err := forEach(int(bands), func(bi int) {
+		if testPanic != nil {
+			testPanic("bands")
+		}
 		b := int32(bi)
 		if b%8 == 0 && ctx.Err() != nil {
 			cancelled.Store(true)
@@ -650,6 +717,9 @@ func drawBands(ctx context.Context, rs *raster, quads []quad, fill bool, bg uint
 			quads[i].draw(rs, r0, r1)
 		}
 	})
+	if err != nil {
+		return err
+	}
 	if cancelled.Load() {
 		return ctx.Err()
 	}
@@ -719,3 +789,7 @@ func pixels(p []byte) []uint32 {
 	}
 	return unsafe.Slice((*uint32)(unsafe.Pointer(&p[0])), len(p)/4)
 }
+
+// testPanic, when set by a test, is called in the renderer's goroutines with the name of the pass, to
+// force a panic there.
+var testPanic func(where string)
