@@ -1,6 +1,7 @@
 package renderer
 
 import (
+	"math"
 	"errors"
 	"fmt"
 	"runtime"
@@ -45,6 +46,9 @@ type model struct {
 	faces  [6][]face
 	luts   []shadeLUT // shade tables of the colours of faces with occluded corners, at most maxLUTs
 	shadow *shadowMap
+
+	silMu sync.Mutex
+	sil   []silEntry // silhouette bounds of recent cameras
 }
 
 // pad is the edge of a block with a one-voxel border on every side.
@@ -312,4 +316,48 @@ func srcRange(d int) (int, int) {
 		return 0, 1
 	}
 	return 0, voxel.BlockSize
+}
+
+// silhouette returns the screen bounds (unit scale) of the model's voxels seen from cam: exact for
+// the union of voxel cubes, since a linear function's extreme over the voxels is reached on a voxel
+// with an exposed face and every cube adds the same corner offsets. Results are cached per camera.
+func (m *model) silhouette(c camera) bounds {
+	if m.box.Empty() {
+		return bounds{}
+	}
+	m.silMu.Lock()
+	for _, e := range m.sil {
+		if e.cam == c {
+			m.silMu.Unlock()
+			return e.b
+		}
+	}
+	m.silMu.Unlock()
+	r, u := c.right, c.up
+	minX, minY := math.Inf(1), math.Inf(1)
+	maxX, maxY := math.Inf(-1), math.Inf(-1)
+	for dir := range 6 {
+		for i := range m.faces[dir] {
+			f := &m.faces[dir][i]
+			x, y, z := float64(f.x), float64(f.y), float64(f.z)
+			sx := float64(x*r[0]) + float64(y*r[1]) + float64(z*r[2])
+			sy := -(float64(x*u[0]) + float64(y*u[1]) + float64(z*u[2]))
+			minX, maxX = math.Min(minX, sx), math.Max(maxX, sx)
+			minY, maxY = math.Min(minY, sy), math.Max(maxY, sy)
+		}
+	}
+	cube := boxBounds(c, [3]float64{1, 1, 1})
+	b := bounds{minX + cube.minX, minY + cube.minY, maxX + cube.maxX, maxY + cube.maxY}
+	m.silMu.Lock()
+	if len(m.sil) >= 16 {
+		m.sil = m.sil[1:]
+	}
+	m.sil = append(m.sil, silEntry{c, b})
+	m.silMu.Unlock()
+	return b
+}
+
+type silEntry struct {
+	cam camera
+	b   bounds
 }

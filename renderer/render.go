@@ -41,6 +41,8 @@ type Options struct {
 	Grid          bool        // ground grid under the model (views from above)
 	Supersample   int         // 0 = auto (2× up to autoSupersampleArea pixels), 1 = off, 2 = 2×
 	MaxSize       int         // largest accepted width or height; 0 means DefaultMaxSize
+
+	noOverlays bool // tests: a sheet without labels, gizmos and caption (separators stay)
 }
 
 // DefaultOptions returns 800×600, the isometric view and the default look (outline, AO, shadow on;
@@ -184,7 +186,7 @@ func (r *Renderer) Render(ctx context.Context, snap *voxel.Snapshot, opt Options
 	}
 	var err error
 	if len(opt.Views) == 0 {
-		err = renderPanel(ctx, m, &opt, opt.View, frame, img, image.Rect(0, 0, opt.Width, opt.Height))
+		err = renderPanel(ctx, m, &opt, opt.View, frame, img, image.Rect(0, 0, opt.Width, opt.Height), image.Rectangle{})
 	} else {
 		err = renderSheet(ctx, m, &opt, frame, img)
 	}
@@ -231,8 +233,10 @@ func Release(img *image.NRGBA) {
 	framePool.Put(&p)
 }
 
-// renderPanel draws the model seen from v into rect of the frame, with supersampling when asked.
-func renderPanel(ctx context.Context, m *model, opt *Options, v View, frame target, img *image.NRGBA, rect image.Rectangle) error {
+// renderPanel draws the model seen from v into rect of the frame, with supersampling when asked. The
+// silhouette is framed in fit (panel coordinates; empty for the whole panel), leaving the rest of the
+// panel to overlays; ground and shadow fill the whole panel.
+func renderPanel(ctx context.Context, m *model, opt *Options, v View, frame target, img *image.NRGBA, rect, fit image.Rectangle) error {
 	w, h := rect.Dx(), rect.Dy()
 	if w < 1 || h < 1 {
 		return nil
@@ -277,17 +281,18 @@ func renderPanel(ctx context.Context, m *model, opt *Options, v View, frame targ
 	cam := newCamera(v)
 	above := cam.fwd[2] < -1e-9
 	shadow := opt.Shadow && above && opt.Background.A == 0xff && m.shadow != nil && m.shadow.v != nil
-	var extra [][3]float64
-	if shadow {
-		const reach = 2 // blurred shadow beyond this is too faint to frame
-		sz := m.size
-		extra = [][3]float64{
-			{-reach, -reach, 0}, {float64(sz.X + reach), -reach, 0},
-			{-reach, float64(sz.Y + reach), 0}, {float64(sz.X + reach), float64(sz.Y + reach), 0},
-		}
+	// Framed on the model's silhouette (not its box, nor the shadow) in the panel's model area.
+	if fit.Empty() {
+		fit = image.Rect(0, 0, w, h)
 	}
-	size := [3]float64{float64(m.size.X), float64(m.size.Y), float64(m.size.Z)}
-	proj := fitView(cam, size, extra, t.w, t.h, opt.Zoom)
+	fit = image.Rect(fit.Min.X*ss, fit.Min.Y*ss, fit.Max.X*ss, fit.Max.Y*ss)
+	var sil bounds
+	if m.box.Empty() {
+		sil = boxBounds(cam, [3]float64{1, 1, 1})
+	} else {
+		sil = m.silhouette(cam)
+	}
+	proj := fitView(cam, sil, fit, opt.Zoom)
 	if opt.Grid && above && !m.box.Empty() {
 		clearNow()
 		drawGrid(buf, &proj, m, ss, opt.Background)
