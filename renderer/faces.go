@@ -1,9 +1,9 @@
 package renderer
 
 import (
-	"math"
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"sync"
 	"sync/atomic"

@@ -157,8 +157,8 @@ func fitView(c camera, b bounds, fit image.Rectangle, zoom float64) projection {
 		x, y := c.screen(unit)
 		dst[0], dst[1] = fix(x), fix(y)
 	}
-	p.ox = int64(math.Round((float64(fit.Min.X)+w/2-cx*scale)*one))
-	p.oy = int64(math.Round((float64(fit.Min.Y)+h/2-cy*scale)*one))
+	p.ox = int64(math.Round((float64(fit.Min.X) + w/2 - cx*scale) * one))
+	p.oy = int64(math.Round((float64(fit.Min.Y) + h/2 - cy*scale) * one))
 	return p
 }
 
