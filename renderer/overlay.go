@@ -170,3 +170,24 @@ func drawGizmo(dc *gg.Context, cam camera, g gizmoLayout) {
 		dc.DrawString(name, math.Round(tx-ink.w/2), math.Round(ty+(ink.ascent-ink.descent)/2))
 	}
 }
+
+// isGridInk reports whether c is the background bg mixed with up to the grid's share of ink (what gg
+// leaves on grid lines), so that anti-aliasing treats grid lines as background.
+func isGridInk(c, bg, ink uint32) bool {
+	if c>>24 != bg>>24 {
+		return false
+	}
+	lo, hi := -1.0, 2.0
+	for sh := uint32(0); sh < 24; sh += 8 {
+		b, i, v := float64(bg>>sh&0xff), float64(ink>>sh&0xff), float64(c>>sh&0xff)
+		if math.Abs(i-b) < 8 {
+			if math.Abs(v-b) > 3 {
+				return false
+			}
+			continue
+		}
+		k := (v - b) / (i - b)
+		lo, hi = math.Max(lo, k-0.03), math.Min(hi, k+0.03)
+	}
+	return lo <= hi && hi >= 0 && lo <= 0.3
+}

@@ -43,6 +43,7 @@ type Options struct {
 	MaxSize       int         // largest accepted width or height; 0 means DefaultMaxSize
 
 	noOverlays bool // tests: a sheet without labels, gizmos and caption (separators stay)
+	noAA       bool // tests: no silhouette anti-aliasing
 }
 
 // DefaultOptions returns 800×600, the isometric view and the default look (outline, AO, shadow on;
@@ -325,6 +326,18 @@ func renderPanel(ctx context.Context, m *model, opt *Options, v View, frame targ
 		putScratch(sc)
 		if err != nil {
 			return err
+		}
+		if ss == 1 && !opt.noAA {
+			backs := []uint32{bg}
+			if rs.sh != nil {
+				backs = append(backs, rs.sh.bgShaded[:]...)
+			}
+			back := func(c uint32) bool { return slices.Contains(backs, c) }
+			if opt.Grid && above {
+				ink := packNRGBA(inkFor(opt.Background, 255))
+				back = func(c uint32) bool { return slices.Contains(backs, c) || isGridInk(c, bg, ink) }
+			}
+			antialias(t, back, opt.Background.A == 0)
 		}
 	}
 	if !direct {

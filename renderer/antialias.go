@@ -1,0 +1,201 @@
+package renderer
+
+import "math"
+
+// Silhouette anti-aliasing. The raster fills whole pixels (exact, watertight, no seams); this pass then
+// softens the model's outline against the background and the ground, where jagged edges show most
+// (edges inside the model carry outlines). For every pixel next to the boundary between model and
+// background it takes the model's share of a 3×3 tent (weights 1-2-1) around it, rounds it to quarters,
+// and mixes the model's and the background's colours in linear light in that proportion. It reads
+// only the frame, so it costs one pass over it plus a little per boundary pixel, whatever the model.
+//
+// Blends are new colours; a frame of at most 256 colours (most flat-lit renders) must stay under that
+// to keep its fast paletted PNG, so the pass counts the frame's colours first and makes at most the
+// spare entries, in row order (deterministic). A frame already above 256 colours is blended freely.
+
+// aaPalette is the colour count a frame must stay within for pngx's paletted PNG.
+const aaPalette = 256
+
+// colourSet is a small open-addressing set of packed colours, for counting up to a limit.
+type colourSet struct {
+	slots [2048]uint32
+	used  [2048]bool
+	n     int
+}
+
+func (s *colourSet) add(c uint32) bool {
+	i := (c * 0x9E3779B1) >> 21
+	for {
+		if !s.used[i] {
+			s.used[i], s.slots[i] = true, c
+			s.n++
+			return true
+		}
+		if s.slots[i] == c {
+			return false
+		}
+		i = (i + 1) & 2047
+	}
+}
+
+func (s *colourSet) has(c uint32) bool {
+	i := (c * 0x9E3779B1) >> 21
+	for s.used[i] {
+		if s.slots[i] == c {
+			return true
+		}
+		i = (i + 1) & 2047
+	}
+	return false
+}
+
+// srgbToLin maps an sRGB byte to linear light in 1/65535; linToSRGB maps linear light in 1/4095 back.
+var srgbToLin, linToSRGB = func() ([256]uint16, [4096]uint8) {
+	var a [256]uint16
+	var b [4096]uint8
+	for i := range a {
+		a[i] = uint16(math.Round(decodeSRGB(float64(i)/255) * 65535))
+	}
+	for i := range b {
+		b[i] = uint8(math.Round(encodeSRGB(float64(i)/4095) * 255))
+	}
+	return a, b
+}()
+
+func decodeSRGB(v float64) float64 {
+	if v <= 0.04045 {
+		return v / 12.92
+	}
+	return math.Pow((v+0.055)/1.055, 2.4)
+}
+
+func encodeSRGB(v float64) float64 {
+	if v <= 0.0031308 {
+		return v * 12.92
+	}
+	return 1.055*math.Pow(v, 1/2.4) - 0.055
+}
+
+// mixLinear mixes opaque pixels a and b as a·k/16 + b·(16−k)/16 in linear light.
+func mixLinear(a, b uint32, k uint32) uint32 {
+	var out uint32
+	for sh := uint32(0); sh < 24; sh += 8 {
+		la, lb := uint32(srgbToLin[a>>sh&0xff]), uint32(srgbToLin[b>>sh&0xff])
+		l := (la*k + lb*(16-k)) / 16
+		out |= uint32(linToSRGB[l>>4]) << sh
+	}
+	return out | 0xff<<24
+}
+
+// antialias softens the silhouettes in t. back reports the background and ground colours (everything
+// that is not the model); transparent is set when the background has alpha 0.
+func antialias(t target, back func(uint32) bool, transparent bool) {
+	w, h := t.w, t.h
+	if w < 3 || h < 3 {
+		return
+	}
+	// The frame's colours, up to the palette limit.
+	var seen colourSet
+	last := uint32(1)
+	for y := range h {
+		for _, c := range t.pix[y*t.stride : y*t.stride+w] {
+			if c != last {
+				last = c
+				if seen.add(c) && seen.n > aaPalette {
+					break
+				}
+			}
+		}
+		if seen.n > aaPalette {
+			break
+		}
+	}
+	free := math.MaxInt
+	if seen.n <= aaPalette {
+		free = aaPalette - seen.n
+	}
+	// Classes of three rows at a time (1 = model), computed from the original pixels, and the
+	// original rows, since blended pixels must not feed their neighbours.
+	cls := [3][]uint8{make([]uint8, w), make([]uint8, w), make([]uint8, w)}
+	orig := [3][]uint32{make([]uint32, w), make([]uint32, w), make([]uint32, w)}
+	load := func(k, y int) {
+		row := t.pix[y*t.stride : y*t.stride+w]
+		copy(orig[k], row)
+		lc, lv := uint32(1), uint8(0)
+		for x, c := range row {
+			if c != lc {
+				lc = c
+				lv = 1
+				if back(c) {
+					lv = 0
+				}
+			}
+			cls[k][x] = lv
+		}
+	}
+	load(0, 0)
+	load(1, 0)
+	load(2, min(1, h-1))
+	var made colourSet
+	for y := range h {
+		if y > 0 {
+			cls[0], cls[1], cls[2] = cls[1], cls[2], cls[0]
+			orig[0], orig[1], orig[2] = orig[1], orig[2], orig[0]
+			load(2, min(y+1, h-1))
+		}
+		up, mid, down := cls[0], cls[1], cls[2]
+		out := t.pix[y*t.stride : y*t.stride+w]
+		for x := range w {
+			xl, xr := max(x-1, 0), min(x+1, w-1)
+			// Fast reject: all nine the same class.
+			s9 := up[xl] + up[x] + up[xr] + mid[xl] + mid[x] + mid[xr] + down[xl] + down[x] + down[xr]
+			if s9 == 0 || s9 == 9 {
+				continue
+			}
+			cov := uint32(up[xl]) + 2*uint32(up[x]) + uint32(up[xr]) +
+				2*uint32(mid[xl]) + 4*uint32(mid[x]) + 2*uint32(mid[xr]) +
+				uint32(down[xl]) + 2*uint32(down[x]) + uint32(down[xr])
+			k := (cov + 2) / 4 * 4 // quarters
+			if k == 0 || k == 16 {
+				continue
+			}
+			// The model and background colours: the pixel's own, and its nearest 4-neighbour of the
+			// other class (the 8-neighbourhood when no 4-neighbour is).
+			self := orig[1][x]
+			var other uint32
+			found := false
+			want := 1 - mid[x]
+			for _, n := range [8][2]int{{0, -1}, {-1, 0}, {1, 0}, {0, 1}, {-1, -1}, {1, -1}, {-1, 1}, {1, 1}} {
+				nx, ny := x+n[0], 1+n[1]
+				if nx < 0 || nx >= w {
+					continue
+				}
+				if cls[ny][nx] == want {
+					other, found = orig[ny][nx], true
+					break
+				}
+			}
+			if !found {
+				continue
+			}
+			m, b := self, other
+			if mid[x] == 0 {
+				m, b = other, self
+			}
+			var c uint32
+			if transparent && b>>24 == 0 {
+				c = m&0xffffff | (k*255/16)<<24
+			} else {
+				c = mixLinear(m, b, k)
+			}
+			if free != math.MaxInt && !seen.has(c) && !made.has(c) {
+				if free == 0 || made.n >= len(made.slots)/2 {
+					continue
+				}
+				free--
+				made.add(c)
+			}
+			out[x] = c
+		}
+	}
+}
