@@ -44,6 +44,7 @@ type Options struct {
 
 	noOverlays bool // tests: a sheet without labels, gizmos and caption (separators stay)
 	noAA       bool // tests: no silhouette anti-aliasing
+	noDepthCue bool // tests: no darkening with depth in axis views
 }
 
 // DefaultOptions returns 800×600, the isometric view and the default look (outline, AO, shadow on;
@@ -53,10 +54,17 @@ func DefaultOptions() Options {
 	return Options{
 		Width: 800, Height: 600,
 		View:       iso,
-		Background: color.NRGBA{R: 0xe8, G: 0xe8, B: 0xec, A: 0xff},
+		Background: defaultBackground,
 		Outline:    true, AO: true, Shadow: true,
 	}
 }
+
+// defaultBackground is DefaultOptions' light grey. A model whose colours are close to it (near-white
+// models) is drawn on contrastBackground instead, so it stays visible.
+var (
+	defaultBackground  = color.NRGBA{R: 0xe8, G: 0xe8, B: 0xec, A: 0xff}
+	contrastBackground = color.NRGBA{R: 0x4a, G: 0x4e, B: 0x58, A: 0xff}
+)
 
 // ErrSize is returned (wrapped) when the requested image size is out of range.
 var ErrSize = errors.New("invalid image size")
@@ -176,6 +184,9 @@ func (r *Renderer) Render(ctx context.Context, snap *voxel.Snapshot, opt Options
 		if m, err = r.model(snap); err != nil {
 			return nil, err
 		}
+	}
+	if opt.Background == defaultBackground && m.nearBackground {
+		opt.Background = contrastBackground
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -353,6 +364,10 @@ func renderPanel(ctx context.Context, m *model, opt *Options, v View, frame targ
 	return nil
 }
 
+// depthDark is how much light (fixed point) the farthest faces of an axis view lose: they keep 55 %
+// in linear light.
+const depthDark = 115
+
 // quadChunkMin is the smallest number of faces buildQuads gives one parallel chunk; there are at most
 // quadChunks chunks. Chunks depend only on the face count, never on the worker count.
 const (
@@ -434,6 +449,23 @@ func buildQuads(m *model, cam camera, proj *projection, opt *Options, ss int, t 
 		setups[dir] = s
 		shapes[dir] = shp
 	}
+	variant := 0
+	if opt.AO {
+		variant++
+	}
+	if opt.Shadow {
+		variant += 2
+	}
+	table := &lightTables[variant]
+	// Axis views see one face direction only: depth then shows as darkness (far faces darker).
+	axes := 0
+	for i := range 3 {
+		if sign[i] != 0 {
+			axes++
+		}
+	}
+	depthCue := axes == 1 && !opt.noDepthCue
+	defaultLook := variant == 3
 	per := max(quadChunkMin, (n+quadChunks-1)/quadChunks)
 	if int64(span) > 4*int64(n)+4096 {
 		// A sparse scene whose extent dwarfs its faces (voxels far apart): counting over every key
@@ -492,7 +524,6 @@ func buildQuads(m *model, cam camera, proj *projection, opt *Options, ss int, t 
 		dir := ch.dir
 		s := &setups[dir]
 		shp := shapes[dir]
-		base := dirShade[dir]
 		for i := ch.i0; i < ch.i1; i++ {
 			f := &m.faces[dir][i]
 			k := slot(f)
@@ -503,28 +534,46 @@ func buildQuads(m *model, cam camera, proj *projection, opt *Options, ss int, t 
 				continue
 			}
 			q.shape = uint8(dir)
-			q.fill, q.line = f.fill, f.line
 			if opt.Outline {
 				q.edges = f.edges
 				if s.swapped {
 					q.edges = (q.edges&3)<<2 | (q.edges>>2)&3
 				}
 			}
-			switch {
-			case opt.AO && f.ao != aoOpen:
-				q.kind = quadAO
-				q.fill = f.col
-				q.lut = f.lut
-				for c := range 4 {
-					q.shade[c] = uint16(base * aoFactor[f.ao>>(2*c)&3] >> 8)
-				}
-				if s.swapped {
-					q.shade[1], q.shade[3] = q.shade[3], q.shade[1]
-				}
-			case q.edges != 0:
-				q.kind = quadEdges
-			default:
+			lt := &table[dir]
+			var sh [4]int32
+			for c := range 4 {
+				sh[c] = int32(lt[f.code[c]])
+			}
+			df := int32(shadeOne)
+			if depthCue {
+				df = shadeOne - depthDark*(span-1-k)/max(span-1, 1)
+			}
+			if sh[0] == sh[1] && sh[0] == sh[2] && sh[0] == sh[3] {
 				q.kind = quadFlat
+				if q.edges != 0 {
+					q.kind = quadEdges
+				}
+				switch {
+				case defaultLook && df == shadeOne && f.lut >= 0:
+					q.fill, q.line = f.fill, f.line
+				case f.lut >= 0:
+					v := sh[0] * df >> 8
+					q.fill, q.line = m.luts[f.lut][v>>3], m.luts[f.lut][(v*outlineFactor>>8)>>3]
+				default:
+					v := sh[0] * df >> 8
+					q.fill, q.line = shadeColour(f.col, v), shadeColour(f.col, v*outlineFactor>>8)
+				}
+				continue
+			}
+			q.kind = quadAO
+			q.fill = f.col
+			q.lut = f.lut
+			for c := range 4 {
+				q.shade[c] = uint16(sh[c] * df >> 8)
+			}
+			if s.swapped {
+				q.shade[1], q.shade[3] = q.shade[3], q.shade[1]
 			}
 		}
 	})
