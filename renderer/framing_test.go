@@ -106,7 +106,7 @@ func TestFramingFillsTheFrame(t *testing.T) {
 				opt := DefaultOptions()
 				opt.Width, opt.Height, opt.View, opt.Shadow = size[0], size[1], v, false
 				img := render(t, snap, opt)
-				checkFill(t, modelMask(img, opt.Background), size[0], img.Rect, fmt.Sprintf("%s %v %s", name, size, v.Name))
+				checkFill(t, modelMask(img, img.NRGBAAt(0, 0)), size[0], img.Rect, fmt.Sprintf("%s %v %s", name, size, v.Name))
 			}
 		}
 	}
@@ -138,7 +138,7 @@ func TestSheetOverlaysInReservedSpace(t *testing.T) {
 			bare := render(t, snap, opt)
 			opt.noOverlays = false
 			full := render(t, snap, opt)
-			mask := modelMask(bare, opt.Background)
+			mask := modelMask(bare, bare.NRGBAAt(0, 0)) // the background may have adapted to the model
 			m, err := NewRenderer().model(snap)
 			require.NoError(t, err)
 			l := layoutSheet(sh.w, sh.h, len(sh.views))
