@@ -87,40 +87,96 @@ func mixLinear(a, b uint32, k uint32) uint32 {
 	return out | 0xff<<24
 }
 
+// aaBandRows is the height of the row bands the pass works on in parallel; bands depend only on the
+// frame height, so the output does not depend on the worker count.
+const aaBandRows = 64
+
+// aaEdit is one blended pixel: its index in the target and its new colour.
+type aaEdit struct {
+	i int
+	c uint32
+}
+
+// aaBand is one band's part of the pass.
+type aaBand struct {
+	seen  colourSet // the band's colours, up to the palette limit
+	edits []aaEdit
+	fresh []uint32 // colours of edits not among the band's own, in first-appearance order
+}
+
 // antialias softens the silhouettes in t. back reports the background and ground colours (everything
-// that is not the model); transparent is set when the background has alpha 0.
-func antialias(t target, back func(uint32) bool, transparent bool) {
+// that is not the model); transparent is set when the background has alpha 0. It reads the frame in
+// parallel bands and collects the blends before writing any, so blended pixels never feed their
+// neighbours; the new colours are admitted in band and row order within the spare palette entries.
+func antialias(t target, back func(uint32) bool, transparent bool) error {
 	w, h := t.w, t.h
 	if w < 3 || h < 3 {
-		return
+		return nil
 	}
-	// The frame's colours, up to the palette limit.
+	nb := (h + aaBandRows - 1) / aaBandRows
+	bands := make([]*aaBand, nb)
+	err := forEach(nb, func(b int) {
+		bands[b] = &aaBand{}
+		aaScan(t, back, transparent, b*aaBandRows, min((b+1)*aaBandRows, h), bands[b])
+	})
+	if err != nil {
+		return err
+	}
+	// The frame's colours, then the blends admitted within the spare palette entries.
 	var seen colourSet
+	for _, b := range bands {
+		for k, used := range b.seen.used {
+			if used && seen.n <= aaPalette {
+				seen.add(b.seen.slots[k])
+			}
+		}
+		if b.seen.n > aaPalette {
+			seen.n = aaPalette + 1
+		}
+	}
+	limited := seen.n <= aaPalette
+	var made colourSet
+	if limited {
+		free := aaPalette - seen.n
+		for _, b := range bands {
+			for _, c := range b.fresh {
+				if free > 0 && !seen.has(c) && !made.has(c) {
+					made.add(c)
+					free--
+				}
+			}
+		}
+	}
+	return forEach(nb, func(b int) {
+		for _, e := range bands[b].edits {
+			if !limited || made.has(e.c) || seen.has(e.c) {
+				t.pix[e.i] = e.c
+			}
+		}
+	})
+}
+
+// aaScan finds the blends of rows [y0, y1) without writing them.
+func aaScan(t target, back func(uint32) bool, transparent bool, y0, y1 int, out *aaBand) {
+	w, h := t.w, t.h
 	last := uint32(1)
-	for y := range h {
+	for y := y0; y < y1 && out.seen.n <= aaPalette; y++ {
 		for _, c := range t.pix[y*t.stride : y*t.stride+w] {
 			if c != last {
 				last = c
-				if seen.add(c) && seen.n > aaPalette {
+				if out.seen.add(c) && out.seen.n > aaPalette {
 					break
 				}
 			}
 		}
-		if seen.n > aaPalette {
-			break
-		}
 	}
-	free := math.MaxInt
-	if seen.n <= aaPalette {
-		free = aaPalette - seen.n
-	}
-	// Classes of three rows at a time (1 = model), computed from the original pixels, and the
-	// original rows, since blended pixels must not feed their neighbours.
+	var fresh colourSet
+	// Classes (1 = model) of three rows at a time.
 	cls := [3][]uint8{make([]uint8, w), make([]uint8, w), make([]uint8, w)}
-	orig := [3][]uint32{make([]uint32, w), make([]uint32, w), make([]uint32, w)}
+	rows := [3][]uint32{}
 	load := func(k, y int) {
 		row := t.pix[y*t.stride : y*t.stride+w]
-		copy(orig[k], row)
+		rows[k] = row
 		lc, lv := uint32(1), uint8(0)
 		for x, c := range row {
 			if c != lc {
@@ -133,18 +189,16 @@ func antialias(t target, back func(uint32) bool, transparent bool) {
 			cls[k][x] = lv
 		}
 	}
-	load(0, 0)
-	load(1, 0)
-	load(2, min(1, h-1))
-	var made colourSet
-	for y := range h {
-		if y > 0 {
+	load(0, max(y0-1, 0))
+	load(1, y0)
+	load(2, min(y0+1, h-1))
+	for y := y0; y < y1; y++ {
+		if y > y0 {
 			cls[0], cls[1], cls[2] = cls[1], cls[2], cls[0]
-			orig[0], orig[1], orig[2] = orig[1], orig[2], orig[0]
+			rows[0], rows[1] = rows[1], rows[2]
 			load(2, min(y+1, h-1))
 		}
 		up, mid, down := cls[0], cls[1], cls[2]
-		out := t.pix[y*t.stride : y*t.stride+w]
 		for x := range w {
 			xl, xr := max(x-1, 0), min(x+1, w-1)
 			// Fast reject: all nine the same class.
@@ -161,7 +215,7 @@ func antialias(t target, back func(uint32) bool, transparent bool) {
 			}
 			// The model and background colours: the pixel's own, and its nearest 4-neighbour of the
 			// other class (the 8-neighbourhood when no 4-neighbour is).
-			self := orig[1][x]
+			self := rows[1][x]
 			var other uint32
 			found := false
 			want := 1 - mid[x]
@@ -171,7 +225,7 @@ func antialias(t target, back func(uint32) bool, transparent bool) {
 					continue
 				}
 				if cls[ny][nx] == want {
-					other, found = orig[ny][nx], true
+					other, found = rows[ny][nx], true
 					break
 				}
 			}
@@ -188,14 +242,10 @@ func antialias(t target, back func(uint32) bool, transparent bool) {
 			} else {
 				c = mixLinear(m, b, k)
 			}
-			if free != math.MaxInt && !seen.has(c) && !made.has(c) {
-				if free == 0 || made.n >= len(made.slots)/2 {
-					continue
-				}
-				free--
-				made.add(c)
+			out.edits = append(out.edits, aaEdit{y*t.stride + x, c})
+			if !out.seen.has(c) && fresh.n < len(fresh.slots)/2 && fresh.add(c) {
+				out.fresh = append(out.fresh, c)
 			}
-			out[x] = c
 		}
 	}
 }

@@ -348,7 +348,9 @@ func renderPanel(ctx context.Context, m *model, opt *Options, v View, frame targ
 				ink := packNRGBA(inkFor(opt.Background, 255))
 				back = func(c uint32) bool { return slices.Contains(backs, c) || isGridInk(c, bg, ink) }
 			}
-			antialias(t, back, opt.Background.A == 0)
+			if err := antialias(t, back, opt.Background.A == 0); err != nil {
+				return err
+			}
 		}
 	}
 	if !direct {
