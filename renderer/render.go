@@ -22,7 +22,8 @@ const DefaultMaxSize = 8192
 // autoSupersampleArea is the largest output area (pixels) that Supersample 0 renders at 2×: thumbnails.
 // Measured on 2 cores (docs/benchmarks.md): 2× costs about 2-4× the CPU of a plain render with encode,
 // because the raster covers four times the pixels and blended edges rule out a paletted PNG; that
-// breaks the 400×400 ≤ 3 ms and 1080p ≤ 25 ms budgets, so larger images are not anti-aliased.
+// breaks the 400×400 ≤ 3 ms and 1080p ≤ 24 ms budgets, so larger images get the silhouette
+// anti-aliasing pass only (antialias.go).
 const autoSupersampleArea = 300 * 300
 
 // maxZoom bounds Options.Zoom so fixed-point vertex maths cannot overflow.
@@ -36,8 +37,8 @@ type Options struct {
 	Background    color.NRGBA // A == 0 renders a transparent background (pixels 0,0,0,0)
 	Zoom          float64     // 0 or 1 fits the model with a small margin; >1 zooms in about the centre
 	Outline       bool        // darken face edges on silhouettes and creases
-	AO            bool        // per-vertex ambient occlusion
-	Shadow        bool        // soft contact shadow on the ground (opaque backgrounds, views from above)
+	AO            bool        // ambient occlusion: contact (per vertex) and over two voxels
+	Shadow        bool        // the sun's cast shadows on faces and ground, and a contact shadow (ground: opaque backgrounds, views from above)
 	Grid          bool        // ground grid under the model (views from above)
 	Supersample   int         // 0 = auto (2× up to autoSupersampleArea pixels), 1 = off, 2 = 2×
 	MaxSize       int         // largest accepted width or height; 0 means DefaultMaxSize
