@@ -54,6 +54,11 @@ type model struct {
 	// background, which then gives way to a darker one.
 	nearBackground bool
 
+	occ *occupancy
+
+	cullMu sync.Mutex
+	culls  []cullEntry // hidden faces of recent lattice view directions
+
 	silMu sync.Mutex
 	sil   []silEntry // silhouette bounds of recent cameras
 }
@@ -84,6 +89,7 @@ func buildModel(snap *voxel.Snapshot) (*model, error) {
 		index[e.Origin] = e.Block
 	}
 	occ := newOccupancy(entries, m.box)
+	m.occ = occ
 	workers := min(runtime.GOMAXPROCS(0), len(entries))
 	chunks := min(len(entries), 4*workers)
 	out := make([][6][]face, chunks)
@@ -471,4 +477,95 @@ type silEntry struct {
 func closeTo(c uint32, bg color.NRGBA, d int) bool {
 	diff := func(a uint32, b uint8) int { return max(int(a)-int(b), int(b)-int(a)) }
 	return diff(c&0xff, bg.R) <= d && diff(c>>8&0xff, bg.G) <= d && diff(c>>16&0xff, bg.B) <= d
+}
+
+// Hidden-face culling. When the view direction is a lattice direction s (components -1, 0 or 1: the
+// axis views, the true isometric view, 45° views in a plane), the voxel at c - s, one step towards
+// the camera, projects exactly onto voxel c, so any occupied cell on the line c - k·s (k ≥ 1) hides
+// every face of c. Such faces (a Menger sponge's tunnels, the inside of a hollow model) are dropped
+// before the raster. The result is cached per model and direction.
+
+type cullEntry struct {
+	s      [3]int32
+	hidden [6][]uint64 // per face direction, one bit per face
+}
+
+// latticeDir returns the sign vector of cam's view direction when it is a lattice direction.
+func latticeDir(c camera) ([3]int32, bool) {
+	var s [3]int32
+	var mag float64
+	for i, f := range c.fwd {
+		switch {
+		case f > 1e-9:
+			s[i] = 1
+		case f < -1e-9:
+			s[i] = -1
+		}
+		mag = math.Max(mag, math.Abs(f))
+	}
+	for i, f := range c.fwd {
+		if math.Abs(math.Abs(f)-mag*math.Abs(float64(s[i]))) > 1e-9 {
+			return s, false
+		}
+	}
+	return s, true
+}
+
+// hiddenFaces returns the faces hidden from view direction s (see latticeDir), built on first use.
+func (m *model) hiddenFaces(s [3]int32, facing func(dir int) bool) *[6][]uint64 {
+	m.cullMu.Lock()
+	defer m.cullMu.Unlock()
+	for i := range m.culls {
+		if m.culls[i].s == s {
+			return &m.culls[i].hidden
+		}
+	}
+	e := cullEntry{s: s}
+	o := m.occ
+	lo := [3]int{o.box.Min.X, o.box.Min.Y, o.box.Min.Z}
+	hi := [3]int{o.box.Max.X, o.box.Max.Y, o.box.Max.Z}
+	for dir := range 6 {
+		if !facing(dir) {
+			continue
+		}
+		bits := make([]uint64, (len(m.faces[dir])+63)/64)
+		for i := range m.faces[dir] {
+			f := &m.faces[dir][i]
+			p := [3]int{lo[0] + int(f.x), lo[1] + int(f.y), lo[2] + int(f.z)}
+			if o.lineHit(p, [3]int{-int(s[0]), -int(s[1]), -int(s[2])}, lo, hi) {
+				bits[i>>6] |= 1 << (i & 63)
+			}
+		}
+		e.hidden[dir] = bits
+	}
+	if len(m.culls) >= 8 {
+		m.culls = m.culls[1:]
+	}
+	m.culls = append(m.culls, e)
+	return &m.culls[len(m.culls)-1].hidden
+}
+
+// lineHit reports whether an occupied cell lies on p + k·d, k ≥ 1, before the line leaves the box.
+func (o *occupancy) lineHit(p, d, lo, hi [3]int) bool {
+	var lastOrigin voxel.Pos
+	var last *[64]uint64
+	haveLast := false
+	for {
+		for i := range 3 {
+			p[i] += d[i]
+			if p[i] < lo[i] || p[i] > hi[i] {
+				return false
+			}
+		}
+		origin := voxel.Pos{X: p[0] &^ 15, Y: p[1] &^ 15, Z: p[2] &^ 15}
+		if !haveLast || origin != lastOrigin {
+			last, lastOrigin, haveLast = o.blocks[origin], origin, true
+		}
+		if last != nil {
+			i := (p[2]&15)<<8 | (p[1]&15)<<4 | p[0]&15
+			if last[i>>6]&(1<<(i&63)) != 0 {
+				return true
+			}
+		}
+	}
 }

@@ -114,3 +114,65 @@ func TestNearWhiteVisible(t *testing.T) {
 		assert.Greater(t, float64(clear)/float64(n), 0.9, "%s: model pixels differ clearly from the background %v", v.Name, bg)
 	}
 }
+
+// menger returns a Menger sponge of level n (3^n voxels a side).
+func menger(n int) *voxel.Snapshot {
+	s := voxel.New()
+	l := s.Current()
+	size := 1
+	for range n {
+		size *= 3
+	}
+	for z := range size {
+		for y := range size {
+			for x := range size {
+				solid := true
+				for a, b, c := x, y, z; a > 0 || b > 0 || c > 0; a, b, c = a/3, b/3, c/3 {
+					if (a%3 == 1 && b%3 == 1) || (b%3 == 1 && c%3 == 1) || (a%3 == 1 && c%3 == 1) {
+						solid = false
+						break
+					}
+				}
+				if solid {
+					s.Set(l, voxel.Pos{X: x, Y: y, Z: z}, color.NRGBA{uint8(40 + 7*x), uint8(90 + 5*y), uint8(200 - 6*z), 255})
+				}
+			}
+		}
+	}
+	return s.Snapshot()
+}
+
+// TestCullingKeepsPixels: dropping the faces hidden in lattice views (axis, isometric, 45° in a plane)
+// changes no pixel, and drops most of a Menger sponge's faces.
+func TestCullingKeepsPixels(t *testing.T) {
+	snap := menger(3)
+	for _, v := range []View{presets[6], presets[0], presets[4], presets[5], {Name: "diag", Yaw: 45, Pitch: 0}, {Name: "back iso", Yaw: 225, Pitch: -isoPitch}} {
+		opt := DefaultOptions()
+		opt.Width, opt.Height, opt.View = 320, 240, v
+		culled := render(t, snap, opt)
+		opt.noCull = true
+		full := render(t, snap, opt)
+		require.Equal(t, full.Pix, culled.Pix, v.Name)
+		s, ok := latticeDir(newCamera(v))
+		require.True(t, ok, v.Name)
+		m, err := NewRenderer().model(snap)
+		require.NoError(t, err)
+		cam := newCamera(v)
+		h := m.hiddenFaces(s, cam.facing)
+		hidden, facing := 0, 0
+		for dir := range 6 {
+			if cam.facing(dir) {
+				facing += len(m.faces[dir])
+				for _, w := range h[dir] {
+					for ; w != 0; w &= w - 1 {
+						hidden++
+					}
+				}
+			}
+		}
+		t.Logf("%s: %d of %d camera-facing faces hidden", v.Name, hidden, facing)
+		assert.Greater(t, hidden, facing/3, v.Name)
+	}
+	_, ok := latticeDir(newCamera(View{Yaw: 20, Pitch: 25}))
+	assert.False(t, ok)
+}

@@ -46,6 +46,7 @@ type Options struct {
 	noOverlays bool // tests: a sheet without labels, gizmos and caption (separators stay)
 	noAA       bool // tests: no silhouette anti-aliasing
 	noDepthCue bool // tests: no darkening with depth in axis views
+	noCull     bool // tests: draw hidden faces too
 }
 
 // DefaultOptions returns 800×600, the isometric view and the default look (outline, AO, shadow on;
@@ -469,6 +470,10 @@ func buildQuads(m *model, cam camera, proj *projection, opt *Options, ss int, t 
 	}
 	depthCue := axes == 1 && !opt.noDepthCue
 	defaultLook := variant == 3
+	var hidden *[6][]uint64
+	if s, ok := latticeDir(cam); ok && m.occ != nil && !opt.noCull {
+		hidden = m.hiddenFaces(s, cam.facing)
+	}
 	per := max(quadChunkMin, (n+quadChunks-1)/quadChunks)
 	if int64(span) > 4*int64(n)+4096 {
 		// A sparse scene whose extent dwarfs its faces (voxels far apart): counting over every key
@@ -532,6 +537,9 @@ func buildQuads(m *model, cam camera, proj *projection, opt *Options, ss int, t 
 			k := slot(f)
 			q := &quads[ch.next[k]]
 			ch.next[k]++
+			if hidden != nil && hidden[dir][i>>6]&(1<<(i&63)) != 0 {
+				continue // hidden behind nearer voxels: a zero quad draws nothing
+			}
 			q.px, q.py = proj.point(int64(f.x)+s.off[0], int64(f.y)+s.off[1], int64(f.z)+s.off[2])
 			if !q.setBounds(shp, t) {
 				continue
