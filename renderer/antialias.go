@@ -162,11 +162,12 @@ func antialias(t target, back func(uint32) bool, transparent bool) error {
 // aaScan finds the blends of rows [y0, y1) without writing them.
 func aaScan(t target, back func(uint32) bool, transparent bool, y0, y1 int, out *aaBand) {
 	w, h := t.w, t.h
-	last := uint32(1)
+	// The last two colours met are skipped at once: dithered ground alternates between two.
+	last, prev := uint32(1), uint32(1)
 	for y := y0; y < y1 && out.seen.n <= aaPalette; y++ {
 		for _, c := range t.pix[y*t.stride : y*t.stride+w] {
-			if c != last {
-				last = c
+			if c != last && c != prev {
+				prev, last = last, c
 				if out.seen.add(c) && out.seen.n > aaPalette {
 					break
 				}
@@ -180,13 +181,18 @@ func aaScan(t target, back func(uint32) bool, transparent bool, y0, y1 int, out 
 	load := func(k, y int) {
 		row := t.pix[y*t.stride : y*t.stride+w]
 		rows[k] = row
-		lc, lv := uint32(1), uint8(0)
+		// Two-colour cache of classes, as above.
+		lc, lv, pc, pv := uint32(1), uint8(0), uint32(1), uint8(0)
 		for x, c := range row {
 			if c != lc {
-				lc = c
-				lv = 1
-				if back(c) {
-					lv = 0
+				if c == pc {
+					lc, lv, pc, pv = pc, pv, lc, lv
+				} else {
+					pc, pv = lc, lv
+					lc, lv = c, 1
+					if back(c) {
+						lv = 0
+					}
 				}
 			}
 			cls[k][x] = lv

@@ -345,10 +345,14 @@ func renderPanel(ctx context.Context, m *model, opt *Options, v View, frame targ
 			if rs.sh != nil {
 				backs = append(backs, rs.sh.bgShaded[:]...)
 			}
-			back := func(c uint32) bool { return slices.Contains(backs, c) }
+			var set colourSet
+			for _, c := range backs {
+				set.add(c)
+			}
+			back := set.has
 			if opt.Grid && above {
 				ink := packNRGBA(inkFor(opt.Background, 255))
-				back = func(c uint32) bool { return slices.Contains(backs, c) || isGridInk(c, bg, ink) }
+				back = func(c uint32) bool { return set.has(c) || isGridInk(c, bg, ink) }
 			}
 			if err := antialias(t, back, opt.Background.A == 0); err != nil {
 				return err
