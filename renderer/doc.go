@@ -83,6 +83,11 @@
 // Supersample 2 renders at twice the size and averages 2×2 blocks, weighting colour by alpha;
 // Supersample 0 (auto) uses it for outputs of at most 300×300 pixels (thumbnails).
 //
+// # Change highlighting
+//
+// Options.Tint maps voxel positions to a colour mixed over their faces (at the tint's alpha) before
+// light, for a change view (added or recoloured voxels). Ghosts of removed voxels are not drawn yet.
+//
 // # Transparency
 //
 // A background with alpha 0 clears to 0,0,0,0; faces write alpha 255; anti-aliased silhouettes and

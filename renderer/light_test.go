@@ -176,3 +176,23 @@ func TestCullingKeepsPixels(t *testing.T) {
 	_, ok := latticeDir(newCamera(View{Yaw: 20, Pitch: 25}))
 	assert.False(t, ok)
 }
+
+// TestTintHook: Options.Tint recolours exactly the listed voxels' faces, under the same light.
+func TestTintHook(t *testing.T) {
+	s := voxel.New()
+	s.FillBox(s.Current(), voxel.Box{Max: voxel.Pos{X: 9, Y: 9, Z: 0}}, grey)
+	snap := s.Snapshot()
+	opt := DefaultOptions()
+	opt.Width, opt.Height, opt.View = 200, 200, presets[4]
+	plainImg := render(t, snap, opt)
+	opt.Tint = map[voxel.Pos]color.NRGBA{{X: 2, Y: 2}: {255, 0, 0, 255}, {X: 7, Y: 7}: {0, 0, 255, 128}}
+	tinted := render(t, snap, opt)
+	at := func(img *image.NRGBA, x, y int) color.NRGBA {
+		p := pixelOf(t, snap, opt, [3]float64{float64(x) + 0.5, float64(y) + 0.5, 1})
+		return img.NRGBAAt(p.X, p.Y)
+	}
+	assert.Equal(t, "red", hue(at(tinted, 2, 2)))
+	b := at(tinted, 7, 7)
+	assert.Greater(t, int(b.B), int(b.R)+40, "half-blue tint")
+	assert.Equal(t, at(plainImg, 5, 5), at(tinted, 5, 5), "untinted voxels unchanged")
+}

@@ -43,6 +43,11 @@ type Options struct {
 	Supersample   int         // 0 = auto (2× up to autoSupersampleArea pixels), 1 = off, 2 = 2×
 	MaxSize       int         // largest accepted width or height; 0 means DefaultMaxSize
 
+	// Tint, when set, mixes the given colour over the faces of the listed voxels (world positions) at
+	// its alpha (255 = the tint alone), before light: a hook for change highlighting (added or
+	// recoloured voxels). Looking faces up costs a map access per camera-facing face.
+	Tint map[voxel.Pos]color.NRGBA
+
 	noOverlays bool // tests: a sheet without labels, gizmos and caption (separators stay)
 	noAA       bool // tests: no silhouette anti-aliasing
 	noDepthCue bool // tests: no darkening with depth in axis views
@@ -555,6 +560,12 @@ func buildQuads(m *model, cam camera, proj *projection, opt *Options, ss int, t 
 					q.edges = (q.edges&3)<<2 | (q.edges>>2)&3
 				}
 			}
+			col, lut := f.col, f.lut
+			if len(opt.Tint) > 0 {
+				if tc, ok := opt.Tint[voxel.Pos{X: m.box.Min.X + int(f.x), Y: m.box.Min.Y + int(f.y), Z: m.box.Min.Z + int(f.z)}]; ok {
+					col, lut = mixTint(col, tc), -1
+				}
+			}
 			lt := &table[dir]
 			var sh [4]int32
 			for c := range 4 {
@@ -570,20 +581,20 @@ func buildQuads(m *model, cam camera, proj *projection, opt *Options, ss int, t 
 					q.kind = quadEdges
 				}
 				switch {
-				case defaultLook && df == shadeOne && f.lut >= 0:
+				case defaultLook && df == shadeOne && lut >= 0:
 					q.fill, q.line = f.fill, f.line
-				case f.lut >= 0:
+				case lut >= 0:
 					v := sh[0] * df >> 8
-					q.fill, q.line = m.luts[f.lut][v>>3], m.luts[f.lut][(v*outlineFactor>>8)>>3]
+					q.fill, q.line = m.luts[lut][v>>3], m.luts[lut][(v*outlineFactor>>8)>>3]
 				default:
 					v := sh[0] * df >> 8
-					q.fill, q.line = shadeColour(f.col, v), shadeColour(f.col, v*outlineFactor>>8)
+					q.fill, q.line = shadeColour(col, v), shadeColour(col, v*outlineFactor>>8)
 				}
 				continue
 			}
 			q.kind = quadAO
-			q.fill = f.col
-			q.lut = f.lut
+			q.fill = col
+			q.lut = lut
 			for c := range 4 {
 				q.shade[c] = uint16(sh[c] * df >> 8)
 			}
@@ -875,3 +886,10 @@ func pixels(p []byte) []uint32 {
 // testPanic, when set by a test, is called in the renderer's goroutines with the name of the pass, to
 // force a panic there.
 var testPanic func(where string)
+
+// mixTint mixes tint t over packed colour c at t's alpha.
+func mixTint(c uint32, t color.NRGBA) uint32 {
+	a := uint32(t.A)
+	mix := func(v uint32, w uint8) uint32 { return (v*(255-a) + uint32(w)*a + 127) / 255 }
+	return mix(c&0xff, t.R) | mix(c>>8&0xff, t.G)<<8 | mix(c>>16&0xff, t.B)<<16
+}
