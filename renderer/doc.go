@@ -19,8 +19,10 @@
 // (90: looking straight down, with +Y up on screen). front = (0, 0), right = (90, 0), back = (180, 0),
 // left = (-90, 0), top = (0, 90), bottom = (0, -90), isometric = (45, 35.264): front-right-above, showing
 // the -Y, +X and +Z sides. Screen right is (cos yaw, sin yaw, 0); screen up is right × forward.
-// Each view is framed on the occupied bounding box (plus the shadow's footprint when drawn) with a 6 %
-// margin wherever the model sits; Zoom > 1 magnifies about the box centre.
+// Each view is framed on the model's silhouette: the screen bounds of its voxels (exact for the union
+// of cubes: the extremes are reached on voxels with exposed faces, cached per camera), filling 92 % of
+// the limiting dimension, centred; Zoom > 1 magnifies about the centre. Scenes wider than 2^26 voxels
+// on an axis are refused (fixed-point and sort keys stay far from overflow below that).
 //
 // Vertex positions are fixed point (1/256 pixel): the per-axis screen steps are rounded once per view
 // and every face corner is an integer combination of them, so neighbouring faces share exact edges.
@@ -35,7 +37,8 @@
 // them far to near with no z-buffer: faces are counting-sorted by sx·x + sy·y + sz·z, where s is the
 // sign of the view direction on each axis. If voxel A can hide voxel B then B − A is ≥ 0 on every axis
 // in those signs (and non-zero), so B's key is larger and B is drawn first; faces with equal keys never
-// overlap. Faces exactly edge-on are skipped.
+// overlap. Faces exactly edge-on are skipped. When the key range dwarfs the face count (voxels far
+// apart), the distinct keys are ranked instead, so memory follows the faces, never the extent.
 //
 // # Raster and look
 //
@@ -50,38 +53,51 @@
 // order, and each band clears its own rows to the background before drawing its quads, so output does
 // not depend on the worker count.
 //
-// Light: a sun at azimuth 135° (compass, clockwise from +Y: the front-right quadrant) and elevation
-// 45°, a weak fill from the front-left, a sky term and ambient, giving each face direction one shade
-// (isometric: top brightest, front next, right darker). AO darkens corners (bilinear across the face);
-// faces with no occluded corner take the flat path. Outlines darken pixels within about one output
-// pixel of a flagged edge (thinner on tiny voxels). Shades are quantized to 1/32 steps so a model
-// with few colours stays under 256 colours and pngx can write a fast paletted PNG.
+// Light, in linear light (sRGB decoded through a table, lit, encoded; never above 1, so nothing
+// clips): a sun at azimuth 210° (compass, clockwise from +Y: the front-left) and elevation 50°, a weak
+// fill from the back-right, a sky term and ambient. Every face corner carries a code: its contact
+// occlusion (0fps style), its wide occlusion (the occupied share of the 4×4×2 cells in front of the
+// corner, read from a two-voxel border around each block) and whether the sun is blocked there (a
+// shadow ray from the vertex through a per-block occupancy bit grid, Amanatides-Woo, at most 1,024
+// cells, memoised per block vertex). A table per face direction and AO/shadow switch gives each code
+// its shade; shades blend bilinearly across the face, so shadow edges are voxel-exact and one voxel
+// soft. Uniform faces take the flat path. Shades are quantized to 1/32 steps with a 4×4 ordered dither
+// (no banding) so a model with few colours stays under 256 colours and pngx writes a fast paletted PNG.
+// In axis views faces darken with depth (the farthest keep 55 %).
 //
-// The contact shadow is a blurred map of the model's footprint, darker where voxels are near the
-// ground, on the ground plane under the model (in tiles; empty ones are skipped). The ground lies
-// behind everything, so it is drawn last and only on pixels that still show the background, which
-// saves shading ground the model hides. It is drawn only on opaque backgrounds and for views from
-// above. The optional grid lies on the same plane, drawn before the faces; it stays over the shadow.
+// The ground shadow is a map on the ground plane: the contact term (darker where voxels are near the
+// ground) plus the cast shadow (a ray towards the sun from every cell), blurred, over the footprint
+// grown towards where shadows fall (at most 2^20 cells). The ground lies behind everything, so it is
+// drawn last and only on pixels that still show the background. It is drawn only on opaque
+// backgrounds and for views from above. The optional grid lies on the same plane, drawn before the
+// faces; it stays over the shadow. On the default background, a model with more than 2 % of its faces
+// near that colour gets a dark slate background instead.
 //
-// # Supersampling
+// # Anti-aliasing
 //
-// Supersample 2 renders at twice the size and averages 2×2 blocks, weighting colour by alpha (so a
-// transparent background's pixels stay 0,0,0,0 and edges are un-premultiplied). Supersample 0 (auto)
-// uses 2× only for outputs of at most 300×300 pixels (90,000), i.e. thumbnails. Measured on this
-// project's 2-core machine (docs/benchmarks.md, BenchmarkSupersample), 2× costs 2.2–3.6× the CPU of a
-// plain render and encode (four times the raster, a downsample, and blended edges that rule out a
-// paletted PNG, whose encode is several times faster), which breaks the 400×400 ≤ 3 ms and
-// 1080p ≤ 25 ms budgets. Above that size images are not anti-aliased unless asked; voxel art
-// tolerates it.
+// The raster fills whole pixels (watertight, no seams). A pass then blends the silhouette against the
+// background and ground: each pixel near the boundary takes the model's share of a 3×3 tent, rounded to
+// quarters, and mixes the two colours in linear light. It runs in row bands in parallel, collects the
+// blends before writing any, and admits new colours in band order within the frame's spare palette
+// entries, so paletted PNGs stay paletted and the output does not depend on the worker count.
+// Supersample 2 renders at twice the size and averages 2×2 blocks, weighting colour by alpha;
+// Supersample 0 (auto) uses it for outputs of at most 300×300 pixels (thumbnails).
+//
+// # Change highlighting
+//
+// Options.Tint maps voxel positions to a colour mixed over their faces (at the tint's alpha) before
+// light, for a change view (added or recoloured voxels). Ghosts of removed voxels are not drawn yet.
 //
 // # Transparency
 //
-// A background with alpha 0 clears to 0,0,0,0; faces write alpha 255, so without supersampling every
-// pixel is 0 or 255 except the anti-aliased overlay text and lines, which are un-premultiplied.
+// A background with alpha 0 clears to 0,0,0,0; faces write alpha 255; anti-aliased silhouettes and
+// overlay text and lines have partial alpha (straight, un-premultiplied).
 //
 // # Overlays
 //
-// Labels, gizmos, grid and captions are drawn with github.com/fogleman/gg on the frame
+// Sheet panels reserve a strip on the top or the left (whichever leaves the silhouette the larger
+// scale) for the label and the gizmo, sized from the measured text; the model is framed in the rest.
+// Labels and the caption shrink to fit. Labels, gizmos, grid and captions are drawn with github.com/fogleman/gg on the frame
 // (gg.NewContextForRGBA), text in Go Bold (golang.org/x/image/font/gofont, embedded). Faces never go
 // through gg: it costs O(canvas height) per fill and anti-aliases each polygon alone, leaving seams.
 //
@@ -90,6 +106,7 @@
 // No map iteration, time or randomness reaches pixels. Trigonometry runs once per view and a face's
 // starting (s, t) once per face, in float64 single operations (no fused multiply-add, so the same bits
 // on every platform); edge walks are exact integer arithmetic and everything per pixel is integer or
-// fixed point. The same snapshot and
+// fixed point. A panic in any of the renderer's goroutines is recovered into that render's error. The
+// same snapshot and
 // Options give the same pixels on every run and worker count.
 package renderer

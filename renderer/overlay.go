@@ -72,17 +72,50 @@ func drawGrid(buf *image.RGBA, proj *projection, m *model, ss int, bg color.NRGB
 	}
 	setColour(dc, inkFor(bg, 70))
 	dc.SetLineWidth(float64(ss))
+	// Lines are clipped to the panel first: gg's rasteriser walks a line's whole length, however far
+	// outside the image it runs.
+	clip := [4]float64{ox - 2, oy - 2, ox + float64(buf.Rect.Dx()) + 2, oy + float64(buf.Rect.Dy()) + 2}
+	line := func(ax, ay, bx, by float64) {
+		if ax, ay, bx, by, ok := clipLine(ax, ay, bx, by, clip); ok {
+			dc.DrawLine(ax, ay, bx, by)
+		}
+	}
 	for x := x0; x <= x1; x += step {
 		ax, ay := pt(x, y0)
 		bx, by := pt(x, y1)
-		dc.DrawLine(ax, ay, bx, by)
+		line(ax, ay, bx, by)
 	}
 	for y := y0; y <= y1; y += step {
 		ax, ay := pt(x0, y)
 		bx, by := pt(x1, y)
-		dc.DrawLine(ax, ay, bx, by)
+		line(ax, ay, bx, by)
 	}
 	dc.Stroke()
+}
+
+// clipLine clips the segment a-b to the rectangle r (minX, minY, maxX, maxY), Liang-Barsky style.
+func clipLine(ax, ay, bx, by float64, r [4]float64) (float64, float64, float64, float64, bool) {
+	t0, t1 := 0.0, 1.0
+	dx, dy := bx-ax, by-ay
+	for _, c := range [4][2]float64{{-dx, ax - r[0]}, {dx, r[2] - ax}, {-dy, ay - r[1]}, {dy, r[3] - ay}} {
+		p, q := c[0], c[1]
+		if p == 0 {
+			if q < 0 {
+				return 0, 0, 0, 0, false
+			}
+			continue
+		}
+		t := q / p
+		if p < 0 {
+			t0 = math.Max(t0, t)
+		} else {
+			t1 = math.Min(t1, t)
+		}
+		if t0 > t1 {
+			return 0, 0, 0, 0, false
+		}
+	}
+	return ax + t0*dx, ay + t0*dy, ax + t1*dx, ay + t1*dy, true
 }
 
 func floorTo(v, step int) int {
@@ -95,11 +128,8 @@ func floorTo(v, step int) int {
 // gizmoColours are the axis colours: X red, Y green, Z blue.
 var gizmoColours = [3]color.NRGBA{{225, 45, 45, 255}, {30, 165, 60, 255}, {45, 95, 235, 255}}
 
-// drawGizmo draws the X, Y and Z axes as seen from cam in the lower left corner of rect.
-func drawGizmo(dc *gg.Context, cam camera, rect image.Rectangle, fontSize float64) {
-	l := math.Max(12, math.Min(60, 0.08*float64(min(rect.Dx(), rect.Dy()))))
-	cx := float64(rect.Min.X) + l*0.5 + fontSize*0.8
-	cy := float64(rect.Max.Y) - l*0.5 - fontSize*0.8
+// drawGizmo draws the X, Y and Z axes as seen from cam, laid out by g.
+func drawGizmo(dc *gg.Context, cam camera, g gizmoLayout) {
 	type axisDraw struct {
 		i      int
 		x, y   float64
@@ -115,25 +145,49 @@ func drawGizmo(dc *gg.Context, cam camera, rect image.Rectangle, fontSize float6
 	}
 	// Far axes first so near ones draw over them.
 	sort.SliceStable(axes, func(a, b int) bool { return axes[a].depth > axes[b].depth })
-	dc.SetFontFace(fontFace(math.Max(8, fontSize*0.75)))
+	face := fontFace(g.fontSize)
+	dc.SetFontFace(face)
 	dc.SetLineCap(gg.LineCapRound)
-	dc.SetLineWidth(math.Max(1.5, l/14))
+	dc.SetLineWidth(math.Max(1.5, g.axis/12))
+	l := g.axis
+	reach := l + 0.25*g.fontSize + 0.5*g.fontSize // letter centres
 	for _, a := range axes {
 		setColour(dc, gizmoColours[a.i])
-		ex, ey := cx+a.x*l, cy+a.y*l
+		dx, dy := a.x, a.y
 		if a.length < 0.05 {
-			// Pointing at or away from the camera: a dot.
-			dc.DrawCircle(cx, cy, math.Max(2, l/8))
+			// Pointing at or away from the camera: a dot, its letter up and to the right.
+			dc.DrawCircle(g.cx, g.cy, math.Max(2, l/8))
 			dc.Fill()
+			dx, dy = 0.5, -0.5
 		} else {
-			dc.DrawLine(cx, cy, ex, ey)
+			dc.DrawLine(g.cx, g.cy, g.cx+a.x*l, g.cy+a.y*l)
 			dc.Stroke()
+			dx, dy = dx/a.length*math.Min(1, a.length+0.35), dy/a.length*math.Min(1, a.length+0.35)
 		}
 		name := string(rune('X' + a.i))
-		tx, ty := cx+a.x*(l+fontSize*0.55), cy+a.y*(l+fontSize*0.55)
-		if a.length < 0.05 {
-			tx, ty = cx+fontSize*0.6, cy-fontSize*0.6
-		}
-		dc.DrawStringAnchored(name, tx, ty, 0.5, 0.35)
+		ink := measureText(face, name)
+		tx, ty := g.cx+dx*reach, g.cy+dy*reach
+		dc.DrawString(name, math.Round(tx-ink.w/2), math.Round(ty+(ink.ascent-ink.descent)/2))
 	}
+}
+
+// isGridInk reports whether c is the background bg mixed with up to the grid's share of ink (what gg
+// leaves on grid lines), so that anti-aliasing treats grid lines as background.
+func isGridInk(c, bg, ink uint32) bool {
+	if c>>24 != bg>>24 {
+		return false
+	}
+	lo, hi := -1.0, 2.0
+	for sh := uint32(0); sh < 24; sh += 8 {
+		b, i, v := float64(bg>>sh&0xff), float64(ink>>sh&0xff), float64(c>>sh&0xff)
+		if math.Abs(i-b) < 8 {
+			if math.Abs(v-b) > 3 {
+				return false
+			}
+			continue
+		}
+		k := (v - b) / (i - b)
+		lo, hi = math.Max(lo, k-0.03), math.Min(hi, k+0.03)
+	}
+	return lo <= hi && hi >= 0 && lo <= 0.3
 }

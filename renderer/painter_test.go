@@ -3,6 +3,7 @@ package renderer
 import (
 	"context"
 	"fmt"
+	"image"
 	"image/color"
 	"math"
 	"math/rand/v2"
@@ -108,10 +109,10 @@ func TestPainterMatchesRayCast(t *testing.T) {
 		img, err := NewRenderer().Render(context.Background(), snap, opt)
 		require.NoError(t, err)
 		keep(t, "painter", img)
-		m := buildModel(snap)
+		m, err := buildModel(snap)
+		require.NoError(t, err)
 		cam := newCamera(v)
-		size := [3]float64{float64(m.size.X), float64(m.size.Y), float64(m.size.Z)}
-		proj := fitView(cam, size, nil, 160, 160, 0)
+		proj := fitView(cam, m.silhouette(cam), image.Rect(0, 0, 160, 160), 0)
 		// Inverse of the projection: pixel centre → point on the plane through the box minimum.
 		ox, oy := float64(proj.ox)/256, float64(proj.oy)/256
 		world := func(x, y float64) [3]float64 {

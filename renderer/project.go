@@ -1,6 +1,7 @@
 package renderer
 
 import (
+	"image"
 	"math"
 	"strings"
 )
@@ -116,29 +117,36 @@ type projection struct {
 	scale      float64  // pixels per voxel
 }
 
-// fitView fits the model's box (and, when given, the ground shadow's footprint) into a w×h panel with
-// a margin, then applies zoom about the centre.
-func fitView(c camera, size [3]float64, extra [][3]float64, w, h int, zoom float64) projection {
-	var pts [][3]float64
+// bounds is a screen-space rectangle at unit scale (one voxel = 1), y down.
+type bounds struct{ minX, minY, maxX, maxY float64 }
+
+// boxBounds returns the screen bounds of a box of the given size with its minimum at the origin.
+func boxBounds(c camera, size [3]float64) bounds {
+	b := bounds{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
 	for i := range 8 {
-		pts = append(pts, [3]float64{size[0] * float64(i&1), size[1] * float64(i>>1&1), size[2] * float64(i>>2&1)})
+		x, y := c.screen([3]float64{size[0] * float64(i&1), size[1] * float64(i>>1&1), size[2] * float64(i>>2&1)})
+		b.minX, b.maxX = math.Min(b.minX, x), math.Max(b.maxX, x)
+		b.minY, b.maxY = math.Min(b.minY, y), math.Max(b.maxY, y)
 	}
-	pts = append(pts, extra...)
-	minX, minY := math.Inf(1), math.Inf(1)
-	maxX, maxY := math.Inf(-1), math.Inf(-1)
-	for _, p := range pts {
-		x, y := c.screen(p)
-		minX, maxX = math.Min(minX, x), math.Max(maxX, x)
-		minY, maxY = math.Min(minY, y), math.Max(maxY, y)
-	}
-	margin := math.Max(2, 0.06*float64(min(w, h)))
-	availW, availH := math.Max(1, float64(w)-2*margin), math.Max(1, float64(h)-2*margin)
-	bw, bh := math.Max(maxX-minX, 1e-9), math.Max(maxY-minY, 1e-9)
+	return b
+}
+
+// fitMargin is the share of the limiting dimension left free on each side of the silhouette: the model
+// fills 92 % of it.
+const fitMargin = 0.04
+
+// fitView fits the silhouette bounds b into the rectangle fit of a panel (panel coordinates) with a
+// small margin, centred, then applies zoom about the centre.
+func fitView(c camera, b bounds, fit image.Rectangle, zoom float64) projection {
+	w, h := float64(fit.Dx()), float64(fit.Dy())
+	margin := math.Max(1, fitMargin*math.Min(w, h))
+	availW, availH := math.Max(1, w-2*margin), math.Max(1, h-2*margin)
+	bw, bh := math.Max(b.maxX-b.minX, 1e-9), math.Max(b.maxY-b.minY, 1e-9)
 	scale := math.Min(availW/bw, availH/bh)
 	if zoom > 0 {
 		scale *= zoom
 	}
-	cx, cy := (minX+maxX)/2, (minY+maxY)/2
+	cx, cy := (b.minX+b.maxX)/2, (b.minY+b.maxY)/2
 	const one = 1 << subBits
 	fix := func(v float64) int64 { return int64(math.Round(v * scale * one)) }
 	var p projection
@@ -149,8 +157,8 @@ func fitView(c camera, size [3]float64, extra [][3]float64, w, h int, zoom float
 		x, y := c.screen(unit)
 		dst[0], dst[1] = fix(x), fix(y)
 	}
-	p.ox = int64(math.Round((float64(w)/2 - cx*scale) * one))
-	p.oy = int64(math.Round((float64(h)/2 - cy*scale) * one))
+	p.ox = int64(math.Round((float64(fit.Min.X) + w/2 - cx*scale) * one))
+	p.oy = int64(math.Round((float64(fit.Min.Y) + h/2 - cy*scale) * one))
 	return p
 }
 

@@ -337,7 +337,7 @@ func (q *quad) draw(rs *raster, r0, r1 int32) {
 		case quadEdges:
 			q.spanEdges(shp, line, s, tt, ds, dt)
 		case quadAO:
-			q.spanAO(rs, shp, line, s, tt, ds, dt)
+			q.spanAO(rs, shp, line, int(xl), int(row), s, tt, ds, dt)
 		case quadShadow:
 			rs.sh.span(line, int(xl), int(row), q.tile, s, tt, ds, dt)
 		}
@@ -433,7 +433,8 @@ func (q *quad) spanEdges(shp *shape, line []uint32, s, t, ds, dt int32) {
 	fillSpan(line[len(line)-suf:], q.line)
 }
 
-func (q *quad) spanAO(rs *raster, shp *shape, line []uint32, s, t, ds, dt int32) {
+func (q *quad) spanAO(rs *raster, shp *shape, line []uint32, x0, row int, s, t, ds, dt int32) {
+	dither := &bayer4[row&3]
 	c0, c1, c2, c3 := int32(q.shade[0]), int32(q.shade[1]), int32(q.shade[2]), int32(q.shade[3])
 	var lut *shadeLUT
 	if q.lut >= 0 {
@@ -457,6 +458,8 @@ func (q *quad) spanAO(rs *raster, shp *shape, line []uint32, s, t, ds, dt int32)
 		if i < pre || i >= end || (short && q.onOutline(shp, s, t)) {
 			sh = sh * outlineFactor >> 8
 		}
+		// Ordered dither below one quantization step, so gradients do not band.
+		sh += dither[(x0+i)&3] >> 1
 		if sh&shadeQuant != last {
 			last = sh & shadeQuant
 			if lut != nil {

@@ -8,6 +8,7 @@ import (
 	"image/color"
 	"math"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -21,7 +22,8 @@ const DefaultMaxSize = 8192
 // autoSupersampleArea is the largest output area (pixels) that Supersample 0 renders at 2×: thumbnails.
 // Measured on 2 cores (docs/benchmarks.md): 2× costs about 2-4× the CPU of a plain render with encode,
 // because the raster covers four times the pixels and blended edges rule out a paletted PNG; that
-// breaks the 400×400 ≤ 3 ms and 1080p ≤ 25 ms budgets, so larger images are not anti-aliased.
+// breaks the 400×400 ≤ 3 ms and 1080p ≤ 24 ms budgets, so larger images get the silhouette
+// anti-aliasing pass only (antialias.go).
 const autoSupersampleArea = 300 * 300
 
 // maxZoom bounds Options.Zoom so fixed-point vertex maths cannot overflow.
@@ -35,8 +37,8 @@ type Options struct {
 	Background    color.NRGBA // A == 0 renders a transparent background (pixels 0,0,0,0)
 	Zoom          float64     // 0 or 1 fits the model with a small margin; >1 zooms in about the centre
 	Outline       bool        // darken face edges on silhouettes and creases
-	AO            bool        // per-vertex ambient occlusion
-	Shadow        bool        // soft contact shadow on the ground (opaque backgrounds, views from above)
+	AO            bool        // ambient occlusion: contact (per vertex) and over two voxels
+	Shadow        bool        // the sun's cast shadows on faces and ground, and a contact shadow (ground: opaque backgrounds, views from above)
 	Grid          bool        // ground grid under the model (views from above)
 	Supersample   int         // 0 = auto (2× up to autoSupersampleArea pixels), 1 = off, 2 = 2×
 	MaxSize       int         // largest accepted width or height; 0 means DefaultMaxSize
@@ -44,6 +46,16 @@ type Options struct {
 	// scene's hidden layers); a contact sheet's caption names them, so its
 	// counts are what is drawn.
 	HiddenVoxels, HiddenLayers int
+
+	// Tint, when set, mixes the given colour over the faces of the listed voxels (world positions) at
+	// its alpha (255 = the tint alone), before light: a hook for change highlighting (added or
+	// recoloured voxels). Looking faces up costs a map access per camera-facing face.
+	Tint map[voxel.Pos]color.NRGBA
+
+	noOverlays bool // tests: a sheet without labels, gizmos and caption (separators stay)
+	noAA       bool // tests: no silhouette anti-aliasing
+	noDepthCue bool // tests: no darkening with depth in axis views
+	noCull     bool // tests: draw hidden faces too
 }
 
 // DefaultOptions returns 800×600, the isometric view and the default look (outline, AO, shadow on;
@@ -53,10 +65,17 @@ func DefaultOptions() Options {
 	return Options{
 		Width: 800, Height: 600,
 		View:       iso,
-		Background: color.NRGBA{R: 0xe8, G: 0xe8, B: 0xec, A: 0xff},
+		Background: defaultBackground,
 		Outline:    true, AO: true, Shadow: true,
 	}
 }
+
+// defaultBackground is DefaultOptions' light grey. A model whose colours are close to it (near-white
+// models) is drawn on contrastBackground instead, so it stays visible.
+var (
+	defaultBackground  = color.NRGBA{R: 0xe8, G: 0xe8, B: 0xec, A: 0xff}
+	contrastBackground = color.NRGBA{R: 0x4a, G: 0x4e, B: 0x58, A: 0xff}
+)
 
 // ErrSize is returned (wrapped) when the requested image size is out of range.
 var ErrSize = errors.New("invalid image size")
@@ -98,32 +117,36 @@ func Render(ctx context.Context, snap *voxel.Snapshot, opt Options) (*image.NRGB
 	return defaultRenderer.Render(ctx, snap, opt)
 }
 
-// model returns the prepared model of snap, from the cache when possible.
-func (r *Renderer) model(snap *voxel.Snapshot) *model {
+// model returns the prepared model of snap, from the cache when possible. A failed preparation is not
+// cached.
+func (r *Renderer) model(snap *voxel.Snapshot) (*model, error) {
 	h, n, box := snap.Hash(), snap.Count(), snap.Box()
 	r.mu.Lock()
 	for i, e := range r.entries {
 		if e.hash == h && e.count == n && e.box == box {
 			r.entries = append(append(r.entries[:i:i], r.entries[i+1:]...), e)
 			r.mu.Unlock()
-			return e.m
+			return e.m, nil
 		}
 	}
 	r.mu.Unlock()
 	// Built outside the lock: two goroutines may build the same scene once each, which is harmless.
-	m := buildModel(snap)
+	m, err := buildModel(snap)
+	if err != nil {
+		return nil, err
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, e := range r.entries {
 		if e.hash == h && e.count == n && e.box == box {
-			return e.m
+			return e.m, nil
 		}
 	}
 	r.entries = append(r.entries, cacheEntry{hash: h, count: n, box: box, m: m})
 	if len(r.entries) > r.limit {
 		r.entries = append(r.entries[:0:0], r.entries[len(r.entries)-r.limit:]...)
 	}
-	return m
+	return m, nil
 }
 
 func checkOptions(opt *Options) error {
@@ -165,7 +188,16 @@ func (r *Renderer) Render(ctx context.Context, snap *voxel.Snapshot, opt Options
 	if snap == nil {
 		m = &model{box: voxel.EmptyBox}
 	} else {
-		m = r.model(snap)
+		if err := checkExtent(snap.Box()); err != nil && !snap.Box().Empty() {
+			return nil, err
+		}
+		var err error
+		if m, err = r.model(snap); err != nil {
+			return nil, err
+		}
+	}
+	if opt.Background == defaultBackground && m.nearBackground {
+		opt.Background = contrastBackground
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -177,7 +209,7 @@ func (r *Renderer) Render(ctx context.Context, snap *voxel.Snapshot, opt Options
 	}
 	var err error
 	if len(opt.Views) == 0 {
-		err = renderPanel(ctx, m, &opt, opt.View, frame, img, image.Rect(0, 0, opt.Width, opt.Height))
+		err = renderPanel(ctx, m, &opt, opt.View, frame, img, image.Rect(0, 0, opt.Width, opt.Height), image.Rectangle{})
 	} else {
 		err = renderSheet(ctx, m, &opt, frame, img)
 	}
@@ -224,8 +256,10 @@ func Release(img *image.NRGBA) {
 	framePool.Put(&p)
 }
 
-// renderPanel draws the model seen from v into rect of the frame, with supersampling when asked.
-func renderPanel(ctx context.Context, m *model, opt *Options, v View, frame target, img *image.NRGBA, rect image.Rectangle) error {
+// renderPanel draws the model seen from v into rect of the frame, with supersampling when asked. The
+// silhouette is framed in fit (panel coordinates; empty for the whole panel), leaving the rest of the
+// panel to overlays; ground and shadow fill the whole panel.
+func renderPanel(ctx context.Context, m *model, opt *Options, v View, frame target, img *image.NRGBA, rect, fit image.Rectangle) error {
 	w, h := rect.Dx(), rect.Dy()
 	if w < 1 || h < 1 {
 		return nil
@@ -270,17 +304,18 @@ func renderPanel(ctx context.Context, m *model, opt *Options, v View, frame targ
 	cam := newCamera(v)
 	above := cam.fwd[2] < -1e-9
 	shadow := opt.Shadow && above && opt.Background.A == 0xff && m.shadow != nil && m.shadow.v != nil
-	var extra [][3]float64
-	if shadow {
-		const reach = 2 // blurred shadow beyond this is too faint to frame
-		sz := m.size
-		extra = [][3]float64{
-			{-reach, -reach, 0}, {float64(sz.X + reach), -reach, 0},
-			{-reach, float64(sz.Y + reach), 0}, {float64(sz.X + reach), float64(sz.Y + reach), 0},
-		}
+	// Framed on the model's silhouette (not its box, nor the shadow) in the panel's model area.
+	if fit.Empty() {
+		fit = image.Rect(0, 0, w, h)
 	}
-	size := [3]float64{float64(m.size.X), float64(m.size.Y), float64(m.size.Z)}
-	proj := fitView(cam, size, extra, t.w, t.h, opt.Zoom)
+	fit = image.Rect(fit.Min.X*ss, fit.Min.Y*ss, fit.Max.X*ss, fit.Max.Y*ss)
+	var sil bounds
+	if m.box.Empty() {
+		sil = boxBounds(cam, [3]float64{1, 1, 1})
+	} else {
+		sil = m.silhouette(cam)
+	}
+	proj := fitView(cam, sil, fit, opt.Zoom)
 	if opt.Grid && above && !m.box.Empty() {
 		clearNow()
 		drawGrid(buf, &proj, m, ss, opt.Background)
@@ -296,19 +331,41 @@ func renderPanel(ctx context.Context, m *model, opt *Options, v View, frame targ
 	} else {
 		rs := &raster{t: &t, luts: m.luts}
 		sc := getScratch()
-		var quads []quad
-		quads, rs.shapes = buildQuads(m, cam, &proj, opt, ss, &t, sc)
-		if shadow {
+		quads, shapes, err := buildQuads(m, cam, &proj, opt, ss, &t, sc)
+		rs.shapes = shapes
+		if err == nil && shadow {
 			quads = shadowQuads(m, &proj, rs, bg, quads) // drawn last, on background pixels only (see shadowSampler)
 		}
-		sc.quads = quads
-		err := ctx.Err()
+		if quads != nil {
+			sc.quads = quads
+		}
+		if err == nil {
+			err = ctx.Err()
+		}
 		if err == nil {
 			err = drawBands(ctx, rs, quads, fill, bg, sc)
 		}
 		putScratch(sc)
 		if err != nil {
 			return err
+		}
+		if ss == 1 && !opt.noAA {
+			backs := []uint32{bg}
+			if rs.sh != nil {
+				backs = append(backs, rs.sh.bgShaded[:]...)
+			}
+			var set colourSet
+			for _, c := range backs {
+				set.add(c)
+			}
+			back := set.has
+			if opt.Grid && above {
+				ink := packNRGBA(inkFor(opt.Background, 255))
+				back = func(c uint32) bool { return set.has(c) || isGridInk(c, bg, ink) }
+			}
+			if err := antialias(t, back, opt.Background.A == 0); err != nil {
+				return err
+			}
 		}
 	}
 	if !direct {
@@ -323,6 +380,10 @@ func renderPanel(ctx context.Context, m *model, opt *Options, v View, frame targ
 	}
 	return nil
 }
+
+// depthDark is how much light (fixed point) the farthest faces of an axis view lose: they keep 55 %
+// in linear light.
+const depthDark = 115
 
 // quadChunkMin is the smallest number of faces buildQuads gives one parallel chunk; there are at most
 // quadChunks chunks. Chunks depend only on the face count, never on the worker count.
@@ -339,7 +400,7 @@ const (
 // (key, chunk) pair its first slot, and each chunk then projects its faces straight into their slots.
 // Faces are read in model order, and the order within a key (faces that never overlap) is the
 // chunks' order, whatever the worker count.
-func buildQuads(m *model, cam camera, proj *projection, opt *Options, ss int, t *target, sc *scratch) ([]quad, []*shape) {
+func buildQuads(m *model, cam camera, proj *projection, opt *Options, ss int, t *target, sc *scratch) ([]quad, []*shape, error) {
 	var sign [3]int32
 	for i := range 3 {
 		switch {
@@ -349,15 +410,16 @@ func buildQuads(m *model, cam camera, proj *projection, opt *Options, ss int, t 
 			sign[i] = -1
 		}
 	}
-	size := [3]int32{int32(m.size.X), int32(m.size.Y), int32(m.size.Z)}
+	size := [3]int32{int32(m.size.X), int32(m.size.Y), int32(m.size.Z)} // below maxExtent: no overflow
 	var minKey int32
 	var span int32 = 1
 	for i := range 3 {
 		minKey += min(0, sign[i]*(size[i]-1))
 		span += (size[i] - 1) * abs32(sign[i])
 	}
+	key := func(f *face) int32 { return sign[0]*f.x + sign[1]*f.y + sign[2]*f.z }
 	// slot is a face's rank group: 0 for the farthest key.
-	slot := func(f *face) int32 { return span - 1 - (sign[0]*f.x + sign[1]*f.y + sign[2]*f.z - minKey) }
+	slot := func(f *face) int32 { return span - 1 - (key(f) - minKey) }
 
 	// Per-direction set-up: the face shape (screen edge vectors, oriented), outline widths, and the
 	// corner offset of the face plane.
@@ -404,7 +466,49 @@ func buildQuads(m *model, cam camera, proj *projection, opt *Options, ss int, t 
 		setups[dir] = s
 		shapes[dir] = shp
 	}
+	variant := 0
+	if opt.AO {
+		variant++
+	}
+	if opt.Shadow {
+		variant += 2
+	}
+	table := &lightTables[variant]
+	// Axis views see one face direction only: depth then shows as darkness (far faces darker).
+	axes := 0
+	for i := range 3 {
+		if sign[i] != 0 {
+			axes++
+		}
+	}
+	depthCue := axes == 1 && !opt.noDepthCue
+	defaultLook := variant == 3
+	var hidden *[6][]uint64
+	if s, ok := latticeDir(cam); ok && m.occ != nil && !opt.noCull {
+		hidden = m.hiddenFaces(s, cam.facing)
+	}
 	per := max(quadChunkMin, (n+quadChunks-1)/quadChunks)
+	if int64(span) > 4*int64(n)+4096 {
+		// A sparse scene whose extent dwarfs its faces (voxels far apart): counting over every key
+		// would take memory in proportion to the extent, so the distinct keys are ranked instead, in
+		// one chunk per direction (the counts below take chunks × keys).
+		keys := make([]int32, 0, n)
+		for dir := range 6 {
+			if shapes[dir] != nil {
+				for i := range m.faces[dir] {
+					keys = append(keys, key(&m.faces[dir][i]))
+				}
+			}
+		}
+		slices.Sort(keys)
+		keys = slices.Compact(keys)
+		span = int32(len(keys))
+		slot = func(f *face) int32 {
+			i, _ := slices.BinarySearch(keys, key(f))
+			return span - 1 - int32(i)
+		}
+		per = max(n, 1)
+	}
 	for dir := range 6 {
 		if shapes[dir] == nil {
 			continue
@@ -414,7 +518,7 @@ func buildQuads(m *model, cam camera, proj *projection, opt *Options, ss int, t 
 		}
 	}
 	counts := sc.int32s(&sc.counts, len(chunks)*int(span))
-	forEach(len(chunks), func(c int) {
+	err := forEach(len(chunks), func(c int) {
 		ch := &chunks[c]
 		ch.next = counts[c*int(span) : (c+1)*int(span)]
 		for i := range m.faces[ch.dir][ch.i0:ch.i1] {
@@ -429,49 +533,84 @@ func buildQuads(m *model, cam camera, proj *projection, opt *Options, ss int, t 
 			pos += cnt
 		}
 	}
+	if err != nil {
+		return nil, nil, err
+	}
 	quads := sc.quadSlice(n)
-	forEach(len(chunks), func(c int) {
+	err = forEach(len(chunks), func(c int) {
+		if testPanic != nil {
+			testPanic("quads")
+		}
 		ch := &chunks[c]
 		dir := ch.dir
 		s := &setups[dir]
 		shp := shapes[dir]
-		base := dirShade[dir]
 		for i := ch.i0; i < ch.i1; i++ {
 			f := &m.faces[dir][i]
 			k := slot(f)
 			q := &quads[ch.next[k]]
 			ch.next[k]++
+			if hidden != nil && hidden[dir][i>>6]&(1<<(i&63)) != 0 {
+				continue // hidden behind nearer voxels: a zero quad draws nothing
+			}
 			q.px, q.py = proj.point(int64(f.x)+s.off[0], int64(f.y)+s.off[1], int64(f.z)+s.off[2])
 			if !q.setBounds(shp, t) {
 				continue
 			}
 			q.shape = uint8(dir)
-			q.fill, q.line = f.fill, f.line
 			if opt.Outline {
 				q.edges = f.edges
 				if s.swapped {
 					q.edges = (q.edges&3)<<2 | (q.edges>>2)&3
 				}
 			}
-			switch {
-			case opt.AO && f.ao != aoOpen:
-				q.kind = quadAO
-				q.fill = f.col
-				q.lut = f.lut
-				for c := range 4 {
-					q.shade[c] = uint16(base * aoFactor[f.ao>>(2*c)&3] >> 8)
+			col, lut := f.col, f.lut
+			if len(opt.Tint) > 0 {
+				if tc, ok := opt.Tint[voxel.Pos{X: m.box.Min.X + int(f.x), Y: m.box.Min.Y + int(f.y), Z: m.box.Min.Z + int(f.z)}]; ok {
+					col, lut = mixTint(col, tc), -1
 				}
-				if s.swapped {
-					q.shade[1], q.shade[3] = q.shade[3], q.shade[1]
-				}
-			case q.edges != 0:
-				q.kind = quadEdges
-			default:
+			}
+			lt := &table[dir]
+			var sh [4]int32
+			for c := range 4 {
+				sh[c] = int32(lt[f.code[c]])
+			}
+			df := int32(shadeOne)
+			if depthCue {
+				df = shadeOne - depthDark*(span-1-k)/max(span-1, 1)
+			}
+			if sh[0] == sh[1] && sh[0] == sh[2] && sh[0] == sh[3] {
 				q.kind = quadFlat
+				if q.edges != 0 {
+					q.kind = quadEdges
+				}
+				switch {
+				case defaultLook && df == shadeOne && lut >= 0:
+					q.fill, q.line = f.fill, f.line
+				case lut >= 0:
+					v := sh[0] * df >> 8
+					q.fill, q.line = m.luts[lut][v>>3], m.luts[lut][(v*outlineFactor>>8)>>3]
+				default:
+					v := sh[0] * df >> 8
+					q.fill, q.line = shadeColour(col, v), shadeColour(col, v*outlineFactor>>8)
+				}
+				continue
+			}
+			q.kind = quadAO
+			q.fill = col
+			q.lut = lut
+			for c := range 4 {
+				q.shade[c] = uint16(sh[c] * df >> 8)
+			}
+			if s.swapped {
+				q.shade[1], q.shade[3] = q.shade[3], q.shade[1]
 			}
 		}
 	})
-	return quads, shapes
+	if err != nil {
+		return nil, nil, err
+	}
+	return quads, shapes, nil
 }
 
 // scratch holds a render's temporary slices, reused across renders: the quads alone are 64 bytes per
@@ -523,31 +662,49 @@ func (sc *scratch) int32s(buf *[]int32, n int) []int32 {
 	return *buf
 }
 
-// forEach calls fn(0) … fn(n-1) on up to GOMAXPROCS goroutines and waits for them.
-func forEach(n int, fn func(int)) {
+// forEach calls fn(0) … fn(n-1) on up to GOMAXPROCS goroutines and waits for them. A panic in fn
+// stops the remaining calls and is returned as an error (see recoverTo): it fails this render only.
+func forEach(n int, fn func(int)) error {
 	workers := min(runtime.GOMAXPROCS(0), n)
-	if workers <= 1 {
-		for i := range n {
+	var next atomic.Int32
+	var failed atomic.Bool
+	errs := make([]error, max(workers, 1))
+	work := func(w int) {
+		defer recoverTo(&errs[w], &failed)
+		for !failed.Load() {
+			i := int(next.Add(1) - 1)
+			if i >= n {
+				return
+			}
 			fn(i)
 		}
-		return
 	}
-	var next atomic.Int32
+	if workers <= 1 {
+		work(0)
+		return errs[0]
+	}
 	var wg sync.WaitGroup
-	for range workers {
+	for w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n {
-					return
-				}
-				fn(i)
-			}
+			work(w)
 		}()
 	}
 	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// recoverTo turns a panic of the calling goroutine into *err (and sets failed, when given), so that a
+// bug met by one render fails that call with an error and the process keeps serving. Use as a
+// deferred call.
+func recoverTo(err *error, failed *atomic.Bool) {
+	if v := recover(); v != nil {
+		*err = fmt.Errorf("renderer: internal error: %v", v)
+		if failed != nil {
+			failed.Store(true)
+		}
+	}
 }
 
 func abs32(v int32) int32 {
@@ -636,7 +793,10 @@ func drawBands(ctx context.Context, rs *raster, quads []quad, fill bool, bg uint
 		}
 	}
 	var cancelled atomic.Bool
-	forEach(int(bands), func(bi int) {
+	err := forEach(int(bands), func(bi int) {
+		if testPanic != nil {
+			testPanic("bands")
+		}
 		b := int32(bi)
 		if b%8 == 0 && ctx.Err() != nil {
 			cancelled.Store(true)
@@ -654,6 +814,9 @@ func drawBands(ctx context.Context, rs *raster, quads []quad, fill bool, bg uint
 			quads[i].draw(rs, r0, r1)
 		}
 	})
+	if err != nil {
+		return err
+	}
 	if cancelled.Load() {
 		return ctx.Err()
 	}
@@ -722,4 +885,15 @@ func pixels(p []byte) []uint32 {
 		return nil
 	}
 	return unsafe.Slice((*uint32)(unsafe.Pointer(&p[0])), len(p)/4)
+}
+
+// testPanic, when set by a test, is called in the renderer's goroutines with the name of the pass, to
+// force a panic there.
+var testPanic func(where string)
+
+// mixTint mixes tint t over packed colour c at t's alpha.
+func mixTint(c uint32, t color.NRGBA) uint32 {
+	a := uint32(t.A)
+	mix := func(v uint32, w uint8) uint32 { return (v*(255-a) + uint32(w)*a + 127) / 255 }
+	return mix(c&0xff, t.R) | mix(c>>8&0xff, t.G)<<8 | mix(c>>16&0xff, t.B)<<16
 }

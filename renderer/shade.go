@@ -6,65 +6,108 @@ import (
 	"github.com/goxel-mcp/goxel-mcp/voxel"
 )
 
-// Lighting. The sun stands at azimuth 135° (compass: clockwise from +Y, so 135° is the front-right,
-// (+X, -Y) quadrant) and elevation 45°. A weaker fill light from the front-left (azimuth 225°, elevation
-// 20°) and a sky term that favours upward faces make every face direction a distinct shade: in the
-// isometric view the top is brightest, the front (-Y) next, the right (+X) darker.
+// Lighting, in linear light (colours are decoded from sRGB, lit, and encoded again). A sun at azimuth
+// 210° (compass: clockwise from +Y, so the front-left, mostly front) and elevation 50° lights the
+// front (-Y) most after the top, the left (-X) less, and casts voxel-exact shadows towards the
+// back-right; a weak fill from the back-right and a sky term lift the faces the sun misses. Light
+// never exceeds 1 (the sunlit top), so saturated colours keep their hue instead of clipping.
 const (
-	sunAzimuth, sunElevation   = 135.0, 45.0
-	fillAzimuth, fillElevation = 225.0, 20.0
-	ambient                    = 0.55 // every face
-	sky                        = 0.12 // times the normal's Z
-	sunStrength                = 0.45
-	fillStrength               = 0.22
+	sunAzimuth, sunElevation   = 210.0, 50.0
+	fillAzimuth, fillElevation = 60.0, 25.0
+	ambient                    = 0.26 // every face, times its occlusion
+	sky                        = 0.08 // times the normal's Z, times occlusion
+	sunStrength                = 0.70 // times the cosine, where the sun is not blocked
+	fillStrength               = 0.12
+	wideAOStrength             = 0.55 // share of the ambient removed by a fully occupied wide window
 )
 
 // shadeOne is 1.0 in the fixed-point shade scale used by the rasteriser.
 const shadeOne = 256
 
-// dirShade is each face direction's light in the fixed-point scale, computed once from the constants:
-// +X 0.78, -X 0.70, +Y 0.55, -Y 0.92, +Z 1.06, -Z 0.43. The top goes a little above 1 (channels clip at
-// 255), as a sunlit top does in MagicaVoxel's renders; hues are kept.
-var dirShade = func() [6]int32 {
-	dirVec := func(az, el float64) [3]float64 {
-		a, e := az*math.Pi/180, el*math.Pi/180
-		return [3]float64{math.Sin(a) * math.Cos(e), math.Cos(a) * math.Cos(e), math.Sin(e)}
-	}
-	sun, fill := dirVec(sunAzimuth, sunElevation), dirVec(fillAzimuth, fillElevation)
-	var out [6]int32
-	for dir := range 6 {
-		var n [3]float64
-		n[dir>>1] = 1
-		if dir&1 == 1 {
-			n[dir>>1] = -1
+func lightDir(az, el float64) [3]float64 {
+	a, e := az*math.Pi/180, el*math.Pi/180
+	return [3]float64{math.Sin(a) * math.Cos(e), math.Cos(a) * math.Cos(e), math.Sin(e)}
+}
+
+// sunDir points from the scene towards the sun.
+var sunDir = lightDir(sunAzimuth, sunElevation)
+
+// cornerCode describes one face corner's light: bits 0-1 the contact occlusion level (0 dark to 3
+// open), bits 2-4 the wide occlusion (0 open to 7 full), bit 5 set when the sun is blocked.
+type cornerCode = uint8
+
+const (
+	codeOpen   cornerCode = 3 // open, lit
+	codeShadow cornerCode = 1 << 5
+	wideLevels            = 8
+	wideShift             = 2
+	codeLimit             = 64
+)
+
+// lightTable holds the shade of every corner code per face direction, for one choice of AO and
+// cast-shadow switches.
+type lightTable [6][codeLimit]uint16
+
+// lightTables are indexed by ao + 2·shadow.
+var lightTables = func() [4]lightTable {
+	sun, fill := sunDir, lightDir(fillAzimuth, fillElevation)
+	top := ambient + sky + sunStrength*sun[2] // the brightest face: scaled to 1
+	var out [4]lightTable
+	for variant := range 4 {
+		ao, shadow := variant&1 != 0, variant&2 != 0
+		for dir := range 6 {
+			var n [3]float64
+			n[dir>>1] = 1
+			if dir&1 == 1 {
+				n[dir>>1] = -1
+			}
+			dot := func(l [3]float64) float64 { return max(0, n[0]*l[0]+n[1]*l[1]+n[2]*l[2]) }
+			for code := range codeLimit {
+				level, wide, blocked := code&3, code>>wideShift&7, code&int(codeShadow) != 0
+				occ := 1.0
+				if ao {
+					occ = float64(aoFactor[level]) / shadeOne * (1 - wideAOStrength*float64(wide)/(wideLevels-1))
+				}
+				amb := (ambient + sky*n[2]) * occ
+				direct := sunStrength * dot(sun)
+				if shadow && blocked {
+					direct = 0
+				}
+				if ao {
+					direct *= 0.6 + 0.4*float64(aoFactor[level])/shadeOne
+				}
+				l := (amb + direct + fillStrength*dot(fill)*occ) / top
+				out[variant][dir][code] = uint16(math.Round(min(1, max(0, l)) * shadeOne))
+			}
 		}
-		dot := func(l [3]float64) float64 { return max(0, n[0]*l[0]+n[1]*l[1]+n[2]*l[2]) }
-		s := ambient + sky*n[2] + sunStrength*dot(sun) + fillStrength*dot(fill)
-		out[dir] = int32(math.Round(s * shadeOne))
 	}
 	return out
 }()
 
-// aoFactor is the light kept at a face corner for occlusion level 0 (both sides occluded) to 3 (open),
-// in the fixed-point scale.
-var aoFactor = [4]int32{140, 180, 218, 256}
+// dirShade is each face direction's light with no occlusion and no shadow (the shade a lone voxel
+// gets), in the fixed-point scale.
+var dirShade = func() [6]int32 {
+	var out [6]int32
+	for dir := range 6 {
+		out[dir] = int32(lightTables[0][dir][codeOpen])
+	}
+	return out
+}()
 
-// outlineFactor darkens outline pixels (fixed-point scale).
-const outlineFactor = 190
+// aoFactor is the ambient light kept at a face corner for contact occlusion level 0 (both sides
+// occluded) to 3 (open), in the fixed-point scale.
+var aoFactor = [4]int32{120, 170, 215, 256}
+
+// outlineFactor darkens outline pixels (fixed-point scale, applied in linear light).
+const outlineFactor = 150
 
 // shadeQuant keeps the low bits of a pixel's shade at zero, so a model with a few colours renders with
 // at most a few hundred distinct colours and pngx can write a paletted PNG (7× faster, 7× smaller).
-// 8/256 steps are below what the eye separates on a small gradient.
+// Shaded gradients are dithered (bayer4) before quantizing, so the 1/32 steps do not band.
 const shadeQuant = ^int32(7)
 
-// maxShade bounds every pixel shade: the brightest direction with an open corner.
-var maxShade = func() int32 {
-	m := int32(0)
-	for _, s := range dirShade {
-		m = max(m, s)
-	}
-	return m
-}()
+// maxShade bounds every pixel shade.
+const maxShade = shadeOne
 
 // shadeLUT holds one colour at every quantized shade level (shade >> 3).
 type shadeLUT [48]uint32
@@ -77,14 +120,20 @@ func newShadeLUT(c uint32) *shadeLUT {
 	return &l
 }
 
-// shadeColour scales packed colour c (R | G<<8 | B<<16) by s/256 and returns an opaque packed pixel.
+// shadeColour scales packed colour c (R | G<<8 | B<<16) by s/256 in linear light and returns an
+// opaque packed pixel.
 func shadeColour(c uint32, s int32) uint32 {
-	s &= shadeQuant
-	r := (int32(c&0xff)*s + 128) >> 8
-	g := (int32(c>>8&0xff)*s + 128) >> 8
-	b := (int32(c>>16&0xff)*s + 128) >> 8
-	return uint32(min(r, 255)) | uint32(min(g, 255))<<8 | uint32(min(b, 255))<<16 | 0xff<<24
+	s = min(s&shadeQuant, shadeOne)
+	var out uint32
+	for sh := uint32(0); sh < 24; sh += 8 {
+		l := uint32(srgbToLin[c>>sh&0xff]) * uint32(s) >> 8 // 0..65535
+		out |= uint32(linToSRGB[l>>4]) << sh
+	}
+	return out | 0xff<<24
 }
+
+// bayer4 is a 4×4 ordered-dither matrix, 0 to 15.
+var bayer4 = [4][4]int32{{0, 8, 2, 10}, {12, 4, 14, 6}, {3, 11, 1, 9}, {15, 7, 13, 5}}
 
 // shadowMap is a soft contact shadow on the ground plane under the model (the plane at the bottom of
 // its lowest voxels): each column darkens the ground in proportion to how close its lowest voxels are
@@ -99,12 +148,18 @@ type shadowMap struct {
 // shadowMargin is how far, in voxels, the blurred shadow reaches beyond the footprint.
 const shadowMargin = 4
 
+// maxShadowCells bounds the ground shadow map (1 MB); a larger footprint gets no ground shadow.
+const maxShadowCells = 1 << 20
+
 func newShadowMap(b voxel.Box) *shadowMap {
 	s := b.Size()
-	m := &shadowMap{x0: -shadowMargin, y0: -shadowMargin, w: s.X + 2*shadowMargin, h: s.Y + 2*shadowMargin}
+	// Cast shadows fall away from the sun, up to the model's height times the sun's slope.
+	reachX := int(math.Ceil(float64(s.Z) * math.Max(0, -sunDir[0]) / sunDir[2]))
+	reachY := int(math.Ceil(float64(s.Z) * math.Max(0, -sunDir[1]) / sunDir[2]))
+	m := &shadowMap{x0: -shadowMargin, y0: -shadowMargin, w: s.X + 2*shadowMargin + reachX, h: s.Y + 2*shadowMargin + reachY}
 	m.fall = int32(max(6, min(s.Z, 24)))
-	if int64(m.w)*int64(m.h) > 16<<20 {
-		// A huge flat footprint: no shadow rather than a big allocation.
+	if int64(m.w)*int64(m.h) > maxShadowCells {
+		// A huge footprint: no shadow rather than a big allocation.
 		return &shadowMap{}
 	}
 	m.v = make([]uint8, m.w*m.h)

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/fogleman/gg"
+	"golang.org/x/image/font"
 )
 
 // sheetLayout places n panels in a grid above a caption strip, choosing the column count that gives the
@@ -20,7 +21,7 @@ type sheetLayout struct {
 
 func layoutSheet(w, h, n int) sheetLayout {
 	fs := math.Max(9, math.Min(36, float64(min(w, h))/28))
-	capH := min(int(math.Round(fs*2)), h/3)
+	capH := min(int(math.Round(fs*1.8)), h/3)
 	area := max(h-capH, 1)
 	bestCols, best := 1, -1.0
 	for cols := 1; cols <= n; cols++ {
@@ -38,6 +39,95 @@ func layoutSheet(w, h, n int) sheetLayout {
 		l.panels = append(l.panels, image.Rect(c*w/cols, r*area/rows, (c+1)*w/cols, (r+1)*area/rows))
 	}
 	return l
+}
+
+// textInk is the ink box of a string drawn with its baseline origin at (0, 0): x from 0 to w, y from
+// -ascent to descent.
+type textInk struct{ w, ascent, descent float64 }
+
+func measureText(face font.Face, s string) textInk {
+	b, _ := font.BoundString(face, s)
+	return textInk{
+		w:       float64(b.Max.X-min(b.Min.X, 0)) / 64,
+		ascent:  float64(-b.Min.Y) / 64,
+		descent: math.Max(0, float64(b.Max.Y)/64),
+	}
+}
+
+// panelLayout is where a sheet panel's parts go: the model area and the overlays, in reserved space
+// beside or above it (never over the model, always inside the panel).
+type panelLayout struct {
+	rect      image.Rectangle // the panel, in frame coordinates
+	fit       image.Rectangle // the model area, in panel coordinates
+	label     string
+	labelSize float64
+	labelDot  image.Point     // baseline origin of the label, frame coordinates
+	labelBox  image.Rectangle // the label's ink, frame coordinates
+	gizmo     gizmoLayout
+}
+
+// gizmoLayout is an axis gizmo: axes of length axis from centre c, letters of size fontSize just
+// beyond their tips; everything stays within radius of c.
+type gizmoLayout struct {
+	cx, cy, axis, fontSize, radius float64
+}
+
+func (g gizmoLayout) box() image.Rectangle {
+	return image.Rect(int(math.Floor(g.cx-g.radius)), int(math.Floor(g.cy-g.radius)),
+		int(math.Ceil(g.cx+g.radius)), int(math.Ceil(g.cy+g.radius)))
+}
+
+func newGizmo(fs float64) gizmoLayout {
+	g := gizmoLayout{axis: math.Max(8, math.Min(40, 0.9*fs)), fontSize: math.Max(8, 0.6*fs)}
+	// Letters are centred 0.25 em beyond the tip; a capital's ink reaches 0.5 em from its centre
+	// (measured for Go Bold: X, Y, Z are at most 0.67 em wide and 0.73 em tall).
+	g.radius = g.axis + 0.25*g.fontSize + 0.55*g.fontSize + 1
+	return g
+}
+
+// layoutPanel reserves a strip for the label and the gizmo, on the top or on the left side of the
+// panel, whichever leaves the silhouette sil (unit-scale bounds) the larger scale.
+func layoutPanel(rect image.Rectangle, v View, sil bounds, fs float64) panelLayout {
+	// The last column and row of a panel may hold the separator to the next panel.
+	inner := image.Rect(0, 0, max(rect.Dx()-1, 1), max(rect.Dy()-1, 1))
+	pad := math.Max(2, math.Round(fs*0.35))
+	p := panelLayout{rect: rect, label: panelLabel(v), labelSize: fs}
+	// The label shrinks until it fits the panel's width.
+	ink := measureText(fontFace(p.labelSize), p.label)
+	for ink.w > float64(inner.Dx())-2*pad && p.labelSize > 6 {
+		p.labelSize = math.Max(6, p.labelSize*0.85)
+		ink = measureText(fontFace(p.labelSize), p.label)
+	}
+	g := newGizmo(fs)
+	gd := 2 * g.radius
+	labelH := ink.ascent + ink.descent
+	topH := int(math.Ceil(2*pad + math.Max(labelH, gd)))
+	sideW := int(math.Ceil(2*pad + math.Max(ink.w, gd)))
+	top := image.Rect(0, min(topH, inner.Dy()-1), inner.Dx(), inner.Dy())
+	side := image.Rect(min(sideW, inner.Dx()-1), 0, inner.Dx(), inner.Dy())
+	bw, bh := math.Max(sil.maxX-sil.minX, 1e-9), math.Max(sil.maxY-sil.minY, 1e-9)
+	scale := func(r image.Rectangle) float64 { return math.Min(float64(r.Dx())/bw, float64(r.Dy())/bh) }
+	ox, oy := float64(rect.Min.X), float64(rect.Min.Y)
+	useSide := scale(side) > scale(top) && labelH+gd+3*pad <= float64(inner.Dy())
+	if useSide {
+		p.fit = side
+		p.labelDot = image.Pt(int(ox+pad), int(math.Ceil(oy+pad+ink.ascent)))
+		g.cx, g.cy = ox+pad+g.radius, oy+2*pad+labelH+g.radius
+	} else {
+		p.fit = top
+		p.labelDot = image.Pt(int(ox+pad), int(math.Ceil(oy+pad+math.Max(ink.ascent, g.radius))))
+		g.cx, g.cy = ox+float64(inner.Dx())-pad-g.radius, oy+pad+g.radius
+		if ink.w+gd+3*pad > float64(inner.Dx()) {
+			// No room beside the label: the gizmo goes under it, in a taller strip.
+			topH = int(math.Ceil(3*pad + labelH + gd))
+			p.fit = image.Rect(0, min(topH, inner.Dy()-1), inner.Dx(), inner.Dy())
+			p.labelDot = image.Pt(int(ox+pad), int(math.Ceil(oy+pad+ink.ascent)))
+			g.cx, g.cy = ox+pad+g.radius, oy+2*pad+labelH+g.radius
+		}
+	}
+	p.gizmo = g
+	p.labelBox = image.Rect(p.labelDot.X, p.labelDot.Y-int(math.Ceil(ink.ascent)), p.labelDot.X+int(math.Ceil(ink.w)), p.labelDot.Y+int(math.Ceil(ink.descent)))
+	return p
 }
 
 // panelLabel is a view's name as shown on its panel: presets in capitals (ISO for isometric), custom
@@ -87,14 +177,38 @@ func thousands(n int) string {
 	return b.String()
 }
 
+// captionFor returns the caption text and font size that fit width w in the caption strip.
+func captionFor(m *model, opt *Options, h int, fs float64) (string, float64) {
+	w := opt.Width
+	text := caption(m, opt)
+	size := math.Min(fs*0.8, float64(h)*0.7)
+	for size > 6 && measureText(fontFace(size), text).w > float64(w)-fs {
+		size *= 0.9
+	}
+	if measureText(fontFace(size), text).w > float64(w)-4 && !m.box.Empty() {
+		text = fmt.Sprintf("%d×%d×%d, %s voxels", m.size.X, m.size.Y, m.size.Z, thousands(m.count))
+		if opt.HiddenVoxels > 0 {
+			text = fmt.Sprintf("%d×%d×%d, %s drawn, %s hidden", m.size.X, m.size.Y, m.size.Z, thousands(m.count), thousands(opt.HiddenVoxels))
+		}
+	}
+	return text, size
+}
+
 // renderSheet renders one labelled panel per view, with an axis gizmo each, and a caption.
 func renderSheet(ctx context.Context, m *model, opt *Options, frame target, img *image.NRGBA) error {
 	l := layoutSheet(opt.Width, opt.Height, len(opt.Views))
+	panels := make([]panelLayout, len(opt.Views))
 	for i, v := range opt.Views {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := renderPanel(ctx, m, opt, v, frame, img, l.panels[i]); err != nil {
+		cam := newCamera(v)
+		sil := boxBounds(cam, [3]float64{1, 1, 1})
+		if !m.box.Empty() {
+			sil = m.silhouette(cam)
+		}
+		panels[i] = layoutPanel(l.panels[i], v, sil, l.fontSize)
+		if err := renderPanel(ctx, m, opt, v, frame, img, l.panels[i], panels[i].fit); err != nil {
 			return err
 		}
 	}
@@ -118,18 +232,23 @@ func renderSheet(ctx context.Context, m *model, opt *Options, frame target, img 
 		dc.DrawLine(0, float64(l.caption.Min.Y)+0.5, float64(opt.Width), float64(l.caption.Min.Y)+0.5)
 	}
 	dc.Stroke()
-	face := fontFace(l.fontSize)
-	for i, v := range opt.Views {
-		r := l.panels[i]
-		dc.SetFontFace(face)
-		setColour(dc, ink)
-		dc.DrawStringAnchored(panelLabel(v), float64(r.Min.X)+l.fontSize*0.6, float64(r.Min.Y)+l.fontSize*0.5, 0, 1)
-		drawGizmo(dc, newCamera(v), r, l.fontSize)
-	}
-	if l.caption.Dy() > 0 {
-		dc.SetFontFace(fontFace(l.fontSize * 0.8))
-		setColour(dc, ink)
-		dc.DrawStringAnchored(caption(m, opt), float64(opt.Width)/2, float64(l.caption.Min.Y+l.caption.Max.Y)/2, 0.5, 0.35)
+	if !opt.noOverlays {
+		for i, v := range opt.Views {
+			p := panels[i]
+			dc.SetFontFace(fontFace(p.labelSize))
+			setColour(dc, ink)
+			dc.DrawString(p.label, float64(p.labelDot.X), float64(p.labelDot.Y))
+			drawGizmo(dc, newCamera(v), p.gizmo)
+		}
+		if l.caption.Dy() > 2 {
+			text, size := captionFor(m, opt, l.caption.Dy(), l.fontSize)
+			face := fontFace(size)
+			ti := measureText(face, text)
+			dc.SetFontFace(face)
+			setColour(dc, ink)
+			mid := float64(l.caption.Min.Y+l.caption.Max.Y) / 2
+			dc.DrawString(text, math.Round((float64(opt.Width)-ti.w)/2), math.Round(mid+(ti.ascent-ti.descent)/2))
+		}
 	}
 	if opt.Background.A != 0xff {
 		unpremultiply(frame)

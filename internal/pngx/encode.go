@@ -77,8 +77,10 @@ func Encode(w io.Writer, img *image.NRGBA, opt *Options) error {
 	}
 
 	e := &encoder{img: img, w: width, h: height}
-	e.analyse()
 	defer e.release()
+	if err := e.analyse(); err != nil {
+		return err
+	}
 
 	bw := bufio.NewWriterSize(w, 32<<10)
 	ew := &chunkWriter{w: bw}
@@ -180,7 +182,7 @@ func pixel(p []byte, i int) uint32 { return binary.LittleEndian.Uint32(p[i:]) }
 // analyse picks the colour type: paletted if the image has at most 256 colours, else RGB or RGBA.
 // Row strips are scanned in parallel, each with its own table; merging the strips' colours in strip
 // order gives the palette in first-appearance raster order, whatever the worker count.
-func (e *encoder) analyse() {
+func (e *encoder) analyse() error {
 	strips := 1
 	if e.w*e.h >= 1<<16 {
 		strips = min(runtime.GOMAXPROCS(0), e.h, 8) // from 256×256 up
@@ -193,16 +195,27 @@ func (e *encoder) analyse() {
 	// Index buffers of strips that found too many colours go back to the pool at once; the rest when
 	// the image is written (release).
 	res := make([]scan, strips)
+	errs := make([]error, strips)
 	var wg sync.WaitGroup
 	for i := range strips {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer recoverTo(&errs[i])
+			if testPanic != nil {
+				testPanic("scan")
+			}
 			p, idx, ok := e.scanColours(e.h*i/strips, e.h*(i+1)/strips)
 			res[i] = scan{p, idx, ok}
 		}()
 	}
 	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		for _, r := range res {
+			putBytes(r.idx)
+		}
+		return err
+	}
 	t := new(paletteTable)
 	n := 0
 	var palette []uint32
@@ -247,7 +260,7 @@ func (e *encoder) analyse() {
 			e.depth = 8
 		}
 		e.rowBytes = (e.w*e.depth + 7) / 8
-		return
+		return nil
 	}
 	e.depth = 8
 	if e.opaque() {
@@ -255,6 +268,7 @@ func (e *encoder) analyse() {
 	} else {
 		e.ctype, e.rowBytes = ctRGBA, 4*e.w
 	}
+	return nil
 }
 
 // scanColours returns the distinct colours of rows [y0, y1) in first-appearance order and each pixel's
@@ -497,22 +511,28 @@ func (e *encoder) writeIDAT(cw *chunkWriter, level int) error {
 			go func() {
 				for i := range next {
 					r := res[i]
-					y0, y1 := e.h*i/strips, e.h*(i+1)/strips
-					r.rows = y1 - y0
-					fw, err := getFlate(r.buf, level)
-					if err == nil {
-						r.sum, err = e.writeRows(fw, y0, y1)
-						if err == nil {
-							if i == strips-1 {
-								err = fw.Close()
-							} else {
-								err = fw.Flush() // sync flush: byte-aligned, not final
-							}
+					func() {
+						defer close(r.done)
+						defer recoverTo(&r.err)
+						if testPanic != nil {
+							testPanic("deflate")
 						}
-						putFlate(fw, level)
-					}
-					r.err = err
-					close(r.done)
+						y0, y1 := e.h*i/strips, e.h*(i+1)/strips
+						r.rows = y1 - y0
+						fw, err := getFlate(r.buf, level)
+						if err == nil {
+							r.sum, err = e.writeRows(fw, y0, y1)
+							if err == nil {
+								if i == strips-1 {
+									err = fw.Close()
+								} else {
+									err = fw.Flush() // sync flush: byte-aligned, not final
+								}
+							}
+							putFlate(fw, level)
+						}
+						r.err = err
+					}()
 				}
 			}()
 		}
@@ -660,3 +680,14 @@ func writeText(cw *chunkWriter, t TextChunk) {
 	data = append(data, bytes.ReplaceAll([]byte(t.Value), []byte{0}, nil)...)
 	cw.chunk("iTXt", data)
 }
+
+// recoverTo turns a panic in the calling goroutine into *err, so a bug in one encode fails that call
+// only (the process keeps serving). Use as defer recoverTo(&err).
+func recoverTo(err *error) {
+	if v := recover(); v != nil {
+		*err = fmt.Errorf("pngx: internal error: %v", v)
+	}
+}
+
+// testPanic, when set by a test, is called in the encoder's goroutines with the name of the pass.
+var testPanic func(where string)

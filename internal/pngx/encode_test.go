@@ -7,6 +7,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"math/rand/v2"
 	"os/exec"
 	"runtime"
@@ -322,5 +323,23 @@ func TestRuns(t *testing.T) {
 			}
 		}
 		roundTrip(t, img, nil)
+	}
+}
+
+// TestPanicBecomesError: a panic in one of the encoder's goroutines fails that call with an error,
+// and the next encode works.
+func TestPanicBecomesError(t *testing.T) {
+	img := randomImage(rand.New(rand.NewPCG(1, 2)), 640, 480, 4000, false)
+	for _, where := range []string{"scan", "deflate"} {
+		testPanic = func(w string) {
+			if w == where {
+				panic("forced " + w)
+			}
+		}
+		err := Encode(io.Discard, img, nil)
+		testPanic = nil
+		require.Error(t, err, where)
+		require.Contains(t, err.Error(), "forced "+where)
+		require.NoError(t, Encode(io.Discard, img, nil))
 	}
 }

@@ -1,0 +1,272 @@
+package renderer
+
+import (
+	"encoding/binary"
+	"math"
+)
+
+// Silhouette anti-aliasing. The raster fills whole pixels (exact, watertight, no seams); this pass then
+// softens the model's outline against the background and the ground, where jagged edges show most
+// (edges inside the model carry outlines). For every pixel next to the boundary between model and
+// background it takes the model's share of a 3×3 tent (weights 1-2-1) around it, rounds it to quarters,
+// and mixes the model's and the background's colours in linear light in that proportion. It reads
+// only the frame, so it costs one pass over it plus a little per boundary pixel, whatever the model.
+//
+// Blends are new colours; a frame of at most 256 colours (most flat-lit renders) must stay under that
+// to keep its fast paletted PNG, so the pass counts the frame's colours first and makes at most the
+// spare entries, in row order (deterministic). A frame already above 256 colours is blended freely.
+
+// aaPalette is the colour count a frame must stay within for pngx's paletted PNG.
+const aaPalette = 256
+
+// colourSet is a small open-addressing set of packed colours, for counting up to a limit.
+type colourSet struct {
+	slots [2048]uint32
+	used  [2048]bool
+	n     int
+}
+
+func (s *colourSet) add(c uint32) bool {
+	i := (c * 0x9E3779B1) >> 21
+	for {
+		if !s.used[i] {
+			s.used[i], s.slots[i] = true, c
+			s.n++
+			return true
+		}
+		if s.slots[i] == c {
+			return false
+		}
+		i = (i + 1) & 2047
+	}
+}
+
+func (s *colourSet) has(c uint32) bool {
+	i := (c * 0x9E3779B1) >> 21
+	for s.used[i] {
+		if s.slots[i] == c {
+			return true
+		}
+		i = (i + 1) & 2047
+	}
+	return false
+}
+
+// srgbToLin maps an sRGB byte to linear light in 1/65535; linToSRGB maps linear light in 1/4095 back.
+var srgbToLin, linToSRGB = func() ([256]uint16, [4096]uint8) {
+	var a [256]uint16
+	var b [4096]uint8
+	for i := range a {
+		a[i] = uint16(math.Round(decodeSRGB(float64(i)/255) * 65535))
+	}
+	for i := range b {
+		b[i] = uint8(math.Round(encodeSRGB(float64(i)/4095) * 255))
+	}
+	return a, b
+}()
+
+func decodeSRGB(v float64) float64 {
+	if v <= 0.04045 {
+		return v / 12.92
+	}
+	return math.Pow((v+0.055)/1.055, 2.4)
+}
+
+func encodeSRGB(v float64) float64 {
+	if v <= 0.0031308 {
+		return v * 12.92
+	}
+	return 1.055*math.Pow(v, 1/2.4) - 0.055
+}
+
+// mixLinear mixes opaque pixels a and b as a·k/16 + b·(16−k)/16 in linear light.
+func mixLinear(a, b uint32, k uint32) uint32 {
+	var out uint32
+	for sh := uint32(0); sh < 24; sh += 8 {
+		la, lb := uint32(srgbToLin[a>>sh&0xff]), uint32(srgbToLin[b>>sh&0xff])
+		l := (la*k + lb*(16-k)) / 16
+		out |= uint32(linToSRGB[l>>4]) << sh
+	}
+	return out | 0xff<<24
+}
+
+// aaBandRows is the height of the row bands the pass works on in parallel; bands depend only on the
+// frame height, so the output does not depend on the worker count.
+const aaBandRows = 64
+
+// aaEdit is one blended pixel: its index in the target and its new colour.
+type aaEdit struct {
+	i int
+	c uint32
+}
+
+// aaBand is one band's part of the pass.
+type aaBand struct {
+	seen  colourSet // the band's colours, up to the palette limit
+	edits []aaEdit
+	fresh []uint32 // colours of edits not among the band's own, in first-appearance order
+}
+
+// antialias softens the silhouettes in t. back reports the background and ground colours (everything
+// that is not the model); transparent is set when the background has alpha 0. It reads the frame in
+// parallel bands and collects the blends before writing any, so blended pixels never feed their
+// neighbours; the new colours are admitted in band and row order within the spare palette entries.
+func antialias(t target, back func(uint32) bool, transparent bool) error {
+	w, h := t.w, t.h
+	if w < 3 || h < 3 {
+		return nil
+	}
+	nb := (h + aaBandRows - 1) / aaBandRows
+	bands := make([]*aaBand, nb)
+	err := forEach(nb, func(b int) {
+		bands[b] = &aaBand{}
+		aaScan(t, back, transparent, b*aaBandRows, min((b+1)*aaBandRows, h), bands[b])
+	})
+	if err != nil {
+		return err
+	}
+	// The frame's colours, then the blends admitted within the spare palette entries.
+	var seen colourSet
+	for _, b := range bands {
+		for k, used := range b.seen.used {
+			if used && seen.n <= aaPalette {
+				seen.add(b.seen.slots[k])
+			}
+		}
+		if b.seen.n > aaPalette {
+			seen.n = aaPalette + 1
+		}
+	}
+	limited := seen.n <= aaPalette
+	var made colourSet
+	if limited {
+		free := aaPalette - seen.n
+		for _, b := range bands {
+			for _, c := range b.fresh {
+				if free > 0 && !seen.has(c) && !made.has(c) {
+					made.add(c)
+					free--
+				}
+			}
+		}
+	}
+	return forEach(nb, func(b int) {
+		for _, e := range bands[b].edits {
+			if !limited || made.has(e.c) || seen.has(e.c) {
+				t.pix[e.i] = e.c
+			}
+		}
+	})
+}
+
+// aaScan finds the blends of rows [y0, y1) without writing them.
+func aaScan(t target, back func(uint32) bool, transparent bool, y0, y1 int, out *aaBand) {
+	w, h := t.w, t.h
+	// The last two colours met are skipped at once: dithered ground alternates between two.
+	last, prev := uint32(1), uint32(1)
+	for y := y0; y < y1 && out.seen.n <= aaPalette; y++ {
+		for _, c := range t.pix[y*t.stride : y*t.stride+w] {
+			if c != last && c != prev {
+				prev, last = last, c
+				if out.seen.add(c) && out.seen.n > aaPalette {
+					break
+				}
+			}
+		}
+	}
+	var fresh colourSet
+	// Classes (1 = model) of three rows at a time.
+	cls := [3][]uint8{make([]uint8, w), make([]uint8, w), make([]uint8, w)}
+	rows := [3][]uint32{}
+	load := func(k, y int) {
+		row := t.pix[y*t.stride : y*t.stride+w]
+		rows[k] = row
+		// Two-colour cache of classes, as above.
+		lc, lv, pc, pv := uint32(1), uint8(0), uint32(1), uint8(0)
+		for x, c := range row {
+			if c != lc {
+				if c == pc {
+					lc, lv, pc, pv = pc, pv, lc, lv
+				} else {
+					pc, pv = lc, lv
+					lc, lv = c, 1
+					if back(c) {
+						lv = 0
+					}
+				}
+			}
+			cls[k][x] = lv
+		}
+	}
+	load(0, max(y0-1, 0))
+	load(1, y0)
+	load(2, min(y0+1, h-1))
+	for y := y0; y < y1; y++ {
+		if y > y0 {
+			cls[0], cls[1], cls[2] = cls[1], cls[2], cls[0]
+			rows[0], rows[1] = rows[1], rows[2]
+			load(2, min(y+1, h-1))
+		}
+		up, mid, down := cls[0], cls[1], cls[2]
+		for x := 0; x < w; x++ {
+			// Skip eight pixels at a time where the three rows hold one class from x-1 to x+8.
+			if x&7 == 0 && x+9 <= w && x > 0 {
+				a := binary.LittleEndian.Uint64(up[x:])
+				if a == binary.LittleEndian.Uint64(mid[x:]) && a == binary.LittleEndian.Uint64(down[x:]) &&
+					(a == 0 || a == 0x0101010101010101) {
+					v := uint8(a)
+					if up[x-1] == v && mid[x-1] == v && down[x-1] == v && up[x+8] == v && mid[x+8] == v && down[x+8] == v {
+						x += 7
+						continue
+					}
+				}
+			}
+			xl, xr := max(x-1, 0), min(x+1, w-1)
+			// Fast reject: all nine the same class.
+			s9 := up[xl] + up[x] + up[xr] + mid[xl] + mid[x] + mid[xr] + down[xl] + down[x] + down[xr]
+			if s9 == 0 || s9 == 9 {
+				continue
+			}
+			cov := uint32(up[xl]) + 2*uint32(up[x]) + uint32(up[xr]) +
+				2*uint32(mid[xl]) + 4*uint32(mid[x]) + 2*uint32(mid[xr]) +
+				uint32(down[xl]) + 2*uint32(down[x]) + uint32(down[xr])
+			k := (cov + 2) / 4 * 4 // quarters
+			if k == 0 || k == 16 {
+				continue
+			}
+			// The model and background colours: the pixel's own, and its nearest 4-neighbour of the
+			// other class (the 8-neighbourhood when no 4-neighbour is).
+			self := rows[1][x]
+			var other uint32
+			found := false
+			want := 1 - mid[x]
+			for _, n := range [8][2]int{{0, -1}, {-1, 0}, {1, 0}, {0, 1}, {-1, -1}, {1, -1}, {-1, 1}, {1, 1}} {
+				nx, ny := x+n[0], 1+n[1]
+				if nx < 0 || nx >= w {
+					continue
+				}
+				if cls[ny][nx] == want {
+					other, found = rows[ny][nx], true
+					break
+				}
+			}
+			if !found {
+				continue
+			}
+			m, b := self, other
+			if mid[x] == 0 {
+				m, b = other, self
+			}
+			var c uint32
+			if transparent && b>>24 == 0 {
+				c = m&0xffffff | (k*255/16)<<24
+			} else {
+				c = mixLinear(m, b, k)
+			}
+			out.edits = append(out.edits, aaEdit{y*t.stride + x, c})
+			if !out.seen.has(c) && fresh.n < len(fresh.slots)/2 && fresh.add(c) {
+				out.fresh = append(out.fresh, c)
+			}
+		}
+	}
+}
