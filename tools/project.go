@@ -20,6 +20,7 @@ type Project struct {
 	// the scene a result describes.
 	revision uint64
 	seq      *Sequencer
+	inner    any // HTTP mode: this project's tool handlers (projects.go)
 }
 
 // NewProject returns a project holding an empty scene.
