@@ -21,6 +21,7 @@ import (
 	"github.com/goxel-mcp/goxel-mcp/internal/auth"
 	"github.com/goxel-mcp/goxel-mcp/renderer"
 	"github.com/goxel-mcp/goxel-mcp/scenes"
+	"github.com/goxel-mcp/goxel-mcp/scenes/postgres"
 	"github.com/goxel-mcp/goxel-mcp/storage"
 	"github.com/goxel-mcp/goxel-mcp/tools"
 )
@@ -77,6 +78,7 @@ type HTTPServer struct {
 	Projects tools.Projects
 	handler  http.Handler
 	logger   *slog.Logger
+	ping     func(context.Context) error // the database, for /healthz
 	closers  []func() error
 }
 
@@ -98,23 +100,37 @@ func NewHTTP(cfg Config, hc HTTPConfig, loopback bool, version string, logger *s
 	if err != nil {
 		return fail(err)
 	}
-	if hc.DatabaseURL != "" || hc.S3Bucket != "" {
-		return fail(errors.New("GOXEL_DATABASE_URL and GOXEL_S3_BUCKET are not supported by this build yet; unset them to keep projects in memory"))
+	if hc.S3Bucket != "" || hc.S3Endpoint != "" {
+		return fail(errors.New("GOXEL_S3_BUCKET and GOXEL_S3_ENDPOINT are not supported by this build yet; unset them to keep renders in the local render directory"))
 	}
 	var stores scenes.StoreFunc
+	var renderDir string
 	if !cfg.DisableFileTransfer {
 		us, err := newUserStores(cfg, logger)
 		if err != nil {
 			return fail(err)
 		}
 		h.closers = append(h.closers, us.Close)
-		stores = us.Get
-		logger.Warn("HTTP mode without a database and a bucket: projects are kept in memory and renders in the local render directory; run one instance only (a restart loses the projects)", "render_dir", us.dir)
-	} else {
-		logger.Warn("HTTP mode without a database: projects are kept in memory; run one instance only (a restart loses the projects)")
+		stores, renderDir = us.Get, us.dir
 	}
-	mem := scenes.NewMemory(stores)
-	h.Projects = mem
+	if hc.DatabaseURL != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		pg, err := postgres.Open(ctx, postgres.Options{URL: hc.DatabaseURL, Stores: stores, MaxVoxels: cfg.Limits.MaxSceneVoxels, Logger: logger})
+		cancel()
+		if err != nil {
+			return fail(err)
+		}
+		h.closers = append(h.closers, pg.Close)
+		h.Projects, h.ping = pg, pg.Ping
+		logger.Info("projects in PostgreSQL: several instances may serve them")
+		if stores != nil {
+			logger.Warn("no bucket (GOXEL_S3_BUCKET): renders are kept in this instance's render directory, readable only through this instance", "render_dir", renderDir)
+		}
+	} else {
+		h.Projects = scenes.NewMemory(stores)
+		logger.Warn("HTTP mode without a database and a bucket: projects are kept in memory and renders in the local render directory; run one instance only (a restart loses the projects)", "render_dir", renderDir)
+	}
+	mem := h.Projects
 	d := tools.Deps{
 		Projects: mem, Limits: cfg.Limits, Logger: logger, Version: version,
 		Renderer:    renderer.NewRenderer(),
@@ -225,6 +241,15 @@ func (h *HTTPServer) Close() error {
 func (h *HTTPServer) health(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
+	if h.ping != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+		defer cancel()
+		if err := h.ping(ctx); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_ = json.NewEncoder(w).Encode(map[string]any{"status": "unavailable", "database": err.Error()})
+			return
+		}
+	}
 	_ = json.NewEncoder(w).Encode(map[string]any{"status": "ok"})
 }
 

@@ -14,6 +14,7 @@ import (
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
 	"github.com/goxel-mcp/goxel-mcp/storage"
+	"github.com/goxel-mcp/goxel-mcp/voxel"
 )
 
 // ProjectIDProp is the argument naming a project in HTTP mode.
@@ -185,6 +186,7 @@ func (x *dispatcher) dispatch(st mcpserver.ServerTool) mcpserver.ServerTool {
 			}
 			return mcp.NewToolResultError(fmt.Sprintf("%s needs %s: the project to work on, as create_project or open_project returned it (list_projects lists yours). Nothing was done.", name, ProjectIDProp)), nil
 		}
+		ctx = context.WithValue(ctx, callNameKey{}, name)
 		res, err := x.d.Projects.Run(ctx, id, mutating, func(p *Project) (*mcp.CallToolResult, error) {
 			h, err := x.projectTools(ctx, p)
 			if err != nil {
@@ -240,6 +242,7 @@ func (x *dispatcher) openNew(ctx context.Context, req mcp.CallToolRequest) (*mcp
 	if err != nil {
 		return mcp.NewToolResultError(fmt.Sprintf("open_project: %v", err)), nil
 	}
+	ctx = context.WithValue(ctx, callNameKey{}, "open_project")
 	res, err := x.d.Projects.Run(ctx, id, true, func(p *Project) (*mcp.CallToolResult, error) {
 		h, err := x.projectTools(ctx, p)
 		if err != nil {
@@ -380,4 +383,26 @@ Example: {"project_id":"p_…"}`),
 		}
 		return structured(fmt.Sprintf("Deleted project %s.", id), map[string]any{"deleted": id}), nil
 	}}
+}
+
+type callNameKey struct{}
+
+// CallName is the name of the tool a dispatched call runs (HTTP mode), for
+// a Projects that labels the steps it stores.
+func CallName(ctx context.Context) string {
+	s, _ := ctx.Value(callNameKey{}).(string)
+	return s
+}
+
+// RestoredProject returns a project holding s, restored from storage at
+// revision, without unsaved changes.
+func RestoredProject(s *voxel.Scene, revision uint64) *Project {
+	return &Project{scene: s, saved: s.Version(), revision: revision, seq: NewSequencer()}
+}
+
+// History reports the undo and redo steps the project's scene holds.
+func (p *Project) History() (undo, redo int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.scene.UndoSteps(), p.scene.RedoSteps()
 }
