@@ -23,6 +23,7 @@ import (
 	"github.com/goxel-mcp/goxel-mcp/scenes"
 	"github.com/goxel-mcp/goxel-mcp/scenes/postgres"
 	"github.com/goxel-mcp/goxel-mcp/storage"
+	"github.com/goxel-mcp/goxel-mcp/storage/s3"
 	"github.com/goxel-mcp/goxel-mcp/tools"
 )
 
@@ -100,9 +101,6 @@ func NewHTTP(cfg Config, hc HTTPConfig, loopback bool, version string, logger *s
 	if err != nil {
 		return fail(err)
 	}
-	if hc.S3Bucket != "" || hc.S3Endpoint != "" {
-		return fail(errors.New("GOXEL_S3_BUCKET and GOXEL_S3_ENDPOINT are not supported by this build yet; unset them to keep renders in the local render directory"))
-	}
 	var stores scenes.StoreFunc
 	var renderDir string
 	if !cfg.DisableFileTransfer {
@@ -112,6 +110,24 @@ func NewHTTP(cfg Config, hc HTTPConfig, loopback bool, version string, logger *s
 		}
 		h.closers = append(h.closers, us.Close)
 		stores, renderDir = us.Get, us.dir
+	}
+	var bucket *s3Renders
+	if hc.S3Bucket != "" || hc.S3Endpoint != "" {
+		if stores == nil {
+			return fail(errors.New("GOXEL_S3_BUCKET is set but file transfer is disabled (GOXEL_DISABLE_FILE_TRANSFER): unset one"))
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		b, err := s3.Open(ctx, s3.Options{
+			Endpoint: hc.S3Endpoint, Bucket: hc.S3Bucket, AccessKey: hc.S3AccessKey, SecretKey: hc.S3SecretKey, Region: hc.S3Region,
+			TTL: cfg.RenderTTL, MaxUserBytes: cfg.RenderMaxSize, SweepInterval: cfg.CleanupInterval, Logger: logger,
+		})
+		cancel()
+		if err != nil {
+			return fail(err)
+		}
+		h.closers = append(h.closers, b.Close)
+		bucket = &s3Renders{bucket: b, stores: stores}
+		logger.Info("renders in S3", "endpoint", hc.S3Endpoint, "bucket", hc.S3Bucket, "ttl", cfg.RenderTTL, "max_bytes_per_user", cfg.RenderMaxSize)
 	}
 	if hc.DatabaseURL != "" {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -123,7 +139,7 @@ func NewHTTP(cfg Config, hc HTTPConfig, loopback bool, version string, logger *s
 		h.closers = append(h.closers, pg.Close)
 		h.Projects, h.ping = pg, pg.Ping
 		logger.Info("projects in PostgreSQL: several instances may serve them")
-		if stores != nil {
+		if stores != nil && bucket == nil {
 			logger.Warn("no bucket (GOXEL_S3_BUCKET): renders are kept in this instance's render directory, readable only through this instance", "render_dir", renderDir)
 		}
 	} else {
@@ -141,17 +157,24 @@ func NewHTTP(cfg Config, hc HTTPConfig, loopback bool, version string, logger *s
 		},
 		// No Roots: files on the server are nobody's to read or write.
 	}
-	h.MCP = mcpserver.NewMCPServer(Name, version,
-		mcpserver.WithInstructions(Instructions+HTTPInstructions),
+	opts := []mcpserver.ServerOption{
+		mcpserver.WithInstructions(Instructions + HTTPInstructions),
 		mcpserver.WithToolCapabilities(false),
 		mcpserver.WithResourceCapabilities(false, false),
 		mcpserver.WithRecovery(),
 		mcpserver.WithResourceRecovery(),
 		mcpserver.WithLogger(logger),
-	)
+	}
+	if bucket != nil {
+		opts = append(opts, mcpserver.WithToolHandlerMiddleware(bucket.middleware))
+	}
+	h.MCP = mcpserver.NewMCPServer(Name, version, opts...)
 	h.MCP.AddTools(tools.All(d)...)
 	tmpl, _ := tools.RenderTemplate(tools.Deps{})
 	h.MCP.AddResourceTemplate(tmpl, func(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
+		if bucket != nil {
+			return bucket.read(ctx, req)
+		}
 		st, err := mem.Store(ctx)
 		if err != nil {
 			return nil, err
