@@ -45,13 +45,19 @@ type HTTPConfig struct {
 	S3SecretKey string // GOXEL_S3_SECRET_KEY
 	S3Region    string // GOXEL_S3_REGION
 	TokensFile  string // GOXEL_AUTH_TOKENS_FILE: lines `USER sha256:HEX`
+	// Users bounds each user (GOXEL_USER_REQUESTS_PER_MINUTE,
+	// GOXEL_USER_RENDERS_IN_FLIGHT); storage bytes per user are
+	// GOXEL_RENDER_MAX_SIZE, applied to each user's renders.
+	Users UserLimits
 	JWKSURL     string // GOXEL_AUTH_JWKS_URL
 	Audience    string // GOXEL_AUTH_AUDIENCE
 }
 
 // LoadHTTPConfig reads HTTPConfig from getenv (os.Getenv).
-func LoadHTTPConfig(getenv func(string) string) HTTPConfig {
+func LoadHTTPConfig(getenv func(string) string) (HTTPConfig, error) {
+	users, err := loadUserLimits(getenv)
 	return HTTPConfig{
+		Users:       users,
 		DatabaseURL: getenv("GOXEL_DATABASE_URL"),
 		S3Endpoint:  getenv("GOXEL_S3_ENDPOINT"),
 		S3Bucket:    getenv("GOXEL_S3_BUCKET"),
@@ -61,7 +67,7 @@ func LoadHTTPConfig(getenv func(string) string) HTTPConfig {
 		TokensFile:  getenv("GOXEL_AUTH_TOKENS_FILE"),
 		JWKSURL:     getenv("GOXEL_AUTH_JWKS_URL"),
 		Audience:    getenv("GOXEL_AUTH_AUDIENCE"),
-	}
+	}, err
 }
 
 // LocalUser is the one user of an HTTP server without authentication,
@@ -165,6 +171,8 @@ func NewHTTP(cfg Config, hc HTTPConfig, loopback bool, version string, logger *s
 		mcpserver.WithResourceRecovery(),
 		mcpserver.WithLogger(logger),
 	}
+	limits := newLimiter(hc.Users)
+	opts = append(opts, mcpserver.WithToolHandlerMiddleware(limits.rendersMiddleware))
 	if bucket != nil {
 		opts = append(opts, mcpserver.WithToolHandlerMiddleware(bucket.middleware))
 	}
@@ -188,7 +196,7 @@ func NewHTTP(cfg Config, hc HTTPConfig, loopback bool, version string, logger *s
 		mcpserver.WithStreamableHTTPLogger(logger),
 	)
 	mux := http.NewServeMux()
-	var mcpHandler http.Handler = streamable
+	var mcpHandler http.Handler = limits.wrap(streamable)
 	if authn != nil {
 		mcpHandler = auth.Middleware{Auth: authn}.Wrap(mcpHandler)
 	} else {

@@ -21,7 +21,12 @@ func serveHTTP(addr string, cfg server.Config, logger *slog.Logger, stderr io.Wr
 		return 1
 	}
 	defer ln.Close()
-	srv, err := server.NewHTTP(cfg, server.LoadHTTPConfig(os.Getenv), loopback(ln.Addr()), version, logger)
+	hc, err := server.LoadHTTPConfig(os.Getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "goxel-mcp: %v\n", err)
+		return 2
+	}
+	srv, err := server.NewHTTP(cfg, hc, loopback(ln.Addr()), version, logger)
 	if err != nil {
 		fmt.Fprintf(stderr, "goxel-mcp: %v\n", err)
 		return 1
