@@ -48,9 +48,9 @@ type HTTPConfig struct {
 	// Users bounds each user (GOXEL_USER_REQUESTS_PER_MINUTE,
 	// GOXEL_USER_RENDERS_IN_FLIGHT); storage bytes per user are
 	// GOXEL_RENDER_MAX_SIZE, applied to each user's renders.
-	Users UserLimits
-	JWKSURL     string // GOXEL_AUTH_JWKS_URL
-	Audience    string // GOXEL_AUTH_AUDIENCE
+	Users    UserLimits
+	JWKSURL  string // GOXEL_AUTH_JWKS_URL
+	Audience string // GOXEL_AUTH_AUDIENCE
 }
 
 // LoadHTTPConfig reads HTTPConfig from getenv (os.Getenv).
