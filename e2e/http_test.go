@@ -4,6 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -12,6 +15,7 @@ import (
 	"image/png"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -423,4 +427,49 @@ func TestHTTPWithoutAuthOnLoopback(t *testing.T) {
 	id := structuredOf(t, u.call(t, "create_project", map[string]any{}))["project_id"].(string)
 	assert.NotEmpty(t, id)
 	assert.Contains(t, srv.stderr.String(), "auth: none")
+}
+
+func TestHTTPJWTAuth(t *testing.T) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	b64 := base64.RawURLEncoding.EncodeToString
+	jwks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = json.NewEncoder(w).Encode(map[string]any{"keys": []any{map[string]any{
+			"kty": "EC", "kid": "k1", "crv": "P-256", "x": b64(key.X.FillBytes(make([]byte, 32))), "y": b64(key.Y.FillBytes(make([]byte, 32))),
+		}}})
+	}))
+	defer jwks.Close()
+	token := func(sub, aud string, exp time.Time) string {
+		h, _ := json.Marshal(map[string]any{"alg": "ES256", "kid": "k1"})
+		c, _ := json.Marshal(map[string]any{"sub": sub, "aud": aud, "exp": exp.Unix()})
+		in := b64(h) + "." + b64(c)
+		d := sha256.Sum256([]byte(in))
+		r, s, err := ecdsa.Sign(rand.Reader, key, d[:])
+		require.NoError(t, err)
+		return in + "." + b64(append(r.FillBytes(make([]byte, 32)), s.FillBytes(make([]byte, 32))...))
+	}
+	srv := startHTTP(t, env(t, "GOXEL_AUTH_JWKS_URL="+jwks.URL, "GOXEL_AUTH_AUDIENCE=goxel-test"))
+	status := func(tok string) int {
+		req, _ := http.NewRequest("POST", srv.url+"/mcp", strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"tools/list"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	assert.Equal(t, http.StatusOK, status(token("ann", "goxel-test", time.Now().Add(time.Hour))))
+	assert.Equal(t, http.StatusUnauthorized, status(token("ann", "goxel-test", time.Now().Add(-time.Hour))), "expired")
+	assert.Equal(t, http.StatusUnauthorized, status(token("ann", "another-api", time.Now().Add(time.Hour))), "audience")
+
+	tr, err := transport.NewStreamableHTTP(srv.url+"/mcp", transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer " + token("ann", "goxel-test", time.Now().Add(time.Hour))}))
+	require.NoError(t, err)
+	c := client.NewClient(tr)
+	require.NoError(t, c.Start(context.Background()))
+	defer c.Close()
+	_, err = c.Initialize(context.Background(), mcp.InitializeRequest{})
+	require.NoError(t, err)
+	u := &httpUser{c: c}
+	assert.NotEmpty(t, structuredOf(t, u.call(t, "create_project", map[string]any{}))["project_id"])
 }

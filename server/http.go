@@ -224,7 +224,12 @@ func (h *HTTPServer) authenticator(hc HTTPConfig, loopback bool) (auth.Authentic
 		h.logger.Info("auth: bearer tokens", "file", hc.TokensFile)
 	}
 	if hc.JWKSURL != "" {
-		return nil, errors.New("GOXEL_AUTH_JWKS_URL is not supported by this build yet; use GOXEL_AUTH_TOKENS_FILE")
+		j, err := auth.NewJWKS(hc.JWKSURL, hc.Audience)
+		if err != nil {
+			return nil, err
+		}
+		chain = append(chain, j)
+		h.logger.Info("auth: JWT access tokens", "jwks", hc.JWKSURL, "audience", hc.Audience)
 	}
 	if len(chain) == 0 {
 		if !loopback {
