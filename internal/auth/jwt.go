@@ -66,7 +66,9 @@ type jwk struct {
 	Y   string `json:"y"`
 }
 
-func b64(s string) ([]byte, error) { return base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "=")) }
+func b64(s string) ([]byte, error) {
+	return base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))
+}
 
 func (k jwk) key() (crypto.PublicKey, error) {
 	switch k.Kty {
