@@ -68,7 +68,12 @@ func startHTTP(t testing.TB, environ []string, args ...string) *httpServer {
 		}
 	}()
 	go func() { _ = s.cmd.Wait(); pw.Close(); close(s.done) }()
-	t.Cleanup(func() { s.stop() })
+	t.Cleanup(func() {
+		s.stop()
+		if strings.Contains(s.stderr.String(), "DATA RACE") {
+			t.Errorf("the server reported a data race:\n%s", s.stderr.String())
+		}
+	})
 	select {
 	case s.url = <-found:
 	case <-s.done:
@@ -113,6 +118,12 @@ func tokensFile(t testing.TB, users ...string) string {
 	p := filepath.Join(t.TempDir(), "tokens")
 	require.NoError(t, os.WriteFile(p, []byte(b.String()), 0o600))
 	return p
+}
+
+// memoryEnv is env for an HTTP server without a database or bucket, even
+// when the services' variables are in the test's environment.
+func memoryEnv(t testing.TB, extra ...string) []string {
+	return env(t, append([]string{"GOXEL_DATABASE_URL=", "GOXEL_S3_ENDPOINT=", "GOXEL_S3_BUCKET="}, extra...)...)
 }
 
 // httpUser is one client of an HTTP server, with the tools it listed.
@@ -268,7 +279,7 @@ func (u *httpUser) readRender(uri string) ([]byte, error) {
 }
 
 func TestHTTPProjectsByHandle(t *testing.T) {
-	srv := startHTTP(t, env(t, "GOXEL_AUTH_TOKENS_FILE="+tokensFile(t, "alice", "bob")))
+	srv := startHTTP(t, memoryEnv(t, "GOXEL_AUTH_TOKENS_FILE="+tokensFile(t, "alice", "bob")))
 	alice := connect(t, srv.url, "alice", "")
 	bob := connect(t, srv.url, "bob", "2025-11-25")
 
@@ -353,7 +364,7 @@ func TestHTTPProjectsByHandle(t *testing.T) {
 }
 
 func TestHTTPAuthChallenge(t *testing.T) {
-	srv := startHTTP(t, env(t, "GOXEL_AUTH_TOKENS_FILE="+tokensFile(t, "alice")))
+	srv := startHTTP(t, memoryEnv(t, "GOXEL_AUTH_TOKENS_FILE="+tokensFile(t, "alice")))
 	body := `{"jsonrpc":"2.0","id":1,"method":"tools/list"}`
 	for _, auth := range []string{"", "Bearer tok-mallory", "Basic YWxpY2U6eA=="} {
 		req, err := http.NewRequest("POST", srv.url+"/mcp", strings.NewReader(body))
@@ -401,7 +412,7 @@ func TestHTTPAuthChallenge(t *testing.T) {
 }
 
 func TestHTTPProtocolVersions(t *testing.T) {
-	srv := startHTTP(t, env(t, "GOXEL_AUTH_TOKENS_FILE="+tokensFile(t, "carol")))
+	srv := startHTTP(t, memoryEnv(t, "GOXEL_AUTH_TOKENS_FILE="+tokensFile(t, "carol")))
 	for _, v := range []string{"", "2026-07-28", "2025-11-25", "2025-06-18"} {
 		u := connect(t, srv.url, "carol", v)
 		id := structuredOf(t, u.call(t, "create_project", map[string]any{}))["project_id"].(string)
@@ -422,7 +433,7 @@ func TestHTTPNeedsAuthOffLoopback(t *testing.T) {
 }
 
 func TestHTTPWithoutAuthOnLoopback(t *testing.T) {
-	srv := startHTTP(t, env(t))
+	srv := startHTTP(t, memoryEnv(t))
 	u := connect(t, srv.url, "", "")
 	id := structuredOf(t, u.call(t, "create_project", map[string]any{}))["project_id"].(string)
 	assert.NotEmpty(t, id)
@@ -448,7 +459,7 @@ func TestHTTPJWTAuth(t *testing.T) {
 		require.NoError(t, err)
 		return in + "." + b64(append(r.FillBytes(make([]byte, 32)), s.FillBytes(make([]byte, 32))...))
 	}
-	srv := startHTTP(t, env(t, "GOXEL_AUTH_JWKS_URL="+jwks.URL, "GOXEL_AUTH_AUDIENCE=goxel-test"))
+	srv := startHTTP(t, memoryEnv(t, "GOXEL_AUTH_JWKS_URL="+jwks.URL, "GOXEL_AUTH_AUDIENCE=goxel-test"))
 	status := func(tok string) int {
 		req, _ := http.NewRequest("POST", srv.url+"/mcp", strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"tools/list"}`))
 		req.Header.Set("Content-Type", "application/json")
