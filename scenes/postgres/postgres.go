@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -98,6 +99,12 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(opt.URL)
 	if err != nil {
 		return nil, fmt.Errorf("GOXEL_DATABASE_URL: %w", err)
+	}
+	if !strings.Contains(opt.URL, "pool_max_conns") {
+		// Every mutating call holds a connection for its transaction:
+		// more than pgx's default of four, so reads are not queued behind
+		// them.
+		cfg.MaxConns = max(cfg.MaxConns, 16)
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
