@@ -150,7 +150,11 @@ func NewHTTP(cfg Config, hc HTTPConfig, loopback bool, version string, logger *s
 		}
 	} else {
 		h.Projects = scenes.NewMemory(stores)
-		logger.Warn("HTTP mode without a database and a bucket: projects are kept in memory and renders in the local render directory; run one instance only (a restart loses the projects)", "render_dir", renderDir)
+		if bucket == nil {
+			logger.Warn("HTTP mode without a database and a bucket: projects are kept in memory and renders in the local render directory; run one instance only (a restart loses the projects)", "render_dir", renderDir)
+		} else {
+			logger.Warn("HTTP mode without a database (GOXEL_DATABASE_URL): projects are kept in memory; run one instance only (a restart loses the projects)")
+		}
 	}
 	mem := h.Projects
 	d := tools.Deps{
