@@ -18,6 +18,10 @@ var sceneFree = map[string]bool{
 	"get_render_stats": true,
 }
 
+// projectsTools are HTTP mode's tools over the caller's projects: neither
+// scene tools nor dispatched.
+var projectsTools = map[string]bool{"list_projects": true, "delete_project": true}
+
 // expectedRevisionProp is the optional argument every mutating tool takes.
 const expectedRevisionProp = "expected_revision"
 
@@ -30,19 +34,7 @@ func (d Deps) guard(st mcpserver.ServerTool) mcpserver.ServerTool {
 	if sceneFree[name] || d.Project == nil {
 		return st
 	}
-	mutating := st.Tool.Annotations.ReadOnlyHint == nil || !*st.Tool.Annotations.ReadOnlyHint
-	if mutating && name != "render_scene" {
-		if st.Tool.InputSchema.Properties == nil {
-			st.Tool.InputSchema.Properties = map[string]any{}
-		}
-		st.Tool.InputSchema.Properties[expectedRevisionProp] = map[string]any{
-			"type":        "integer",
-			"minimum":     1,
-			"description": "Refuse the call unless the scene is at this revision (every result reports the scene's revision). Default: no check.",
-		}
-	} else {
-		mutating = false
-	}
+	mutating := guardSchema(&st)
 	next := st.Handler
 	st.Handler = func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		t := ticketFrom(ctx)
@@ -75,6 +67,24 @@ func (d Deps) guard(st mcpserver.ServerTool) mcpserver.ServerTool {
 		return res, nil
 	}
 	return st
+}
+
+// guardSchema declares expected_revision on a mutating tool's input and
+// reports whether the tool is mutating (render_scene only reads).
+func guardSchema(st *mcpserver.ServerTool) bool {
+	mutating := st.Tool.Annotations.ReadOnlyHint == nil || !*st.Tool.Annotations.ReadOnlyHint
+	if !mutating || st.Tool.Name == "render_scene" {
+		return false
+	}
+	if st.Tool.InputSchema.Properties == nil {
+		st.Tool.InputSchema.Properties = map[string]any{}
+	}
+	st.Tool.InputSchema.Properties[expectedRevisionProp] = map[string]any{
+		"type":        "integer",
+		"minimum":     1,
+		"description": "Refuse the call unless the scene is at this revision (every result reports the scene's revision). Default: no check.",
+	}
+	return true
 }
 
 // addRevision puts rev into the result's structured content (when it is an

@@ -351,7 +351,7 @@ func applyMeta(st mcpserver.ServerTool) mcpserver.ServerTool {
 	default:
 		return st
 	}
-	if !sceneFree[st.Tool.Name] {
+	if !sceneFree[st.Tool.Name] && !projectsTools[st.Tool.Name] {
 		props, _ := out["properties"].(map[string]any)
 		if props == nil {
 			props = map[string]any{}

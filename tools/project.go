@@ -21,6 +21,7 @@ type Project struct {
 	revision uint64
 	seq      *Sequencer
 	states   states // past revisions, for diffs and highlights
+	inner    any    // HTTP mode: this project's tool handlers (projects.go)
 }
 
 // NewProject returns a project holding an empty scene.

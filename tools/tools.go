@@ -68,6 +68,10 @@ type Deps struct {
 	// ClientRoots adds the client's roots to Roots when the client offers
 	// them; called before a path is checked. May be nil.
 	ClientRoots func(ctx context.Context)
+	// Projects, in HTTP mode, holds the users' projects: every scene tool
+	// takes project_id and Project is unused (projects.go). Nil in stdio.
+	Projects Projects
+	inner    bool // a per-project tool set built by the dispatcher
 }
 
 // forgetRenders drops what was prepared for renders of the scene just
@@ -235,8 +239,13 @@ func All(d Deps) []mcpserver.ServerTool {
 		CleanupRender(d),
 		GetRenderStats(d),
 	}
+	var x *dispatcher
+	if d.Projects != nil && !d.inner {
+		x = &dispatcher{d: d}
+		all = append(all, ListProjects(d), DeleteProject(d))
+	}
 	for i := range all {
-		all[i] = d.finish(all[i])
+		all[i] = d.finish(all[i], x)
 	}
 	return all
 }
@@ -246,9 +255,22 @@ func All(d Deps) []mcpserver.ServerTool {
 // scene sequencing and revisions (guard), its title and output schema
 // (meta.go), and refusal of unknown arguments (arguments.go; last, since it
 // reads the schema the others complete).
-func (d Deps) finish(st mcpserver.ServerTool) mcpserver.ServerTool {
+//
+// In HTTP mode (x set) the tool dispatches to per-project tool sets instead
+// of guarding one project; those inner sets are only guarded.
+func (d Deps) finish(st mcpserver.ServerTool, x *dispatcher) mcpserver.ServerTool {
 	typedProps(&st.Tool)
-	st = d.guard(st)
+	if d.inner {
+		return d.guard(st)
+	}
+	if x == nil {
+		st = d.guard(st)
+	} else if !projectsTools[st.Tool.Name] {
+		st = x.dispatch(st)
+	}
 	st = applyMeta(st)
+	if x != nil && (st.Tool.Name == "create_project" || st.Tool.Name == "open_project") {
+		st = withOutputField(st, ProjectIDProp, map[string]any{"type": "string", "description": "the project's id: pass it to every scene tool"}, true)
+	}
 	return checkArgs(st)
 }

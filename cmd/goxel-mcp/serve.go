@@ -85,6 +85,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	load := configFlags(fs)
 	logFile := fs.String("log-file", "", "write logs to this `file` instead of stderr")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole session to this `file` (for go tool pprof)")
+	httpAddr := fs.String("http", "", "serve Streamable HTTP (stateless) at http://`ADDR`/mcp instead of stdio, e.g. 127.0.0.1:8080 (see docs/deploy.md)")
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
@@ -131,6 +132,9 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		}
 		defer f.Close()
 		defer pprof.StopCPUProfile()
+	}
+	if *httpAddr != "" {
+		return serveHTTP(*httpAddr, cfg, logger, stderr)
 	}
 	srv, err := server.New(cfg, version, logger)
 	if err != nil {
