@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
 	"github.com/goxel-mcp/goxel-mcp/internal/autosave"
@@ -107,10 +108,40 @@ func New(cfg Config, version string, logger *slog.Logger) (*Server, error) {
 		mcpserver.WithRecovery(),
 		mcpserver.WithResourceRecovery(),
 		mcpserver.WithLogger(logger),
+		mcpserver.WithHooks(appsHooks()),
+		mcpserver.WithToolFilter(tools.AppsToolFilter),
 	)
 	s.MCP.AddTools(tools.All(d)...)
 	s.MCP.AddResourceTemplate(tools.RenderTemplate(d))
+	s.MCP.AddResource(tools.ViewerResource())
 	return s, nil
+}
+
+// appsHooks declare the MCP Apps extension (io.modelcontextprotocol/ui) in
+// the server's capabilities only to a client that announced it, as the
+// extension's negotiation asks: in initialize (protocols up to 2025-11-25)
+// or in server/discover's per-request capabilities (2026-07-28).
+func appsHooks() *mcpserver.Hooks {
+	h := &mcpserver.Hooks{}
+	declare := func(caps *mcp.ServerCapabilities) {
+		ext := map[string]any{}
+		for k, v := range caps.Extensions {
+			ext[k] = v
+		}
+		ext[tools.AppsExtension] = map[string]any{}
+		caps.Extensions = ext
+	}
+	h.AddAfterInitialize(func(_ context.Context, _ any, req *mcp.InitializeRequest, res *mcp.InitializeResult) {
+		if req != nil && res != nil && tools.ClientSupportsApps(&req.Params.Capabilities) {
+			declare(&res.Capabilities)
+		}
+	})
+	h.AddAfterDiscover(func(_ context.Context, _ any, req *mcp.DiscoverRequest, res *mcp.DiscoverResult) {
+		if req != nil && res != nil && tools.ClientSupportsApps(req.Params.Meta.ClientCapabilities()) {
+			declare(&res.Capabilities)
+		}
+	})
+	return h
 }
 
 // DefaultStateDir is where the scene is autosaved unless configured:

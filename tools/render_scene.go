@@ -55,6 +55,7 @@ func RenderScene(d Deps) mcpserver.ServerTool {
 		})),
 		mcp.WithRawOutputSchema(renderOutputSchema),
 	)
+	withViewer(&tool) // hosts with MCP Apps show the live model beside the image
 	return mcpserver.ServerTool{Tool: tool, Handler: wrap(func(ctx context.Context, a args, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		r, err := parseRender(a, d.Render)
 		if err != nil {

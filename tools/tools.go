@@ -231,6 +231,10 @@ func All(d Deps) []mcpserver.ServerTool {
 		ListRenders(d),
 		CleanupRender(d),
 		GetRenderStats(d),
+		// viewer (MCP Apps; the last two are for the viewer app only)
+		ViewModel(d),
+		GetViewerState(d),
+		GetViewerMesh(d),
 	}
 	for i := range all {
 		all[i] = d.finish(all[i])
