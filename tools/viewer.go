@@ -189,10 +189,14 @@ func ViewModel(d Deps) mcpserver.ServerTool {
 		} else {
 			text += " This host did not announce MCP Apps, so no viewer is shown: use render_scene to see the scene."
 		}
-		return structured(text, map[string]any{
-			"voxels": st.Voxels, "layers": len(st.Layers), "bounding_box": st.Box, "view": view,
+		out := map[string]any{
+			"voxels": st.Voxels, "layers": len(st.Layers), "view": view,
 			"viewer": map[string]any{"uri": viewer.URI, "shown": shown},
-		}), nil
+		}
+		if st.Box != nil {
+			out["bounding_box"] = st.Box
+		}
+		return structured(text, out), nil
 	})}
 }
 
@@ -314,7 +318,7 @@ func GetViewerMesh(d Deps) mcpserver.ServerTool {
 // count is checked first, so a scene far too large is refused in one fast
 // pass instead of being meshed.
 func (c *viewerMesh) build(ctx context.Context, d Deps, rev uint64) error {
-	*c = viewerMesh{revision: rev}
+	c.revision, c.glb, c.voxels, c.quads, c.refusal = rev, nil, 0, 0, ""
 	var snap *voxel.Snapshot
 	d.Project.Read(func(s *voxel.Scene) { snap = s.Snapshot() })
 	c.voxels = snap.Count()
