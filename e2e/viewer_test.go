@@ -25,6 +25,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"maps"
 	"math"
 	"net"
 	"net/http"
@@ -728,5 +729,58 @@ for x in range(126):
 	assert.Contains(t, text, "render_scene", "says what to do instead")
 	assert.Less(t, took, 20*time.Second, "refused without meshing")
 	t.Logf("refused in %v: %s", took.Round(time.Millisecond), text)
+
+	t.Run("in the viewer", func(t *testing.T) {
+		ctx := browser(t)
+		host := newTestHost(t, c, "view_model", nil)
+		require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(host.url)))
+		_, msg := waitView(t, ctx, 0, 60*time.Second, "refused")
+		assert.Contains(t, msg, "too large for the viewer", "the viewer shows the server's message")
+		canvasShot(t, ctx, "viewer-refused")
+		time.Sleep(2 * time.Second) // a poll or two
+		assert.Equal(t, 1, host.called("get_viewer_mesh"), "a refused revision is not fetched again")
+	})
 }
 
+// TestViewerInspectorAppInfo asks the MCP Inspector (the pinned CLI in
+// e2e/interop) which tools ship an MCP App, with and without its
+// --advertise-apps flag: the viewer's tools only for a client that
+// announces the extension, each with our resource, CSP and visibility.
+func TestViewerInspectorAppInfo(t *testing.T) {
+	node := requireInterop(t, ".bin/mcp-inspector")
+	environ, private := nodeEnv(t)
+	inspector, err := filepath.Abs(filepath.Join(interopDir, "node_modules", ".bin", "mcp-inspector"))
+	require.NoError(t, err)
+	probe := func(t *testing.T, flags ...string) map[string]map[string]any {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		args := append([]string{inspector, "--cli", "-q"}, flags...)
+		for _, kv := range private {
+			args = append(args, "-e", kv)
+		}
+		args = append(args, binary, "--method", "tools/list", "--app-info")
+		cmd := exec.CommandContext(ctx, node, args...)
+		cmd.Env = environ
+		out, err := cmd.Output()
+		require.NoError(t, err)
+		apps := map[string]map[string]any{}
+		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			var info map[string]any
+			require.NoError(t, json.Unmarshal([]byte(line), &info), line)
+			if info["hasApp"] == true {
+				apps[info["toolName"].(string)] = info
+			}
+		}
+		return apps
+	}
+	assert.Empty(t, probe(t), "a client that does not announce MCP Apps sees no app")
+	apps := probe(t, "--advertise-apps")
+	require.ElementsMatch(t, []string{"view_model", "render_scene", "get_viewer_state", "get_viewer_mesh"}, slices.Collect(maps.Keys(apps)))
+	for name, info := range apps {
+		assert.Equal(t, viewerURI, info["resourceUri"], name)
+		assert.Equal(t, appsMIME, info["resourceMimeType"], name)
+		assert.Equal(t, map[string]any{"connectDomains": []any{}, "resourceDomains": []any{}}, info["csp"], name)
+	}
+	assert.Equal(t, []any{"app"}, apps["get_viewer_mesh"]["visibility"])
+	assert.Nil(t, apps["view_model"]["visibility"], "view_model is for the model too")
+}
