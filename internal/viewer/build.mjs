@@ -22,7 +22,7 @@ const result = await build({
   platform: "browser",
   target: ["es2022"],
   minify: true,
-  legalComments: "none", // the licences are listed in NOTICE
+  legalComments: "eof",
   charset: "utf8",
   write: false,
   logLevel: "warning",
