@@ -662,6 +662,17 @@ func TestViewerKnight(t *testing.T) {
 		}
 	}
 	assert.Greater(t, magenta, 500, "the new magenta slab is drawn after the revision changed")
+
+	// The layer checkbox hides the layer in the scene (set_layer_visibility,
+	// called by the view through the host) and shows it again.
+	var ok bool
+	require.NoError(t, viewEval(ctx, `doc.querySelector("#layers input[data-layer]").click(); return true;`, &ok))
+	waitView(t, ctx, rev+1, 20*time.Second, "empty")
+	st := structuredMap(t, call(t, c, "list_layers", nil))
+	assert.Equal(t, false, st["layers"].([]any)[0].(map[string]any)["visible"], "the layer is hidden in the scene")
+	require.NoError(t, viewEval(ctx, `doc.querySelector("#layers input[data-layer]").click(); return true;`, &ok))
+	waitView(t, ctx, rev+2, 20*time.Second, "ready")
+	assert.Equal(t, 2, host.called("set_layer_visibility"), "both toggles went through the host")
 }
 
 func structuredMap(t *testing.T, res *mcp.CallToolResult) map[string]any {

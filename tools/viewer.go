@@ -95,10 +95,8 @@ func AppsToolFilter(ctx context.Context, list []mcp.Tool) []mcp.Tool {
 			out = append(out, t)
 			continue
 		}
-		if ui, _ := t.Meta.AdditionalFields["ui"].(map[string]any); ui != nil {
-			if vis, ok := ui["visibility"].([]string); ok && !slices.Contains(vis, "model") {
-				continue
-			}
+		if !ModelVisible(t) {
+			continue
 		}
 		fields := map[string]any{}
 		for k, v := range t.Meta.AdditionalFields {
@@ -113,6 +111,17 @@ func AppsToolFilter(ctx context.Context, list []mcp.Tool) []mcp.Tool {
 		out = append(out, t)
 	}
 	return out
+}
+
+// ModelVisible reports whether a tool is for the model: false for the
+// viewer's app-only tools (_meta.ui.visibility without "model").
+func ModelVisible(t mcp.Tool) bool {
+	if t.Meta == nil {
+		return true
+	}
+	ui, _ := t.Meta.AdditionalFields["ui"].(map[string]any)
+	vis, ok := ui["visibility"].([]string)
+	return !ok || slices.Contains(vis, "model")
 }
 
 // uiMeta is a tool's _meta pointing at the viewer; visibility empty means
