@@ -306,8 +306,24 @@ let shown = 0;        // revision on screen
 let loading = null;   // the revision being loaded
 let wantView = null;  // {view, yaw, pitch} from the tool input, applied at the first load
 
+// structured returns a result's structuredContent or, for a host on a
+// protocol before 2025-06-18 (no structuredContent), the JSON that the
+// server then appends to the text.
 function structured(res) {
-  return res && typeof res.structuredContent === "object" ? res.structuredContent : null;
+  if (res && res.structuredContent && typeof res.structuredContent === "object") return res.structuredContent;
+  for (const c of (res && res.content) || []) {
+    if (c.type !== "text" || typeof c.text !== "string") continue;
+    const nl = c.text.lastIndexOf("\n{");
+    const at = c.text.startsWith("{") ? 0 : nl >= 0 ? nl + 1 : -1;
+    if (at < 0) continue;
+    try {
+      const v = JSON.parse(c.text.slice(at));
+      if (v && typeof v === "object") return v;
+    } catch {
+      // not JSON: a plain summary
+    }
+  }
+  return null;
 }
 function errorText(res) {
   return (res.content || []).filter((c) => c.type === "text").map((c) => c.text).join("\n") || "the server refused";
