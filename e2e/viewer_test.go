@@ -123,6 +123,7 @@ func TestViewerNegotiation(t *testing.T) {
 		res := call(t, c, "view_model", nil)
 		require.False(t, res.IsError, "%v", res.Content)
 		assert.Contains(t, res.Content[0].(mcp.TextContent).Text, "shows it in the viewer")
+		assert.True(t, listsResource(t, c, viewerURI), "resources/list has the viewer")
 	})
 
 	t.Run("not announced", func(t *testing.T) {
@@ -138,6 +139,7 @@ func TestViewerNegotiation(t *testing.T) {
 		res := call(t, c, "view_model", nil)
 		require.False(t, res.IsError)
 		assert.Contains(t, res.Content[0].(mcp.TextContent).Text, "use render_scene")
+		assert.False(t, listsResource(t, c, viewerURI), "resources/list leaves the UI-only resource out")
 		req := mcp.CallToolRequest{}
 		req.Params.Name = "get_viewer_mesh"
 		if res, err := c.CallTool(ctx, req); err == nil {
@@ -173,6 +175,20 @@ func TestViewerNegotiation(t *testing.T) {
 		assert.Nil(t, toolNamed(list.Tools, "view_model").Meta)
 		assert.Nil(t, toolNamed(list.Tools, "get_viewer_mesh"))
 	})
+}
+
+func listsResource(t *testing.T, c *client.Client, uri string) bool {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	list, err := c.ListResources(ctx, mcp.ListResourcesRequest{})
+	require.NoError(t, err)
+	for _, r := range list.Resources {
+		if r.URI == uri {
+			return true
+		}
+	}
+	return false
 }
 
 // allowedURLs are the only absolute http(s) strings in the bundle. None is

@@ -21,6 +21,7 @@ import (
 
 	"github.com/goxel-mcp/goxel-mcp/internal/autosave"
 	"github.com/goxel-mcp/goxel-mcp/internal/roots"
+	"github.com/goxel-mcp/goxel-mcp/internal/viewer"
 	"github.com/goxel-mcp/goxel-mcp/renderer"
 	"github.com/goxel-mcp/goxel-mcp/storage"
 	"github.com/goxel-mcp/goxel-mcp/tools"
@@ -140,6 +141,20 @@ func appsHooks() *mcpserver.Hooks {
 		if req != nil && res != nil && tools.ClientSupportsApps(req.Params.Meta.ClientCapabilities()) {
 			declare(&res.Capabilities)
 		}
+	})
+	// The extension lets servers leave UI-only resources out of
+	// resources/list; a client without it does not see the viewer there.
+	h.AddAfterListResources(func(ctx context.Context, _ any, _ *mcp.ListResourcesRequest, res *mcp.ListResourcesResult) {
+		if res == nil || tools.AppsEnabled(ctx) {
+			return
+		}
+		kept := res.Resources[:0:0]
+		for _, r := range res.Resources {
+			if r.URI != viewer.URI {
+				kept = append(kept, r)
+			}
+		}
+		res.Resources = kept
 	})
 	return h
 }
