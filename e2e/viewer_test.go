@@ -487,19 +487,37 @@ func canvasShot(t *testing.T, ctx context.Context, name string) *image.NRGBA {
 }
 
 // shade is the light of a face with normal n, as renderer/shade.go and the
-// viewer compute it: ambient, sky, sun at azimuth 135° elevation 45°, fill
-// at 225°/20°.
+// viewer compute it for an unoccluded face, in linear light: ambient, sky,
+// sun at azimuth 210° elevation 50°, fill at 60°/25°, scaled so the sunlit
+// top is 1.
 func shade(n [3]float64) float64 {
 	dir := func(az, el float64) [3]float64 {
 		a, e := az*math.Pi/180, el*math.Pi/180
 		return [3]float64{math.Sin(a) * math.Cos(e), math.Cos(a) * math.Cos(e), math.Sin(e)}
 	}
+	sun, fill := dir(210, 50), dir(60, 25)
 	dot := func(l [3]float64) float64 { return math.Max(0, n[0]*l[0]+n[1]*l[1]+n[2]*l[2]) }
-	return 0.55 + 0.12*n[2] + 0.45*dot(dir(135, 45)) + 0.22*dot(dir(225, 20))
+	top := 0.26 + 0.08 + 0.70*sun[2]
+	return math.Min(1, (0.26+0.08*n[2]+0.70*dot(sun)+0.12*dot(fill))/top)
 }
 
+// shaded lights an sRGB colour by s in linear light.
 func shaded(c color.NRGBA, s float64) color.NRGBA {
-	f := func(v uint8) uint8 { return uint8(math.Min(255, math.Round(float64(v)*s))) }
+	f := func(v uint8) uint8 {
+		x := float64(v) / 255
+		if x <= 0.04045 {
+			x /= 12.92
+		} else {
+			x = math.Pow((x+0.055)/1.055, 2.4)
+		}
+		x *= s
+		if x <= 0.0031308 {
+			x *= 12.92
+		} else {
+			x = 1.055*math.Pow(x, 1/2.4) - 0.055
+		}
+		return uint8(math.Round(math.Min(1, x) * 255))
+	}
 	return color.NRGBA{f(c.R), f(c.G), f(c.B), 255}
 }
 
@@ -550,11 +568,11 @@ func projectView(snap *voxel.Snapshot, name string) axisView {
 }
 
 // check compares each column's centre pixel with its expected colour, the
-// box framed as the viewer frames it (6 % margin, centred). It returns the
+// box framed as the viewer frames it (92 % of the limiting dimension, centred). It returns the
 // fraction that match and a description of the first misses.
 func (v axisView) check(img *image.NRGBA) (float64, string) {
 	w, h := float64(img.Bounds().Dx()), float64(img.Bounds().Dy())
-	scale := math.Min(w*0.88/float64(v.su), h*0.88/float64(v.sv))
+	scale := math.Min(w*0.92/float64(v.su), h*0.92/float64(v.sv))
 	var match, total int
 	var misses []string
 	for k, want := range v.cells {
@@ -652,7 +670,7 @@ func TestViewerKnight(t *testing.T) {
 		}
 	}
 	require.True(t, found, "a voxel in the knight's middle column")
-	scale := math.Min(canvas.W*0.88/float64(b.Size().Y), canvas.H*0.88/float64(b.Size().Z))
+	scale := math.Min(canvas.W*0.92/float64(b.Size().Y), canvas.H*0.92/float64(b.Size().Z))
 	px := canvas.X + canvas.W/2 + (float64(cy-b.Min.Y)+0.5-float64(b.Size().Y)/2)*scale
 	py := canvas.Y + canvas.H/2 - (float64(cz-b.Min.Z)+0.5-float64(b.Size().Z)/2)*scale
 	require.NoError(t, chromedp.Do(ctx, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, px, py)))

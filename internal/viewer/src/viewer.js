@@ -13,9 +13,10 @@
 // +90° about X, so world coordinates here are scene coordinates.
 //
 // Cameras and look match the server's renders: orthographic views named for
-// where the camera stands (front: on -Y looking +Y), framed on the bounding
-// box with a 6 % margin, and one shade per face direction from the same sun,
-// fill, sky and ambient terms (renderer/shade.go), applied to sRGB colours.
+// where the camera stands (front: on -Y looking +Y), the model filling 92 %
+// of the limiting dimension, and one shade per face direction from the same
+// sun, fill, sky and ambient terms as renderer/shade.go, in linear light
+// (the renders' occlusion and cast shadows are left out).
 import { App, applyDocumentTheme, applyHostStyleVariables } from "@modelcontextprotocol/ext-apps/app-with-deps";
 import {
   BufferAttribute, BufferGeometry, Color, Group, LineBasicMaterial, LineSegments, Mesh,
@@ -34,7 +35,7 @@ const PRESETS = {
   front: [0, 0], back: [180, 0], left: [-90, 0], right: [90, 0],
   top: [0, 89.95], bottom: [0, -89.95], isometric: [45, ISO_PITCH],
 };
-const MARGIN = 0.06; // of the canvas on each side, as the renders
+const MARGIN = 0.04; // of the canvas on each side: the model fills 92 %, as in the renders
 const POLL_MS = 1500;
 const BACKGROUND = 0xe8e8ec; // the renders' default background
 
@@ -69,17 +70,20 @@ scene.add(model);
 const grid = new Group();
 scene.add(grid);
 
-// One shade per face direction, from the renderer's constants: a sun at
-// azimuth 135° (compass, clockwise from +Y) and elevation 45°, a fill at
-// 225°/20°, a sky term on +Z and ambient; multiplied with the sRGB colour.
+// One shade per face direction, from the renderer's constants (linear
+// light): a sun at azimuth 210° (compass, clockwise from +Y) and elevation
+// 50°, a fill at 60°/25°, a sky term on +Z and ambient, scaled so the sunlit
+// top is 1; multiplied with the linear colour, then encoded as sRGB.
 function lightDir(az, el) {
   const a = az * Math.PI / 180, e = el * Math.PI / 180;
   return new Vector3(Math.sin(a) * Math.cos(e), Math.cos(a) * Math.cos(e), Math.sin(e));
 }
+const SUN = lightDir(210, 50), FILL = lightDir(60, 25);
+const TOP = 0.26 + 0.08 + 0.70 * SUN.z;
 const voxelMaterial = (transparent) => new RawShaderMaterial({
   transparent,
   depthWrite: !transparent,
-  uniforms: { sun: { value: lightDir(135, 45) }, fill: { value: lightDir(225, 20) } },
+  uniforms: { sun: { value: SUN }, fill: { value: FILL }, top: { value: TOP } },
   vertexShader: `precision highp float;
 uniform mat4 modelMatrix, modelViewMatrix, projectionMatrix;
 attribute vec3 position; attribute vec3 normal; attribute vec4 color;
@@ -91,12 +95,13 @@ void main() {
 }`,
   fragmentShader: `precision highp float;
 uniform vec3 sun, fill;
+uniform float top;
 varying vec4 vColor; varying vec3 vNormal;
 vec3 srgb(vec3 c) { return mix(c * 12.92, 1.055 * pow(c, vec3(1.0 / 2.4)) - 0.055, step(0.0031308, c)); }
 void main() {
   vec3 n = normalize(vNormal);
-  float s = 0.55 + 0.12 * n.z + 0.45 * max(dot(n, sun), 0.0) + 0.22 * max(dot(n, fill), 0.0);
-  gl_FragColor = vec4(min(srgb(vColor.rgb) * s, vec3(1.0)), vColor.a);
+  float s = (0.26 + 0.08 * n.z + 0.70 * max(dot(n, sun), 0.0) + 0.12 * max(dot(n, fill), 0.0)) / top;
+  gl_FragColor = vec4(srgb(vColor.rgb * clamp(s, 0.0, 1.0)), vColor.a);
 }`,
 });
 
