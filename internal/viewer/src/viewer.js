@@ -334,7 +334,15 @@ function errorText(res) {
   return (res.content || []).filter((c) => c.type === "text").map((c) => c.text).join("\n") || "the server refused";
 }
 
+// projectID is the project_id of the tool call that opened the view (HTTP
+// mode, where every scene tool names its project); the view's own calls
+// name the same project.
+let projectID = null;
+let gotInput;
+const toolInput = new Promise((resolve) => { gotInput = resolve; });
+
 async function call(name, args) {
+  if (projectID !== null) args = { ...args, project_id: projectID };
   const res = await app.callServerTool({ name, arguments: args });
   if (res.isError) {
     const err = new Error(errorText(res));
@@ -482,6 +490,8 @@ app.ontoolinput = (params) => {
   let view = a.view;
   if (!view && Array.isArray(a.views) && typeof a.views[0] === "string") view = a.views[0];
   wantView = { view, yaw: a.yaw, pitch: a.pitch };
+  if (a.project_id !== undefined && a.project_id !== null) projectID = a.project_id;
+  gotInput();
   if (shown > 0 && view && PRESETS[view]) setView(view);
 };
 app.ontoolresult = (res) => {
@@ -513,6 +523,9 @@ async function start() {
   applyContext(app.getHostContext());
   resize();
   statusEl.textContent = "Loading…";
+  // Hosts send the tool's arguments right after the handshake; wait a
+  // moment for them (the project and the starting view), not forever.
+  await Promise.race([toolInput, new Promise((r) => setTimeout(r, 500))]);
   await update();
   timer = setInterval(poll, POLL_MS);
 }
