@@ -15,10 +15,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
 	"github.com/goxel-mcp/goxel-mcp/internal/autosave"
 	"github.com/goxel-mcp/goxel-mcp/internal/roots"
+	"github.com/goxel-mcp/goxel-mcp/internal/viewer"
 	"github.com/goxel-mcp/goxel-mcp/renderer"
 	"github.com/goxel-mcp/goxel-mcp/storage"
 	"github.com/goxel-mcp/goxel-mcp/tools"
@@ -107,6 +109,7 @@ func New(cfg Config, version string, logger *slog.Logger) (*Server, error) {
 	if d.Store != nil {
 		hooks.AddAfterListResources(listRenders(d.Store))
 	}
+	appsHooks(hooks)
 	s.store = d.Store
 	s.MCP = mcpserver.NewMCPServer(Name, version,
 		mcpserver.WithInstructions(Instructions),
@@ -122,10 +125,51 @@ func New(cfg Config, version string, logger *slog.Logger) (*Server, error) {
 		mcpserver.WithToolHandlerMiddleware(resultsForVersion),
 		mcpserver.WithToolFilter(toolsForVersion),
 		mcpserver.WithResourceHandlerMiddleware(resourceNotFound),
+		mcpserver.WithToolFilter(tools.AppsToolFilter),
 	)
 	s.MCP.AddTools(tools.All(d)...)
 	s.MCP.AddResourceTemplate(tools.RenderTemplate(d))
+	s.MCP.AddResource(tools.ViewerResource())
 	return s, nil
+}
+
+// appsHooks declare the MCP Apps extension (io.modelcontextprotocol/ui) in
+// the server's capabilities only to a client that announced it, as the
+// extension's negotiation asks: in initialize (protocols up to 2025-11-25)
+// or in server/discover's per-request capabilities (2026-07-28).
+func appsHooks(h *mcpserver.Hooks) {
+	declare := func(caps *mcp.ServerCapabilities) {
+		ext := map[string]any{}
+		for k, v := range caps.Extensions {
+			ext[k] = v
+		}
+		ext[tools.AppsExtension] = map[string]any{}
+		caps.Extensions = ext
+	}
+	h.AddAfterInitialize(func(_ context.Context, _ any, req *mcp.InitializeRequest, res *mcp.InitializeResult) {
+		if req != nil && res != nil && tools.ClientSupportsApps(&req.Params.Capabilities) {
+			declare(&res.Capabilities)
+		}
+	})
+	h.AddAfterDiscover(func(_ context.Context, _ any, req *mcp.DiscoverRequest, res *mcp.DiscoverResult) {
+		if req != nil && res != nil && tools.ClientSupportsApps(req.Params.Meta.ClientCapabilities()) {
+			declare(&res.Capabilities)
+		}
+	})
+	// The extension lets servers leave UI-only resources out of
+	// resources/list; a client without it does not see the viewer there.
+	h.AddAfterListResources(func(ctx context.Context, _ any, _ *mcp.ListResourcesRequest, res *mcp.ListResourcesResult) {
+		if res == nil || tools.AppsEnabled(ctx) {
+			return
+		}
+		kept := res.Resources[:0:0]
+		for _, r := range res.Resources {
+			if r.URI != viewer.URI {
+				kept = append(kept, r)
+			}
+		}
+		res.Resources = kept
+	})
 }
 
 // DefaultStateDir is where the scene is autosaved unless configured:

@@ -304,6 +304,20 @@ var metaTable = map[string]toolMeta{
 		"bounding_box": boxSchema("of all matches"),
 	}, "total")},
 
+	"view_model": {"View model", object(schema{
+		"voxels": integer("voxels on visible layers"), "layers": integer(""), "bounding_box": boxSchema("of the visible voxels; absent when empty"),
+		"view":   text("the viewer's starting view"),
+		"viewer": object(schema{"uri": text("the viewer's ui:// resource"), "shown": boolean("whether this host announced MCP Apps")}, "uri", "shown"),
+	}, "voxels", "layers", "view", "viewer")},
+	"get_viewer_state": {"Viewer state", object(schema{
+		"voxels": integer("voxels on visible layers"), "bounding_box": boxSchema("of the visible voxels; absent when empty"),
+		"layers": arrayOf(object(schema{"id": integer(""), "name": text(""), "visible": boolean(""), "voxels": integer("")}, "id", "name", "visible", "voxels"), "bottom first"),
+	}, "voxels", "layers")},
+	"get_viewer_mesh": {"Viewer mesh", object(schema{
+		"part": integer("this part, from 0"), "parts": integer("parts of the whole GLB"), "offset": integer("byte offset of this part"),
+		"bytes": integer("bytes of the whole GLB"), "voxels": integer("visible voxels meshed"), "quads": integer("merged faces"),
+		"triangles": integer(""),
+	}, "part", "parts", "offset", "bytes", "voxels", "quads")},
 	"render_scene":    {"Render scene", nil}, // renderOutputSchema, declared by the tool
 	"get_render_info": {"Get render info", object(schema{"file": fileSchema}, "file")},
 	"list_renders": {"List renders", object(schema{

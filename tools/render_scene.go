@@ -58,6 +58,7 @@ func RenderScene(d Deps) mcpserver.ServerTool {
 		mcp.WithInteger("since_revision", mcp.Description(`With highlight "changes": the revision to compare with`), mcp.Min(1)),
 		mcp.WithRawOutputSchema(renderOutputSchema),
 	)
+	withViewer(&tool) // hosts with MCP Apps show the live model beside the image
 	return mcpserver.ServerTool{Tool: tool, Handler: wrap(func(ctx context.Context, a args, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		r, err := parseRender(a, d.Render)
 		if err != nil {

@@ -238,6 +238,10 @@ func All(d Deps) []mcpserver.ServerTool {
 		ListRenders(d),
 		CleanupRender(d),
 		GetRenderStats(d),
+		// viewer (MCP Apps; the last two are for the viewer app only)
+		ViewModel(d),
+		GetViewerState(d),
+		GetViewerMesh(d),
 	}
 	var x *dispatcher
 	if d.Projects != nil && !d.inner {

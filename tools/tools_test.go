@@ -55,6 +55,9 @@ var hints = map[string][3]bool{
 	"list_renders":         {true, false, true},
 	"cleanup_render":       {false, true, true},
 	"get_render_stats":     {true, false, true},
+	"view_model":           {true, false, true},
+	"get_viewer_state":     {true, false, true},
+	"get_viewer_mesh":      {true, false, true},
 }
 
 func TestToolDefinitions(t *testing.T) {

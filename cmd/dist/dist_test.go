@@ -206,7 +206,13 @@ func TestBundleStarts(t *testing.T) {
 	assert.Equal(t, testVersion, info.ServerInfo.Version)
 	list, err := c.ListTools(ctx, mcp.ListToolsRequest{})
 	require.NoError(t, err)
-	want := tools.All(tools.Deps{Project: tools.NewProject(), Limits: tools.DefaultLimits})
+	// A host without MCP Apps sees the tools for the model, not the viewer's.
+	var want []mcp.Tool
+	for _, st := range tools.All(tools.Deps{Project: tools.NewProject(), Limits: tools.DefaultLimits}) {
+		if tools.ModelVisible(st.Tool) {
+			want = append(want, st.Tool)
+		}
+	}
 	assert.Len(t, list.Tools, len(want))
 	assert.Len(t, m.Tools, len(want), "the manifest lists every tool")
 

@@ -35,6 +35,9 @@ type manifestTool struct {
 func manifestTools() ([]manifestTool, error) {
 	var out []manifestTool
 	for _, st := range tools.All(tools.Deps{Project: tools.NewProject(), Limits: tools.DefaultLimits}) {
+		if !tools.ModelVisible(st.Tool) {
+			continue // the viewer app's own tools
+		}
 		d := st.Tool.Description
 		if i := strings.Index(d, ". "); i > 0 {
 			d = d[:i+1]
