@@ -54,6 +54,31 @@ var batchable = map[string]editParser{
 	"rotate_region": rotateRegionEdit,
 }
 
+// batchTools builds the tools whose arguments apply_edits operations take,
+// so an operation's arguments are checked against that tool's own schema.
+var batchTools = map[string]func(Deps) mcpserver.ServerTool{
+	"add_voxels":    AddVoxels,
+	"remove_voxels": RemoveVoxels,
+	"paint_voxels":  PaintVoxels,
+	"fill_shape":    FillShape,
+	"flood_fill":    FloodFill,
+	"replace_color": ReplaceColor,
+	"copy_region":   CopyRegion,
+	"move_region":   MoveRegion,
+	"mirror_region": MirrorRegion,
+	"rotate_region": RotateRegion,
+}
+
+// batchProps returns each batchable tool's declared arguments, by name.
+func batchProps(d Deps) map[string]map[string]any {
+	out := make(map[string]map[string]any, len(batchTools))
+	for name, build := range batchTools {
+		props, _ := inputProperties(build(d).Tool)
+		out[name] = props
+	}
+	return out
+}
+
 func batchableNames() string {
 	names := make([]string, 0, len(batchable))
 	for n := range batchable {
@@ -97,6 +122,7 @@ Example: {"operations":[{"tool":"fill_shape","arguments":{"shape":"box","from":[
 				"arguments": map[string]any{"type": "object"},
 			}, "required": []string{"tool"}})),
 	)
+	opProps := batchProps(d)
 	return mcpserver.ServerTool{Tool: tool, Handler: wrap(func(ctx context.Context, a args, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		list, ok := a["operations"].([]any)
 		if !ok {
@@ -128,6 +154,11 @@ Example: {"operations":[{"tool":"fill_shape","arguments":{"shape":"box","from":[
 			}
 			if opArgs.has(expectedRevisionProp) {
 				return nil, opError(i, name, errors.New("expected_revision goes on apply_edits itself, not on an operation"))
+			}
+			if props := opProps[name]; props != nil {
+				if msg := unknownArgs(opArgs, props, props, fmt.Sprintf("operations[%d].arguments.", i)); msg != "" {
+					return nil, opError(i, name, fmt.Errorf("%s; %s takes %s", msg, name, strings.Join(sortedKeys(props), ", ")))
+				}
 			}
 			e, err := parse(d, opArgs)
 			if err != nil {

@@ -92,6 +92,23 @@ var outputSchemas = sync.OnceValues(func() (map[string]*jsonschema.Schema, error
 	return out, nil
 })
 
+// declaredOutputs are the top-level properties of every tool's output schema.
+var declaredOutputs = sync.OnceValue(func() map[string]map[string]any {
+	out := map[string]map[string]any{}
+	for _, st := range tools.All(tools.Deps{Project: tools.NewProject(), Limits: tools.DefaultLimits}) {
+		var s struct {
+			Properties map[string]any `json:"properties"`
+		}
+		if st.Tool.RawOutputSchema != nil && json.Unmarshal(st.Tool.RawOutputSchema, &s) == nil {
+			out[st.Tool.Name] = s.Properties
+		}
+	}
+	return out
+})
+
+// undeclared collects tool.field for result fields missing from the schema.
+var undeclared sync.Map
+
 // validated counts the structured results checked against their tool's
 // output schema, by tool, over the whole test run.
 var validated sync.Map
@@ -112,6 +129,16 @@ func checkOutput(t *testing.T, name string, res *mcp.CallToolResult) {
 	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
 	require.NoError(t, err)
 	require.NoError(t, sch.Validate(inst), "%s: structuredContent does not match its outputSchema:\n%s", name, b)
+	// every top-level field a result carries is declared, so a host that
+	// reads the schema (or generates types from it) knows the field exists
+	declared := declaredOutputs()[name]
+	if m, ok := inst.(map[string]any); ok {
+		for k := range m {
+			if _, ok := declared[k]; !ok {
+				undeclared.Store(name+"."+k, true)
+			}
+		}
+	}
 	n, _ := validated.LoadOrStore(name, new(atomic.Int64))
 	n.(*atomic.Int64).Add(1)
 }

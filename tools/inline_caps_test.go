@@ -33,6 +33,20 @@ func TestBase64AboveTheInlineCapIsAToolError(t *testing.T) {
 	assert.Equal(t, [2]int{1568, 1000}, pngSize(t, img), "at the cap base64 still sends the whole image")
 }
 
+// With file transfer disabled no mode keeps a file, so the refusal of a
+// big base64 render must not send the model to file_path for the full size:
+// it names the largest base64 size and auto's downscaled inline image.
+func TestBase64AboveTheCapWithoutFileTransfer(t *testing.T) {
+	h := newRenderHarness(t, func(d *tools.Deps, _ *storage.Options) { d.Render.DisableFiles = true })
+	h.build()
+	msg := h.fail("render_scene", map[string]any{"width": 4096, "height": 4096, "options": map[string]any{"return_mode": "base64"}})
+	assert.Contains(t, msg, "4096×4096")
+	assert.Contains(t, msg, fmt.Sprint(maxInlineEdge), "the error names the largest allowed size")
+	assert.Contains(t, msg, "file transfer is disabled")
+	assert.NotContains(t, msg, "file_path for the full size", "no mode gives the full size in a file here")
+	assert.NotContains(t, msg, "a file plus", "auto keeps no file here")
+}
+
 // TestNoInlineImageOverTheCap renders big images in every mode and
 // configuration and checks every image block a result carries.
 func TestNoInlineImageOverTheCap(t *testing.T) {

@@ -81,6 +81,7 @@ var statusOutput = object(schema{
 	"redo_steps":    integer(""),
 	"layer_list":    arrayOf(layerSchema, ""),
 	"autosave":      object(schema{"enabled": boolean(""), "dir": text("")}),
+	"allowed_dirs":  arrayOf(text(""), "absolute directories where files may be opened, saved, exported and rendered to"),
 }, "voxels", "layers", "current_layer", "dirty", "undo_steps", "redo_steps")
 
 var editOutput = object(schema{
@@ -113,13 +114,27 @@ func withProps(base schema, props schema, required ...string) schema {
 
 // writtenProps describe what a save or export wrote.
 var writtenProps = schema{
-	"path":           text("the file written"),
-	"format":         text("the extension, without the dot"),
-	"voxels":         integer("voxels written to the file"),
-	"layers":         integer("layers written (1 for formats without layers)"),
-	"hidden_voxels":  integer("voxels on hidden layers: written and kept hidden, or not written (see hidden_written)"),
-	"hidden_layers":  integer(""),
-	"hidden_written": boolean("whether the hidden layers are in the file"),
+	"path":            text("the file written"),
+	"format":          text("the extension, without the dot"),
+	"voxels":          integer("voxels written to the file"),
+	"layers":          integer("layers written (1 for formats without layers)"),
+	"hidden_voxels":   integer("voxels on hidden layers: written and kept hidden, or not written (see hidden_written)"),
+	"hidden_layers":   integer(""),
+	"hidden_written":  boolean("whether the hidden layers are in the file"),
+	"summary":         text("format-specific facts (STL solid, Minecraft block mapping)"),
+	"remapped_colors": integer("colours mapped to the nearest palette entry (.vox: at most 255 colours)"),
+	"remapped_voxels": integer("voxels whose colour was mapped"),
+}
+
+// compactProps are the fields of the runs and count_only forms of
+// get_voxels_region and find_voxels_by_color.
+var compactProps = schema{
+	"format":          text(`"list" or "runs"`),
+	"runs":            text(`lines "x y z length RRGGBB", the form add_voxels takes`),
+	"total_runs":      integer("runs of all pages"),
+	"returned_voxels": integer("voxels in the runs of this page"),
+	"truncated_by":    text(`"limit" or "max_bytes"`),
+	"bounding_box":    boxSchema(""),
 }
 
 var fileSchema = object(schema{
@@ -274,10 +289,10 @@ var metaTable = map[string]toolMeta{
 	"get_voxel": {"Get voxel", object(schema{
 		"position": xyz(""), "exists": boolean(""), "color": hexColor(""), "layer": integer("the layer holding it"),
 	}, "position", "exists")},
-	"get_voxels_region": {"Get voxels in a region", object(schema{
+	"get_voxels_region": {"Get voxels in a region", object(withPropsMap(schema{
 		"voxels": arrayOf(voxelItemSchema, `[x, y, z, "#RRGGBBAA"] each`), "total": integer("voxels in the box"),
 		"offset": integer(""), "returned": integer(""), "truncated": boolean(""), "next_offset": integer(""), "layer": integer(""),
-	}, "total")},
+	}, compactProps), "total")},
 	"fill_shape": {"Fill shape", editOutput},
 	"flood_fill": {"Flood fill", withProps(editOutput, schema{"mode": schema{"type": "string", "enum": []any{"fill", "recolour"}}})},
 	"undo":       {"Undo", historyOutput},
@@ -298,11 +313,13 @@ var metaTable = map[string]toolMeta{
 		"total_voxels": integer(""), "distinct_colors": integer(""), "truncated": boolean(""),
 		"colors": arrayOf(object(schema{"color": hexColor(""), "count": integer("")}, "color", "count"), "most used first"),
 	}, "total_voxels", "distinct_colors", "colors")},
-	"find_voxels_by_color": {"Find voxels by colour", object(schema{
+	"find_voxels_by_color": {"Find voxels by colour", object(withPropsMap(schema{
 		"voxels": arrayOf(voxelItemSchema, `[x, y, z, "#RRGGBBAA"] each`), "total": integer("matching voxels"),
 		"offset": integer(""), "returned": integer(""), "truncated": boolean(""), "next_offset": integer(""),
-		"bounding_box": boxSchema("of all matches"),
-	}, "total")},
+		"bounding_box": boxSchema("of all matches"), "layer": integer(""),
+		"part_count": integer(`with group "parts": connected parts of the matches`),
+		"parts":      arrayOf(partSchema, `with group "parts": the largest parts first`),
+	}, compactProps), "total")},
 
 	"view_model": {"View model", object(schema{
 		"voxels": integer("voxels on visible layers"), "layers": integer(""), "bounding_box": boxSchema("of the visible voxels; absent when empty"),

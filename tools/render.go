@@ -159,6 +159,10 @@ func parseRender(a args, rs RenderSettings) (renderRequest, error) {
 	if r.mode == "base64" && (r.outputPath != "" || r.outputDir != "") {
 		return r, errors.New("return_mode base64 keeps no file: drop output_path/output_dir, or use file_path")
 	}
+	if r.mode == "base64" && max(r.opt.Width, r.opt.Height) > inlineMaxEdge && rs.DisableFiles {
+		return r, fmt.Errorf("return_mode base64 sends the whole image inline, and an inline image is at most %d px on its long edge (hosts refuse or downscale bigger ones); %d×%d is too big, and file transfer is disabled on this server, so no mode keeps a full-size file: give a width and height of at most %d, or use return_mode auto for an inline image downscaled to %d px",
+			inlineMaxEdge, r.opt.Width, r.opt.Height, inlineMaxEdge, inlineMaxEdge)
+	}
 	if r.mode == "base64" && max(r.opt.Width, r.opt.Height) > inlineMaxEdge {
 		return r, fmt.Errorf("return_mode base64 sends the whole image inline, and an inline image is at most %d px on its long edge (hosts refuse or downscale bigger ones); %d×%d is too big: use return_mode file_path for the full size (or auto: a file plus an inline preview), or a width and height of at most %d",
 			inlineMaxEdge, r.opt.Width, r.opt.Height, inlineMaxEdge)

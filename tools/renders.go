@@ -61,7 +61,30 @@ var renderOutputSchema = []byte(`{
       },
       "required": ["width", "height", "panels", "voxels", "scene_hash", "cached", "return_mode", "inline"]
     },
-    "warnings": {"type": "array", "items": {"type": "string"}}
+    "warnings": {"type": "array", "items": {"type": "string"}},
+    "since_previous_render": {
+      "type": "object",
+      "description": "What changed since the previous render of this session: voxels added, removed and recoloured since that render's revision.",
+      "properties": {
+        "since_revision": {"type": "integer"},
+        "added": {"type": "integer"},
+        "removed": {"type": "integer"},
+        "recolored": {"type": "integer"}
+      },
+      "required": ["since_revision"]
+    },
+    "highlight": {
+      "type": "object",
+      "description": "With highlight \"changes\": the revision the highlighted changes are counted from, and their counts unless they are since_previous_render's.",
+      "properties": {
+        "since_revision": {"type": "integer"},
+        "added": {"type": "integer"},
+        "removed": {"type": "integer"},
+        "recolored": {"type": "integer"},
+        "highlighted": {"type": "boolean"}
+      },
+      "required": ["since_revision"]
+    }
   },
   "required": ["render"]
 }`)

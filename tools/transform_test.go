@@ -130,6 +130,9 @@ func TestApplyEditsIsAtomic(t *testing.T) {
 		{"not an object", "fill_shape", "an operation must be"},
 		{"open flood fill", map[string]any{"tool": "flood_fill", "arguments": map[string]any{"position": []any{0, 5, 3}, "color": "#00FF00"}}, "not enclosed"},
 		{"missing layer", map[string]any{"tool": "mirror_region", "arguments": map[string]any{"from": []any{0, 0, 0}, "to": []any{9, 9, 5}, "axis": "x", "layer": 7}}, "layer 7 does not exist"},
+		// an operation's arguments are checked as the tool itself checks them:
+		// a misspelt or unknown name is refused with the nearest valid one
+		{"unknown argument", map[string]any{"tool": "fill_shape", "arguments": map[string]any{"shape": "box", "from": []any{0, 0, 6}, "to": []any{1, 1, 6}, "color": "#FF0000", "holow": true}}, "unknown argument `operations[2].arguments.holow`; did you mean `operations[2].arguments.hollow`?"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ops := append(append([]any{}, good...), tc.op)
