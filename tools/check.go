@@ -40,7 +40,7 @@ func CheckModel(d Deps) mcpserver.ServerTool {
 		mcp.WithInteger("support_layer", mcp.Description("A layer whose voxels also count as ground (parts touching them are grounded)."), mcp.Min(1)),
 		mcp.WithInteger("limit", mcp.Description(fmt.Sprintf("Parts (and floating parts) listed. Default %d, at most %d.", defaultCheckParts, maxCheckParts)), mcp.Min(1), mcp.Max(maxCheckParts)),
 		mcp.WithInteger("examples", mcp.Description(fmt.Sprintf("Asymmetric voxels and colour mismatches listed per axis. Default %d, at most %d.", defaultExamples, maxExamples)), mcp.Min(0), mcp.Max(maxExamples)),
-		maxBytesProp,
+		checkMaxBytesProp,
 	)
 	return mcpserver.ServerTool{Tool: tool, Handler: wrap(func(ctx context.Context, a args, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		return d.checkModel(a)
@@ -139,7 +139,7 @@ func (d Deps) checkModel(a args) (*mcp.CallToolResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	budget, err := maxBytes(a)
+	budget, err := a.int("max_bytes", defaultMaxBytes, checkMinMaxBytes, maxMaxBytes)
 	if err != nil {
 		return nil, err
 	}

@@ -396,3 +396,17 @@ func payload(res *mcp.CallToolResult) int {
 	}
 	return n
 }
+
+// check_model's smallest budget is one it can keep: at 2048 bytes a scene
+// of scattered parts still fits, and 1024 is refused with the range.
+func TestCheckModelSmallestBudget(t *testing.T) {
+	h := newHarness(t)
+	for i := 0; i < 300; i++ {
+		h.ok("add_voxels", map[string]any{"voxels": []any{[]any{(i * 7) % 61 * 2, (i * 13) % 53 * 2, (i % 5) * 3}}, "color": fmt.Sprintf("#%02X4080", i%256)})
+	}
+	res := h.call("check_model", map[string]any{"max_bytes": 2048})
+	require.False(t, res.IsError, text(res))
+	assert.LessOrEqual(t, payload(res), 2048)
+	msg := h.fail("check_model", map[string]any{"max_bytes": 1024})
+	assert.Contains(t, msg, "2048")
+}

@@ -33,6 +33,13 @@ func maxBytes(a args) (int, error) {
 	return a.int("max_bytes", defaultMaxBytes, minMaxBytes, maxMaxBytes)
 }
 
+// checkMinMaxBytes is check_model's smallest budget: its fixed part (both
+// symmetry reports, counts, the summary) takes about 1.1 KB before any
+// list item.
+const checkMinMaxBytes = 2 << 10
+
+var checkMaxBytesProp = mcp.WithInteger("max_bytes", mcp.Description(fmt.Sprintf("Byte budget of the result (text and structured content); lists stop early (truncated) to stay within it. Default %d (~5k tokens), %d-%d.", defaultMaxBytes, checkMinMaxBytes, maxMaxBytes)), mcp.Min(checkMinMaxBytes), mcp.Max(maxMaxBytes))
+
 // selectVolume returns the frozen voxels of the "layer" argument, or of the
 // visible layers merged when it is absent, clipped to clip when not nil.
 // The scene's lock must be held; the volume may be read after it is released.
