@@ -42,7 +42,7 @@ Best tool for each job:
 - many individual voxels: add_voxels with a list, or "data" lines "x y z RRGGBB" for big batches; remove_voxels, paint_voxels likewise.
 - recolour a connected region or fill an enclosed cavity: flood_fill.
 - big or repeated structures: run_script (a Starlark program; one call can build 100,000+ voxels, one undo step), copy_region, move_region, mirror_region (keep_original makes a half model symmetric), rotate_region, replace_color; several edits at once, all or nothing: apply_edits.
-- every result carries the scene revision; pass expected_revision to an edit to refuse it if the scene moved on.
+- every scene result carries the scene revision; pass expected_revision to an edit to refuse it if the scene moved on.
 - organise parts: create_layer (returns a stable id), select_layer, set_layer_visibility, merge_layers.
 - check: get_status, get_bounding_box, get_color_histogram, get_voxel, get_voxels_region; and render_scene with views ["front","right","top","isometric"] for a labelled contact sheet that shows which side is which.
 Check loop: build → check_model (floating parts, symmetry with the exact asymmetric voxels, cavities; ~1k tokens) → get_slice of a suspect level (text grid, ~0.5k tokens at 32×32, ~7k at 128×128) or render_scene (highlight "changes" marks what changed since the last render) → fix → check again. diff_scene lists what changed since a revision. For voxel lists use format "runs" or count_only (list pages stop at max_bytes, 16 KB by default).

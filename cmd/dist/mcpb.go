@@ -91,7 +91,7 @@ func (b *builder) manifest(t target, toolList []manifestTool) map[string]any {
 			"allowed_directories": map[string]any{
 				"type":        "directory",
 				"title":       "Model folders",
-				"description": "Folders where Claude may open and save voxel models and exports (as GOXEL_ALLOW_DIRS). Nothing outside them is read or written.",
+				"description": "Folders where Claude may open and save voxel models and exports (passed to the server as directory arguments, like GOXEL_ALLOW_DIRS). Nothing outside them is read or written.",
 				"multiple":    true,
 				"required":    true,
 				"default":     []string{"${DOCUMENTS}"},
