@@ -22,8 +22,9 @@
 //   - Where voxels touch only along an edge or at a corner, the surface
 //     would pinch: four triangles on one edge, or two cones on one vertex.
 //     At a pinched edge each of the two voxels' faces go through their own
-//     copy of the edge's midpoint, moved Pinch voxels toward that voxel
-//     (the face becomes a fan of triangles around its centre); at a pinched
+//     copy of the edge's midpoint, moved Pinch voxels apart along the
+//     cross-section's other diagonal, which keeps the volume exact (the
+//     face becomes a fan of triangles around its centre); at a pinched
 //     corner each group of face-connected voxels gets its own copy of the
 //     corner, moved likewise. The solids stay apart by a hair, so every
 //     edge has exactly two triangles, and the volume changes by far less
@@ -188,11 +189,23 @@ func appendFace(out []Triangle, filled func(voxel.Pos) bool, p voxel.Pos, n [3]i
 		diag := voxel.Pos{X: side.X + n[0], Y: side.Y + n[1], Z: side.Z + n[2]}
 		if !filled(side) && filled(diag) {
 			// Four faces meet on this edge: p's two and diag's two. Each
-			// voxel's pair goes through its own copy of the midpoint.
-			to := [3]float64{float64(p.X) + 0.5 - mid[0], float64(p.Y) + 0.5 - mid[1], float64(p.Z) + 0.5 - mid[2]}
-			l := math.Sqrt(to[0]*to[0] + to[1]*to[1] + to[2]*to[2])
+			// voxel's pair goes through its own copy of the midpoint,
+			// moved into one of the two empty cells beside the edge: p's
+			// copy into the cell reached along the lower-numbered of the
+			// edge's two cross axes, diag's into the other, so the copies
+			// part. The move is parallel to the line between the two
+			// voxels' other edges of the cross-section (d - n or n - d), so
+			// it changes no volume: the signed volume stays the voxel count.
+			var to [3]float64
+			first, second := d, n
+			if axisOf(n) < axisOf(d) {
+				first, second = n, d
+			}
 			for k := range 3 {
-				mid[k] += Pinch * to[k] / l
+				to[k] = float64(first[k] - second[k])
+			}
+			for k := range 3 {
+				mid[k] += Pinch * to[k] / math.Sqrt2
 			}
 			poly = append(poly, mid)
 		}
@@ -204,6 +217,16 @@ func appendFace(out []Triangle, filled func(voxel.Pos) bool, p voxel.Pos, n [3]i
 		out = append(out, Triangle{normal, [3][3]float64{centre, poly[i], poly[(i+1)%len(poly)]}})
 	}
 	return out
+}
+
+// axisOf is the axis (0, 1, 2) along which the unit vector v points.
+func axisOf(v [3]int) int {
+	for k := range 3 {
+		if v[k] != 0 {
+			return k
+		}
+	}
+	return 0
 }
 
 // occupancy answers "is there a voxel at p" with a one-block cache: the

@@ -155,6 +155,7 @@ func assertSolid(t *testing.T, snap *voxel.Snapshot) []Triangle {
 			}
 		}
 	}
+	t.Logf("%d voxels, signed volume %.9f, %d moved corners", snap.Count(), vol, len(moved))
 	assert.InDelta(t, float64(snap.Count()), vol, 1e-9*float64(snap.Count())+6*Pinch*float64(len(moved)), "signed volume = voxel count")
 	return tris
 }
