@@ -71,6 +71,11 @@ type face struct {
 	c    color.NRGBA
 }
 
+// key orders faces by (v, u) as one unsigned number.
+func (f face) key() uint64 {
+	return uint64(uint32(f.v)^1<<31)<<32 | uint64(uint32(f.u)^1<<31)
+}
+
 // rect is a merged rectangle in its plane: w×h faces from (u, v).
 type rect struct {
 	u, v, w, h int32
@@ -217,7 +222,7 @@ func build(snap *voxel.Snapshot, maxFaces int) (*surface, error) {
 // face is found by binary search; covered marks faces already merged.
 func mergePlane(p *plane, covered []bool) []bool {
 	faces := p.faces
-	slices.SortFunc(faces, func(a, b face) int { return cmp.Or(cmp.Compare(a.v, b.v), cmp.Compare(a.u, b.u)) })
+	slices.SortFunc(faces, func(a, b face) int { return cmp.Compare(a.key(), b.key()) })
 	covered = slices.Grow(covered[:0], len(faces))[:len(faces)]
 	clear(covered)
 	var rows []int
@@ -233,9 +238,8 @@ func mergePlane(p *plane, covered []bool) []bool {
 		rows = append(rows[:0], i)
 		for h := int32(1); ; h++ {
 			rest := faces[rows[len(rows)-1]+int(w):]
-			k, found := slices.BinarySearchFunc(rest, face{u: f.u, v: f.v + h}, func(a, b face) int {
-				return cmp.Or(cmp.Compare(a.v, b.v), cmp.Compare(a.u, b.u))
-			})
+			want := face{u: f.u, v: f.v + h}.key()
+			k, found := slices.BinarySearchFunc(rest, want, func(a face, k uint64) int { return cmp.Compare(a.key(), k) })
 			if !found || k+int(w) > len(rest) {
 				break
 			}
@@ -329,13 +333,6 @@ type vertex struct {
 	c      color.NRGBA
 }
 
-// cornerKey sorts one rectangle corner of a plane by position and colour,
-// then by its number in quad order (any total order groups equal corners;
-// this one puts the first of each group first).
-type cornerKey struct {
-	uv, ci uint64 // u<<32 | v; colour<<32 | corner number
-}
-
 // corners returns the four (u, v) corners of r in quad order.
 func corners(r rect, sign int) [4][2]int32 {
 	uvs := [4][2]int32{{r.u, r.v}, {r.u + r.w, r.v}, {r.u + r.w, r.v + r.h}, {r.u, r.v + r.h}}
@@ -345,45 +342,53 @@ func corners(r rect, sign int) [4][2]int32 {
 	return uvs
 }
 
-func rgba(c color.NRGBA) uint64 {
-	return uint64(c.R)<<24 | uint64(c.G)<<16 | uint64(c.B)<<8 | uint64(c.A)
+// slot is one entry of the table index uses: a corner's position and
+// colour, and its vertex number plus one (0 marks an empty slot).
+type slot struct {
+	uv uint64
+	c  color.NRGBA
+	id uint32
 }
 
 // index numbers the distinct corners of p in first-seen order into p.ids
-// and p.verts, with keys as scratch.
-func (p *plane) index(keys []cornerKey) []cornerKey {
+// and p.verts. Equal corners are found with an open-addressing table of at
+// least twice the corners, table reused from plane to plane.
+func (p *plane) index(table []slot) []slot {
 	sign := 1 - 2*(p.dir%2)
 	n := 4 * len(p.rects)
-	keys = slices.Grow(keys[:0], n)
+	size := 1
+	for size < 2*n {
+		size <<= 1
+	}
+	if cap(table) < size {
+		table = make([]slot, size)
+	}
+	table = table[:size]
+	clear(table)
+	mask := uint64(size - 1)
+	p.ids = make([][4]uint32, len(p.rects))
+	next := uint32(0)
 	for ri, r := range p.rects {
 		for k, uv := range corners(r, sign) {
-			keys = append(keys, cornerKey{uint64(uint32(uv[0]))<<32 | uint64(uint32(uv[1])), rgba(r.c)<<32 | uint64(4*ri+k)})
-		}
-	}
-	slices.SortFunc(keys, func(x, y cornerKey) int { return cmp.Or(cmp.Compare(x.uv, y.uv), cmp.Compare(x.ci, y.ci)) })
-	// first[j] is the first corner with corner j's key, kept in ids for now.
-	p.ids = make([][4]uint32, len(p.rects))
-	for j, k := range keys {
-		c := uint32(k.ci)
-		if j > 0 && keys[j-1].uv == k.uv && keys[j-1].ci>>32 == k.ci>>32 {
-			p.ids[c/4][c%4] = p.ids[uint32(keys[j-1].ci)/4][uint32(keys[j-1].ci)%4]
-		} else {
-			p.ids[c/4][c%4] = c
-		}
-	}
-	// A corner first in its group takes the next number; the others take
-	// their first's, which comes before them.
-	next := uint32(0)
-	for c := range uint32(n) {
-		if f := p.ids[c/4][c%4]; f == c {
-			p.ids[c/4][c%4] = next
-			next++
-		} else {
-			p.ids[c/4][c%4] = p.ids[f/4][f%4]
+			key := uint64(uint32(uv[0]))<<32 | uint64(uint32(uv[1]))
+			h := (key ^ uint64(r.c.R)<<8 ^ uint64(r.c.G)<<16 ^ uint64(r.c.B)<<24 ^ uint64(r.c.A)) * 0x9E3779B97F4A7C15
+			for i := h >> 32 & mask; ; i = (i + 1) & mask {
+				e := &table[i]
+				if e.id == 0 {
+					next++
+					*e = slot{key, r.c, next}
+					p.ids[ri][k] = next - 1
+					break
+				}
+				if e.uv == key && e.c == r.c {
+					p.ids[ri][k] = e.id - 1
+					break
+				}
+			}
 		}
 	}
 	p.verts = int(next)
-	return keys
+	return table
 }
 
 // walker holds the buffers walk reuses from plane to plane.
@@ -440,10 +445,10 @@ func (s *surface) count() {
 	s.hi = [3]float32{-math.MaxFloat32, -math.MaxFloat32, -math.MaxFloat32}
 	s.verts = 0
 	var w walker
-	var keys []cornerKey
+	var table []slot
 	for i := range s.planes {
 		p := &s.planes[i]
-		keys = p.index(keys)
+		table = p.index(table)
 		verts, _ := w.plane(p, 0)
 		s.verts += len(verts)
 		for _, v := range verts {
