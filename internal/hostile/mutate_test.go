@@ -159,6 +159,11 @@ func TestMutatedRealFiles(t *testing.T) {
 		if r.took > caseTime {
 			overTime++
 		}
+		if (i+1)%progressEvery == 0 {
+			// Streamed with -v, so a long run shows how far it got.
+			t.Logf("progress: %d of %d cases, slowest so far %v (%s), largest heap so far %.1f MiB, %d over %v",
+				i+1, n, slowest.took.Round(time.Millisecond), slowCase, mib(hungriest.peakHeap), overTime, caseTime)
+		}
 		if r.opened > caseTime {
 			overOpen++
 		}
@@ -179,5 +184,8 @@ func TestMutatedRealFiles(t *testing.T) {
 	t.Logf("largest heap: %.1f MiB live at peak (%d MiB allocated), %s (%d voxels)", mib(hungriest.peakHeap), hungriest.allocated>>20, hungCase, hungriest.voxels)
 	t.Logf("over %v: %d (%d to open and render); over %d MiB of heap: none (asserted)", caseTime, overTime, overOpen, caseBytes>>20)
 }
+
+// progressEvery is how often a long run logs how far it got.
+const progressEvery = 1000
 
 func mib(b uint64) float64 { return float64(b) / (1 << 20) }
