@@ -164,10 +164,10 @@ func (s *surface) writeBin(w io.Writer) error {
 }
 
 // EncodeGLTF writes snap's surface as a .gltf file with the buffer
-// embedded as a base64 data URI. A surface of more than MaxFaces faces is
+// embedded as a base64 data URI. A surface over MaxFaces or MaxQuads is
 // refused with ErrTooLarge.
 func EncodeGLTF(w io.Writer, snap *voxel.Snapshot) error {
-	s, err := build(snap, MaxFaces)
+	s, err := build(snap, MaxFaces, MaxQuads)
 	if err != nil {
 		return err
 	}
@@ -211,10 +211,10 @@ func (s *surface) writeGLTF(w io.Writer) error {
 	return nil
 }
 
-// EncodeGLB writes snap's surface as binary glTF. A surface of more than
-// MaxFaces faces is refused with ErrTooLarge.
+// EncodeGLB writes snap's surface as binary glTF. A surface over
+// MaxFaces or MaxQuads is refused with ErrTooLarge.
 func EncodeGLB(w io.Writer, snap *voxel.Snapshot) error {
-	s, err := build(snap, MaxFaces)
+	s, err := build(snap, MaxFaces, MaxQuads)
 	if err != nil {
 		return err
 	}

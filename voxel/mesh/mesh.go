@@ -22,11 +22,13 @@
 //     (converted from sRGB), triangles are indexed with uint32, one
 //     material (alphaMode BLEND when any voxel is translucent).
 //
-// Cost: an export holds the merged rectangles (20 bytes each) and the
-// faces of one plane at a time, and streams its output, so memory stays
-// within about 32 bytes per exposed face whatever the format. A scene
-// with more than MaxFaces exposed voxel faces is refused with ErrTooLarge
-// before anything is written (see docs/security.md).
+// Cost: an export collects the exposed faces (12 bytes each), merges them
+// plane by plane into rectangles (36 bytes each with their vertex
+// numbers), dropping each plane's faces, and streams its output; vertices
+// are deduplicated per plane with a reused table. A surface of more than
+// MaxFaces exposed voxel faces or MaxQuads rectangles is refused with
+// ErrTooLarge before anything is written, so an export's memory stays
+// within about 200 MiB whatever the scene (see docs/security.md).
 package mesh
 
 import (
@@ -40,15 +42,22 @@ import (
 	"github.com/goxel-mcp/goxel-mcp/voxel"
 )
 
-// MaxFaces is the most exposed voxel faces (before merging) a mesh export
-// takes: 2 Mi faces, about 64 MiB while the surface is built. The scene
-// budget allows scenes of a hundred million exposed faces (a 3D
-// checkerboard of 8,192 blocks), whose meshes would be tens of gigabytes;
-// such scenes keep every voxel, far smaller, as .vox or .gox.
-const MaxFaces = 1 << 21
+// The caps of a mesh export (OBJ, PLY, glTF), derived from the scene
+// budget: its 32 Mi voxels can show a hundred million exposed faces (a 3D
+// checkerboard of 8,192 blocks), whose mesh would take tens of gigabytes.
+// Such scenes keep every voxel, far smaller, as .vox or .gox.
+const (
+	// MaxFaces is the most exposed voxel faces (before merging) an export
+	// collects: 8 Mi, 96 MiB of faces. A solid slab of the whole budget
+	// (two layers of 4,096 full blocks) has 4.3 Mi.
+	MaxFaces = 1 << 23
+	// MaxQuads is the most merged rectangles an export writes: 2 Mi, about
+	// 72 MiB held while writing and files of at most 8 Mi vertices.
+	MaxQuads = 1 << 21
+)
 
-// ErrTooLarge is returned (wrapped) when a scene has more than MaxFaces
-// exposed faces.
+// ErrTooLarge is returned (wrapped) when a scene's surface is over
+// MaxFaces or MaxQuads.
 var ErrTooLarge = errors.New("mesh too large")
 
 // Quad is one merged rectangle of exposed faces.
@@ -112,7 +121,7 @@ var dirs = [6][3]int{{1, 0, 0}, {-1, 0, 0}, {0, 1, 0}, {0, -1, 0}, {0, 0, 1}, {0
 // Build returns the greedy-meshed exposed surface of snap, in a
 // deterministic order. It has no face cap; the encoders do.
 func Build(snap *voxel.Snapshot) *Mesh {
-	s, _ := build(snap, -1)
+	s, _ := build(snap, -1, -1)
 	m := &Mesh{Quads: make([]Quad, 0, s.quads)}
 	for i := range s.planes {
 		p := &s.planes[i]
@@ -124,16 +133,16 @@ func Build(snap *voxel.Snapshot) *Mesh {
 	return m
 }
 
-// tooLarge is the error of a scene over MaxFaces.
-func tooLarge(limit int) error {
-	return fmt.Errorf("%w: the visible surface has more than %d exposed voxel faces, the cap of a mesh export "+
-		"(OBJ, PLY, glTF); export as .vox or .gox, which keep every voxel, or hide layers to export less", ErrTooLarge, limit)
+// tooLarge is the error of a surface over a cap.
+func tooLarge(what string, limit int) error {
+	return fmt.Errorf("%w: the visible surface has more than %d %s, the cap of a mesh export (OBJ, PLY, glTF); "+
+		"export as .vox or .gox, which keep every voxel, or hide layers to export less", ErrTooLarge, limit, what)
 }
 
 // build collects the exposed faces by plane, then merges each plane and
-// drops its faces, refusing more than maxFaces faces (no cap when
-// maxFaces < 0) as soon as it counts one more.
-func build(snap *voxel.Snapshot, maxFaces int) (*surface, error) {
+// drops its faces, refusing more than maxFaces faces or maxQuads merged
+// rectangles (no cap when negative) as soon as it counts one more.
+func build(snap *voxel.Snapshot, maxFaces, maxQuads int) (*surface, error) {
 	entries := snap.Blocks()
 	byOrigin := make(map[voxel.Pos]int, len(entries))
 	for i, e := range entries {
@@ -183,7 +192,7 @@ func build(snap *voxel.Snapshot, maxFaces int) (*surface, error) {
 				}
 				total++
 				if maxFaces >= 0 && total > maxFaces {
-					return nil, tooLarge(maxFaces)
+					return nil, tooLarge("exposed voxel faces", maxFaces)
 				}
 				pi := local[d][l[a]]
 				if pi < 0 {
@@ -211,6 +220,9 @@ func build(snap *voxel.Snapshot, maxFaces int) (*surface, error) {
 		covered = mergePlane(p, covered)
 		p.faces = nil // the rectangles replace them
 		s.quads += len(p.rects)
+		if maxQuads >= 0 && s.quads > maxQuads {
+			return nil, tooLarge("merged rectangles (quads)", maxQuads)
+		}
 	}
 	s.count()
 	return s, nil

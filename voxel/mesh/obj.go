@@ -19,9 +19,9 @@ var channel = func() (t [256]string) {
 }()
 
 // EncodeOBJ writes snap's surface as Wavefront OBJ with vertex colours. A
-// surface of more than MaxFaces faces is refused with ErrTooLarge.
+// surface over MaxFaces or MaxQuads is refused with ErrTooLarge.
 func EncodeOBJ(w io.Writer, snap *voxel.Snapshot) error {
-	s, err := build(snap, MaxFaces)
+	s, err := build(snap, MaxFaces, MaxQuads)
 	if err != nil {
 		return err
 	}

@@ -11,10 +11,10 @@ import (
 )
 
 // EncodePLY writes snap's surface as binary little-endian PLY with
-// per-vertex colours. A surface of more than MaxFaces faces is refused
+// per-vertex colours. A surface over MaxFaces or MaxQuads is refused
 // with ErrTooLarge.
 func EncodePLY(w io.Writer, snap *voxel.Snapshot) error {
-	s, err := build(snap, MaxFaces)
+	s, err := build(snap, MaxFaces, MaxQuads)
 	if err != nil {
 		return err
 	}
