@@ -1,6 +1,7 @@
 package mesh
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/base64"
 	"encoding/binary"
@@ -54,48 +55,18 @@ func yUp(p [3]int) [3]float32 {
 	return [3]float32{float32(p[0]), float32(p[2]), float32(-p[1])}
 }
 
-// gltf builds the document and its binary buffer.
-func (m *Mesh) gltf() (*gltfDoc, []byte) {
+// gltf builds the document; its buffer (when the mesh has quads) is
+// written by writeBin, byteLength bytes.
+func (s *surface) gltf() *gltfDoc {
 	doc := &gltfDoc{
 		Asset:  map[string]string{"version": "2.0", "generator": "goxel-mcp"},
 		Scenes: []gltfScene{{Nodes: []int{}}},
 	}
-	if len(m.Quads) == 0 {
-		return doc, nil
+	if s.quads == 0 {
+		return doc
 	}
-	verts, quads := m.indexed()
-	le := binary.LittleEndian
-	var bin []byte
-	lo := [3]float32{math.MaxFloat32, math.MaxFloat32, math.MaxFloat32}
-	hi := [3]float32{-math.MaxFloat32, -math.MaxFloat32, -math.MaxFloat32}
-	translucent := false
-	for _, v := range verts {
-		p := yUp(v.p)
-		for i, c := range p {
-			lo[i], hi[i] = min(lo[i], c), max(hi[i], c)
-			bin = le.AppendUint32(bin, math.Float32bits(c))
-		}
-	}
-	posLen := len(bin)
-	for _, v := range verts {
-		for _, c := range yUp(v.normal) {
-			bin = le.AppendUint32(bin, math.Float32bits(c))
-		}
-	}
-	normLen := len(bin) - posLen
-	for _, v := range verts {
-		for _, c := range []float32{srgbToLinear(v.c.R), srgbToLinear(v.c.G), srgbToLinear(v.c.B), float32(v.c.A) / 255} {
-			bin = le.AppendUint32(bin, math.Float32bits(c))
-		}
-		translucent = translucent || v.c.A < 255
-	}
-	colLen := len(bin) - posLen - normLen
-	for _, q := range quads {
-		for _, i := range []int{0, 1, 2, 0, 2, 3} {
-			bin = le.AppendUint32(bin, q[i])
-		}
-	}
-	idxLen := len(bin) - posLen - normLen - colLen
+	n := s.verts
+	posLen, normLen, colLen, idxLen := 12*n, 12*n, 16*n, 24*s.quads
 
 	doc.Scenes[0].Nodes = []int{0}
 	doc.Nodes = []map[string]any{{"mesh": 0, "name": "voxels"}}
@@ -106,16 +77,15 @@ func (m *Mesh) gltf() (*gltfDoc, []byte) {
 	mat := map[string]any{"name": "vertex colours", "pbrMetallicRoughness": map[string]any{
 		"baseColorFactor": []float32{1, 1, 1, 1}, "metallicFactor": 0, "roughnessFactor": 1,
 	}}
-	if translucent {
+	if s.translucent {
 		mat["alphaMode"] = "BLEND"
 	}
 	doc.Materials = []map[string]any{mat}
-	n := len(verts)
 	doc.Accessors = []map[string]any{
-		{"bufferView": 0, "componentType": gltfFloat, "count": n, "type": "VEC3", "min": lo[:], "max": hi[:]},
+		{"bufferView": 0, "componentType": gltfFloat, "count": n, "type": "VEC3", "min": s.lo[:], "max": s.hi[:]},
 		{"bufferView": 1, "componentType": gltfFloat, "count": n, "type": "VEC3"},
 		{"bufferView": 2, "componentType": gltfFloat, "count": n, "type": "VEC4"},
-		{"bufferView": 3, "componentType": gltfUint, "count": 6 * len(quads), "type": "SCALAR"},
+		{"bufferView": 3, "componentType": gltfUint, "count": 6 * s.quads, "type": "SCALAR"},
 	}
 	doc.BufferViews = []map[string]any{
 		{"buffer": 0, "byteOffset": 0, "byteLength": posLen, "target": gltfArrayBuffer},
@@ -123,41 +93,141 @@ func (m *Mesh) gltf() (*gltfDoc, []byte) {
 		{"buffer": 0, "byteOffset": posLen + normLen, "byteLength": colLen, "target": gltfArrayBuffer},
 		{"buffer": 0, "byteOffset": posLen + normLen + colLen, "byteLength": idxLen, "target": gltfElementArray},
 	}
-	doc.Buffers = []map[string]any{{"byteLength": len(bin)}}
-	return doc, bin
+	doc.Buffers = []map[string]any{{"byteLength": posLen + normLen + colLen + idxLen}}
+	return doc
+}
+
+// linear is srgbToLinear of every 8-bit value.
+var linear = func() (t [256]float32) {
+	for c := range t {
+		t[c] = srgbToLinear(uint8(c))
+	}
+	return t
+}()
+
+// writeBin streams the glTF buffer: positions, normals, colours, indices.
+func (s *surface) writeBin(w io.Writer) error {
+	le := binary.LittleEndian
+	buf := make([]byte, 0, 24)
+	put := func(fs ...float32) error {
+		buf = buf[:0]
+		for _, f := range fs {
+			buf = le.AppendUint32(buf, math.Float32bits(f))
+		}
+		_, err := w.Write(buf)
+		return err
+	}
+	if err := s.walk(func(verts []vertex, _ [][4]uint32) error {
+		for _, v := range verts {
+			p := yUp(v.p)
+			if err := put(p[0], p[1], p[2]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	for i := range s.planes {
+		p := &s.planes[i]
+		var normal [3]int
+		normal[p.dir/2] = 1 - 2*(p.dir%2)
+		n := yUp(normal)
+		for range p.verts {
+			if err := put(n[0], n[1], n[2]); err != nil {
+				return err
+			}
+		}
+	}
+	if err := s.walk(func(verts []vertex, _ [][4]uint32) error {
+		for _, v := range verts {
+			if err := put(linear[v.c.R], linear[v.c.G], linear[v.c.B], float32(v.c.A)/255); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	return s.walk(func(_ []vertex, quads [][4]uint32) error {
+		for _, q := range quads {
+			buf = buf[:0]
+			for _, i := range [6]int{0, 1, 2, 0, 2, 3} {
+				buf = le.AppendUint32(buf, q[i])
+			}
+			if _, err := w.Write(buf); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // EncodeGLTF writes snap's surface as a .gltf file with the buffer
-// embedded as a base64 data URI.
+// embedded as a base64 data URI. A surface over MaxFaces or MaxQuads is
+// refused with ErrTooLarge.
 func EncodeGLTF(w io.Writer, snap *voxel.Snapshot) error {
-	return Build(snap).WriteGLTF(w)
+	s, err := build(snap, MaxFaces, MaxQuads)
+	if err != nil {
+		return err
+	}
+	return s.writeGLTF(w)
 }
 
 // WriteGLTF writes the mesh as .gltf JSON with an embedded buffer.
-func (m *Mesh) WriteGLTF(w io.Writer) error {
-	doc, bin := m.gltf()
-	if bin != nil {
-		doc.Buffers[0]["uri"] = "data:application/octet-stream;base64," + base64.StdEncoding.EncodeToString(bin)
-	}
-	b, err := json.Marshal(doc)
+func (m *Mesh) WriteGLTF(w io.Writer) error { return m.surface().writeGLTF(w) }
+
+// writeGLTF streams the document: the buffer is its last member, so the
+// JSON is written up to the buffer's byteLength, then the uri is streamed
+// through a base64 encoder.
+func (s *surface) writeGLTF(w io.Writer) error {
+	b, err := json.Marshal(s.gltf())
 	if err != nil {
 		return fmt.Errorf("failed to encode gltf: %w", err)
 	}
-	if _, err := w.Write(append(b, '\n')); err != nil {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	if s.quads == 0 {
+		bw.Write(b)
+	} else {
+		head, ok := bytes.CutSuffix(b, []byte("}]}"))
+		if !ok {
+			return fmt.Errorf("failed to encode gltf: the document does not end with its buffer")
+		}
+		bw.Write(head)
+		bw.WriteString(`,"uri":"data:application/octet-stream;base64,`)
+		enc := base64.NewEncoder(base64.StdEncoding, bw)
+		if err := s.writeBin(enc); err != nil {
+			return fmt.Errorf("failed to write gltf: %w", err)
+		}
+		if err := enc.Close(); err != nil {
+			return fmt.Errorf("failed to write gltf: %w", err)
+		}
+		bw.WriteString(`"}]}`)
+	}
+	bw.WriteByte('\n')
+	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("failed to write gltf: %w", err)
 	}
 	return nil
 }
 
-// EncodeGLB writes snap's surface as binary glTF.
+// EncodeGLB writes snap's surface as binary glTF. A surface over
+// MaxFaces or MaxQuads is refused with ErrTooLarge.
 func EncodeGLB(w io.Writer, snap *voxel.Snapshot) error {
-	return Build(snap).WriteGLB(w)
+	s, err := build(snap, MaxFaces, MaxQuads)
+	if err != nil {
+		return err
+	}
+	return s.writeGLB(w)
 }
 
-// WriteGLB writes the mesh as binary glTF: a 12-byte header, a JSON chunk
-// padded with spaces and a BIN chunk padded with zeros to 4 bytes.
-func (m *Mesh) WriteGLB(w io.Writer) error {
-	doc, bin := m.gltf()
+// WriteGLB writes the mesh as binary glTF.
+func (m *Mesh) WriteGLB(w io.Writer) error { return m.surface().writeGLB(w) }
+
+// writeGLB writes a 12-byte header, a JSON chunk padded with spaces and a
+// BIN chunk (every element is 4 bytes, so it needs no padding), streamed.
+func (s *surface) writeGLB(w io.Writer) error {
+	doc := s.gltf()
 	js, err := json.Marshal(doc)
 	if err != nil {
 		return fmt.Errorf("failed to encode glb: %w", err)
@@ -165,24 +235,29 @@ func (m *Mesh) WriteGLB(w io.Writer) error {
 	for len(js)%4 != 0 {
 		js = append(js, ' ')
 	}
-	for len(bin)%4 != 0 {
-		bin = append(bin, 0)
+	binLen := 0
+	if s.quads > 0 {
+		binLen = doc.Buffers[0]["byteLength"].(int)
 	}
 	total := 12 + 8 + len(js)
-	if len(bin) > 0 {
-		total += 8 + len(bin)
+	if binLen > 0 {
+		total += 8 + binLen
+	}
+	if total > math.MaxUint32 {
+		return fmt.Errorf("failed to encode glb: %d bytes is more than a GLB holds", total)
 	}
 	le := binary.LittleEndian
-	var out bytes.Buffer
-	out.Grow(total)
-	out.Write(le.AppendUint32(le.AppendUint32(le.AppendUint32(nil, glbMagic), glbVersion), uint32(total)))
-	out.Write(le.AppendUint32(le.AppendUint32(nil, uint32(len(js))), glbJSON))
-	out.Write(js)
-	if len(bin) > 0 {
-		out.Write(le.AppendUint32(le.AppendUint32(nil, uint32(len(bin))), glbBIN))
-		out.Write(bin)
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.Write(le.AppendUint32(le.AppendUint32(le.AppendUint32(nil, glbMagic), glbVersion), uint32(total)))
+	bw.Write(le.AppendUint32(le.AppendUint32(nil, uint32(len(js))), glbJSON))
+	bw.Write(js)
+	if binLen > 0 {
+		bw.Write(le.AppendUint32(le.AppendUint32(nil, uint32(binLen)), glbBIN))
+		if err := s.writeBin(bw); err != nil {
+			return fmt.Errorf("failed to write glb: %w", err)
+		}
 	}
-	if _, err := out.WriteTo(w); err != nil {
+	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("failed to write glb: %w", err)
 	}
 	return nil

@@ -279,3 +279,30 @@ func BenchmarkEncodeGLBMonument(b *testing.B) {
 		}
 	}
 }
+
+// TestCapsRefuseLargeSurfaces: a surface over a cap is refused with
+// ErrTooLarge naming the cap and the formats that keep every voxel, before
+// anything is written; at the cap it is built.
+func TestCapsRefuseLargeSurfaces(t *testing.T) {
+	snap := scene(func(s *voxel.Scene) {
+		for x := 0; x < 8; x += 2 {
+			s.Set(1, voxel.Pos{X: x}, red) // 4 lone voxels: 24 faces, 24 quads
+		}
+	})
+	for _, tc := range []struct {
+		faces, quads int
+		want         string
+	}{
+		{23, -1, "more than 23 exposed voxel faces"},
+		{-1, 23, "more than 23 merged rectangles (quads)"},
+	} {
+		_, err := build(snap, tc.faces, tc.quads)
+		require.ErrorIs(t, err, ErrTooLarge)
+		assert.Contains(t, err.Error(), tc.want)
+		assert.Contains(t, err.Error(), "export as .vox or .gox")
+	}
+	s, err := build(snap, 24, 24)
+	require.NoError(t, err)
+	assert.Equal(t, 24, s.quads)
+	assert.Equal(t, 96, s.verts)
+}

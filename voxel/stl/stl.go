@@ -93,8 +93,7 @@ func EncodeReport(w io.Writer, snap *voxel.Snapshot, opt Options) (Report, error
 	}
 	// Two passes, counting then writing, so memory stays flat however big
 	// the surface: the count comes first in the file.
-	count := 0
-	eachTriangle(snap, func(*Triangle) { count++ })
+	count := countTriangles(snap)
 	if count > math.MaxUint32 {
 		return Report{}, fmt.Errorf("stl: %d triangles do not fit in a binary STL", count)
 	}
@@ -156,6 +155,53 @@ func eachTriangle(snap *voxel.Snapshot, fn func(*Triangle)) {
 	})
 }
 
+// countTriangles returns how many triangles eachTriangle makes, without
+// placing their corners: two per exposed face, or a fan of 4 plus one per
+// pinched edge.
+func countTriangles(snap *voxel.Snapshot) int {
+	filled := newOccupancy(snap).filled
+	count := 0
+	snap.Each(func(p voxel.Pos, _ color.NRGBA) bool {
+		for _, n := range dirs {
+			if filled(voxel.Pos{X: p.X + n[0], Y: p.Y + n[1], Z: p.Z + n[2]}) {
+				continue
+			}
+			pinched := 0
+			for _, d := range edgeDirs(n) {
+				side := voxel.Pos{X: p.X + d[0], Y: p.Y + d[1], Z: p.Z + d[2]}
+				diag := voxel.Pos{X: side.X + n[0], Y: side.Y + n[1], Z: side.Z + n[2]}
+				if !filled(side) && filled(diag) {
+					pinched++
+				}
+			}
+			if pinched == 0 {
+				count += 2
+			} else {
+				count += 4 + pinched
+			}
+		}
+		return true
+	})
+	return count
+}
+
+// edgeDirs returns the four in-plane directions from a face looking along
+// n to its edges' neighbours.
+func edgeDirs(n [3]int) [4][3]int {
+	var out [4][3]int
+	k := 0
+	for a := range 3 {
+		if n[a] != 0 {
+			continue
+		}
+		for _, s := range [2]int{1, -1} {
+			out[k][a] = s
+			k++
+		}
+	}
+	return out
+}
+
 // appendFace appends the triangles of voxel p's face looking along n: two,
 // or, when an edge of the face is pinched, a fan around the face's centre
 // through a copy of that edge's midpoint moved toward p.
@@ -167,7 +213,8 @@ func appendFace(out []Triangle, filled func(voxel.Pos) bool, p voxel.Pos, n [3]i
 		c[i] = corner(filled, p, k)
 	}
 	centre := [3]float64{float64(p.X) + 0.5 + 0.5*float64(n[0]), float64(p.Y) + 0.5 + 0.5*float64(n[1]), float64(p.Z) + 0.5 + 0.5*float64(n[2])}
-	var poly [][3]float64
+	var polyBuf [8][3]float64
+	poly := polyBuf[:0]
 	for i := range 4 {
 		poly = append(poly, c[i])
 		a, b := ks[i], ks[(i+1)%4]

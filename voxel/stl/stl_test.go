@@ -238,3 +238,28 @@ func BenchmarkEncode(b *testing.B) {
 		}
 	}
 }
+
+func TestCountTriangles(t *testing.T) {
+	for name, snap := range map[string]*voxel.Snapshot{
+		"sphere": sphere(6), "menger": menger(2),
+		"pinches": sceneOf(voxel.Pos{}, voxel.Pos{X: 1, Y: 1}, voxel.Pos{X: 2, Y: 2, Z: 1}, voxel.Pos{X: 1, Z: 1}),
+		"ring": sceneOf(voxel.Pos{}, voxel.Pos{X: 1}, voxel.Pos{Y: 1}, voxel.Pos{X: 1, Y: 1}, voxel.Pos{Z: 1}, voxel.Pos{X: 1, Y: 1, Z: 1},
+			voxel.Pos{Z: 2}, voxel.Pos{X: 1, Z: 2}, voxel.Pos{Y: 1, Z: 2}, voxel.Pos{X: 1, Y: 1, Z: 2}),
+	} {
+		assert.Len(t, Triangles(snap), countTriangles(snap), name)
+	}
+}
+
+func BenchmarkEncodeMengerVox(b *testing.B) {
+	data, err := os.ReadFile(testmodels.Path(b, "magicavoxel/menger.vox"))
+	require.NoError(b, err)
+	s, err := vox.Decode(bytes.NewReader(data))
+	require.NoError(b, err)
+	snap := s.Snapshot()
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := Encode(io.Discard, snap); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
