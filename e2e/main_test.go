@@ -84,3 +84,13 @@ func call(t testing.TB, c *client.Client, name string, args map[string]any) *mcp
 	checkOutput(t, c, name, res)
 	return res
 }
+
+// exitLimit is how long the server may take to exit after stdin closes or
+// SIGTERM: the 2 s a host waits, or 4 s for a race-enabled binary, which
+// runs several times slower on a loaded CI machine.
+func exitLimit() time.Duration {
+	if os.Getenv("GOXEL_E2E_RACE") == "1" {
+		return 4 * time.Second
+	}
+	return 2 * time.Second
+}

@@ -285,5 +285,5 @@ func TestOpenProjectSwapRacesOverStdio(t *testing.T) {
 
 	closed := time.Now()
 	require.NoError(t, s.close(), "stderr: %s", s.stderr.String())
-	assert.Less(t, time.Since(closed), 2*time.Second, "exit after stdin closed")
+	assert.Less(t, time.Since(closed), exitLimit(), "exit after stdin closed")
 }

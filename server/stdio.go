@@ -54,10 +54,10 @@ const (
 	// eofGrace is how long calls in flight may finish after stdin ends,
 	// cancelGrace how long cancelled handlers get before Serve returns
 	// anyway; both together stay well under the 2 s a host waits.
-	eofGrace    = 500 * time.Millisecond
-	cancelGrace = 400 * time.Millisecond
+	eofGrace    = 300 * time.Millisecond
+	cancelGrace = 250 * time.Millisecond
 	// flushWait bounds the final flush of queued output.
-	flushWait = 200 * time.Millisecond
+	flushWait = 150 * time.Millisecond
 )
 
 // Error codes of JSON-RPC and MCP used by the transport.

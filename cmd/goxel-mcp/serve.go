@@ -148,7 +148,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		go func() { _ = srv.Close(); close(done) }() // best effort at exit, as before
 		select {
 		case <-done:
-		case <-time.After(300 * time.Millisecond):
+		case <-time.After(200 * time.Millisecond):
 			logger.Warn("exiting before the server finished closing")
 		}
 	}()
