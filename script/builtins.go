@@ -393,7 +393,12 @@ func (r *runner) box(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 	if err := starlark.UnpackArgs(b.Name(), args, kw, "a", &av, "b", &bv, "color", &cv, "hollow?", &hollow, "layer?", &lv); err != nil {
 		return nil, err
 	}
-	sh := voxel.Shape{Kind: voxel.ShapeBox, Hollow: hollow}
+	return r.fillCorners("box", voxel.Shape{Kind: voxel.ShapeBox, Hollow: hollow}, av, bv, cv, lv)
+}
+
+// fillCorners fills sh between the corners a and b (the shape's From and
+// To) with the colour cv, on layer lv: box, plane and line share it.
+func (r *runner) fillCorners(name string, sh voxel.Shape, av, bv, cv, lv starlark.Value) (starlark.Value, error) {
 	var err error
 	if sh.From, err = pos(av, "a"); err != nil {
 		return nil, err
@@ -405,7 +410,7 @@ func (r *runner) box(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 	if err != nil {
 		return nil, err
 	}
-	return r.fill("box", sh, c, lv)
+	return r.fill(name, sh, c, lv)
 }
 
 func (r *runner) plane(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
@@ -416,20 +421,10 @@ func (r *runner) plane(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 	}
 	sh := voxel.Shape{Kind: voxel.ShapePlane, Hollow: hollow}
 	var err error
-	if sh.From, err = pos(av, "a"); err != nil {
-		return nil, err
-	}
-	if sh.To, err = pos(bv, "b"); err != nil {
-		return nil, err
-	}
 	if sh.Axis, err = axisArg(axv, 2); err != nil {
 		return nil, err
 	}
-	c, err := r.paintArg(cv, "color")
-	if err != nil {
-		return nil, err
-	}
-	return r.fill("plane", sh, c, lv)
+	return r.fillCorners("plane", sh, av, bv, cv, lv)
 }
 
 func (r *runner) line(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
@@ -438,19 +433,7 @@ func (r *runner) line(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tup
 	if err := starlark.UnpackArgs(b.Name(), args, kw, "a", &av, "b", &bv, "color", &cv, "radius?", &radius, "layer?", &lv); err != nil {
 		return nil, err
 	}
-	sh := voxel.Shape{Kind: voxel.ShapeLine, Radius: radius}
-	var err error
-	if sh.From, err = pos(av, "a"); err != nil {
-		return nil, err
-	}
-	if sh.To, err = pos(bv, "b"); err != nil {
-		return nil, err
-	}
-	c, err := r.paintArg(cv, "color")
-	if err != nil {
-		return nil, err
-	}
-	return r.fill("line", sh, c, lv)
+	return r.fillCorners("line", voxel.Shape{Kind: voxel.ShapeLine, Radius: radius}, av, bv, cv, lv)
 }
 
 func (r *runner) sphere(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
