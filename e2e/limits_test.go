@@ -135,7 +135,10 @@ func TestLimitsOverStdio(t *testing.T) {
 		structured(t, call(t, s.c, "create_project", map[string]any{"force": true}))
 		structured(t, call(t, s.c, "fill_shape", map[string]any{"shape": "box", "from": []int{0, 0, 0}, "to": []int{319, 319, 319}, "color": "#808080"}))
 		msg := fails(t, s.c, "fill_shape", map[string]any{"shape": "box", "from": []int{400, 0, 0}, "to": []int{719, 319, 319}, "color": "#FF0000"})
-		assert.Contains(t, msg, "more than the limit of 33554432")
+		// 32 Mi voxels fill exactly the scene budget's 8,192 blocks, so the
+		// block bound refuses the second box before the voxel bound can.
+		assert.Contains(t, msg, "scene budget")
+		assert.Contains(t, msg, "more than 8192 blocks")
 		assert.Contains(t, msg, "nothing was changed")
 		assert.EqualValues(t, 320*320*320, voxels())
 		t.Logf("peak RSS after the refused edit: %s (the scene limit is checked after the edit, then rolled back)", mb(s.procStatus(t, "VmHWM")))
