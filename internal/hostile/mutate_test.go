@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"testing"
@@ -114,11 +115,20 @@ func TestMutatedRealFiles(t *testing.T) {
 		times                        []time.Duration
 		heaps                        []uint64
 	)
+	keepDir := os.Getenv("GOXEL_FUZZ_KEEP")
+	if keepDir == "" {
+		keepDir = t.TempDir()
+	} else if err := os.MkdirAll(keepDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	keep := func(kind string, i, k int, data []byte) string {
-		path := fmt.Sprintf("%s/%s-%d-%d%s", t.TempDir(), kind, seed, i, exts[k])
+		path := filepath.Join(keepDir, fmt.Sprintf("%s-%d-%d%s", kind, seed, i, exts[k]))
 		_ = os.WriteFile(path, data, 0o600)
 		return path
 	}
+	var cpus []time.Duration
+	var slowestCPU result
+	var cpuCase string
 	for i := range n {
 		k := rng.IntN(len(inputs))
 		data := mutate(rng, inputs[k])
@@ -143,6 +153,16 @@ func TestMutatedRealFiles(t *testing.T) {
 		}
 		total += r.took
 		times = append(times, r.took)
+		cpus = append(cpus, r.cpu)
+		if r.cpu > slowestCPU.cpu {
+			slowestCPU, cpuCase = r, label
+		}
+		if r.took > caseTime/2 {
+			// Kept, so that a slow case can be timed again alone
+			// (TestReplayKept): on a loaded machine wall time is mostly
+			// the other jobs'.
+			keep("slow", i, k, data)
+		}
 		heaps = append(heaps, r.peakHeap)
 		if r.decodeErr == nil {
 			opened++
@@ -173,16 +193,57 @@ func TestMutatedRealFiles(t *testing.T) {
 	}
 	slices.Sort(times)
 	slices.Sort(heaps)
+	slices.Sort(cpus)
 	t.Logf("%d mutated files (%d opened), %v in all", n, opened, total.Round(time.Millisecond))
 	t.Logf("time per case (decode, two renders, every export): median %v, p90 %v, p99 %v, p99.9 %v, max %v",
 		quantile(times, 500).Round(time.Microsecond), quantile(times, 900).Round(time.Microsecond),
 		quantile(times, 990).Round(time.Microsecond), quantile(times, 999).Round(time.Microsecond), times[len(times)-1].Round(time.Microsecond))
+	t.Logf("CPU time per case (both cores): median %v, p99 %v, max %v (%s)",
+		quantile(cpus, 500).Round(time.Microsecond), quantile(cpus, 990).Round(time.Microsecond),
+		cpus[len(cpus)-1].Round(time.Microsecond), cpuCase)
 	t.Logf("peak live heap per case: median %.1f MiB, p90 %.1f MiB, p99 %.1f MiB, max %.1f MiB",
 		mib(quantile(heaps, 500)), mib(quantile(heaps, 900)), mib(quantile(heaps, 990)), mib(heaps[len(heaps)-1]))
 	t.Logf("slowest: %v, %s (%d voxels)", slowest.took.Round(time.Microsecond), slowCase, slowest.voxels)
 	t.Logf("slowest to open and render: %v, %s (%d voxels)", slowOpen.opened.Round(time.Microsecond), openCase, slowOpen.voxels)
 	t.Logf("largest heap: %.1f MiB live at peak (%d MiB allocated), %s (%d voxels)", mib(hungriest.peakHeap), hungriest.allocated>>20, hungCase, hungriest.voxels)
-	t.Logf("over %v: %d (%d to open and render); over %d MiB of heap: none (asserted)", caseTime, overTime, overOpen, caseBytes>>20)
+	t.Logf("over %v: %d (%d to open and render); over %d MiB of heap: none (asserted); cases over %v kept in %s",
+		caseTime, overTime, overOpen, caseBytes>>20, caseTime/2, keepDir)
+}
+
+// TestReplayKept times again, one by one, the files kept in
+// GOXEL_FUZZ_REPLAY (a GOXEL_FUZZ_KEEP directory of a long run): each must
+// go through the pipeline in under 2 s and 512 MiB of heap. Run it on a
+// quiet machine; without the variable it is skipped.
+func TestReplayKept(t *testing.T) {
+	dir := os.Getenv("GOXEL_FUZZ_REPLAY")
+	if dir == "" {
+		t.Skip("set GOXEL_FUZZ_REPLAY to a directory of kept cases")
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		best := result{took: time.Hour}
+		for range 3 { // the best of three: the case's cost, not a neighbour's burst
+			r, err := pipeline(context.Background(), data, filepath.Ext(e.Name()), formats.DefaultLimits)
+			if err != nil {
+				t.Fatalf("%s: %v", e.Name(), err)
+			}
+			if r.took < best.took {
+				best = r
+			}
+		}
+		t.Logf("%s: %v (CPU %v, open and render %v), heap %.1f MiB, %d voxels", e.Name(),
+			best.took.Round(time.Millisecond), best.cpu.Round(time.Millisecond), best.opened.Round(time.Millisecond), mib(best.peakHeap), best.voxels)
+		if best.took > caseTime || best.peakHeap > caseBytes {
+			t.Errorf("%s: %v and %.1f MiB, over %v or %d MiB", e.Name(), best.took, mib(best.peakHeap), caseTime, caseBytes>>20)
+		}
+	}
 }
 
 // progressEvery is how often a long run logs how far it got.

@@ -43,6 +43,7 @@ type result struct {
 	decodeErr error // nil when the file opened
 	voxels    int
 	took      time.Duration
+	cpu       time.Duration // process CPU time (all cores) during the case: what it cost, whatever else ran
 	opened    time.Duration // decode and the two renders, what open_project and render_scene cost
 	allocated uint64        // bytes allocated by the case (runtime.MemStats.TotalAlloc)
 	peakHeap  uint64        // largest live heap sampled during the case, above the heap before it
@@ -98,9 +99,10 @@ func pipeline(ctx context.Context, data []byte, ext string, lim formats.Limits) 
 	runtime.ReadMemStats(&before)
 	base := heapNow()
 	h := sampleHeap()
-	began := time.Now()
+	began, cpu := time.Now(), cpuTime()
 	r, err := run(ctx, data, ext, lim)
 	r.took = time.Since(began)
+	r.cpu = cpuTime() - cpu
 	if peak := h.peak(); peak > base {
 		r.peakHeap = peak - base
 	}
