@@ -33,9 +33,9 @@ func TestGallery(t *testing.T) {
 	}{
 		// At the angle of MagicaVoxel's own renders (../shared/models/magicavoxel/monu1.png, monu10.png).
 		{"monu1-iso.png", "magicavoxel/monu1.vox", func(o *Options) { o.Width, o.Height = 800, 800 }},
-		{"monu10-iso.png", "magicavoxel/monu10.vox", func(o *Options) {
-			o.Width, o.Height, o.View = 640, 800, View{Name: "custom", Yaw: 135, Pitch: isoPitch}
-		}},
+		// monu10.png is 1200×1000, isometric from the front-right like ours (its -Y face, with the
+		// three orange windows over the arches, on the left).
+		{"monu10-iso.png", "magicavoxel/monu10.vox", func(o *Options) { o.Width, o.Height = 720, 600 }},
 		{"monu10-sheet.png", "magicavoxel/monu10.vox", sheet},
 		{"teapot-iso.png", "magicavoxel/teapot.vox", func(o *Options) { o.Width, o.Height = 640, 480 }},
 		{"knight-sheet.png", "magicavoxel/chr_knight.vox", func(o *Options) { sheet(o); o.Grid = true }},
