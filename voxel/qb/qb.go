@@ -77,6 +77,8 @@ const (
 	maxSide     = 1 << 16 // matrix side
 	maxMatrices = 1 << 10 // matrices (layers)
 	maxExtent   = 1 << 20 // |coordinate| of any voxel
+	maxRawCells = 1 << 27 // cells of an uncompressed matrix Encode writes (512 MiB)
+	maxRun      = 1<<32 - 1
 )
 
 // Limits bounds what Decode builds from one file.
@@ -348,8 +350,29 @@ func EncodeOptions(w io.Writer, s *voxel.Scene, opt Options) error {
 	if len(layers) > maxMatrices {
 		return UnsupportedError(fmt.Sprintf("%d layers; a .qb we read back holds at most %d matrices", len(layers), maxMatrices))
 	}
+	// Refused before anything is written.
+	for _, l := range layers {
+		size := matrixSize(l)
+		for _, v := range size {
+			if v > maxSide {
+				return UnsupportedError(fmt.Sprintf("layer %q is %d voxels across; a .qb matrix side is at most %d", l.Name, v, maxSide))
+			}
+		}
+		if opt.Uncompressed && size[0]*size[1]*size[2] > maxRawCells {
+			return UnsupportedError(fmt.Sprintf("layer %q spans %d×%d×%d cells; an uncompressed matrix is written up to %d cells (RLE has no such limit)",
+				l.Name, size[0], size[1], size[2], maxRawCells))
+		}
+	}
+	frozen := map[int][]voxel.BlockEntry{}
+	for _, lb := range s.Freeze() {
+		frozen[lb.ID] = lb.Blocks
+	}
 	bw := bufio.NewWriterSize(w, 64<<10)
-	put := func(v uint32) { bw.Write(le.AppendUint32(nil, v)) }
+	var word [4]byte
+	put := func(v uint32) {
+		le.PutUint32(word[:], v)
+		bw.Write(word[:])
+	}
 	flag := func(b bool) uint32 {
 		if b {
 			return 1
@@ -374,12 +397,7 @@ func EncodeOptions(w io.Writer, s *voxel.Scene, opt Options) error {
 		if l.Count > 0 {
 			lo, hi = l.Box.Min, l.Box.Max
 		}
-		size := [3]int{hi.X - lo.X + 1, hi.Z - lo.Z + 1, hi.Y - lo.Y + 1}
-		for _, v := range size {
-			if v > maxSide {
-				return UnsupportedError(fmt.Sprintf("layer %q is %d voxels across; a .qb matrix side is at most %d", l.Name, v, maxSide))
-			}
-		}
+		size := matrixSize(l)
 		pos := [3]int{lo.X, lo.Z, lo.Y}
 		if !opt.LeftHanded {
 			pos[2] = -hi.Y - 1
@@ -390,61 +408,149 @@ func EncodeOptions(w io.Writer, s *voxel.Scene, opt Options) error {
 		for _, v := range pos {
 			put(uint32(int32(v)))
 		}
-		word := func(x, y, z int) uint32 {
-			if l.Count == 0 {
-				return 0
-			}
-			sy := pos[2] + z // left-handed
-			if !opt.LeftHanded {
-				sy = -(pos[2] + z) - 1
-			}
-			c := s.Get(l.ID, voxel.Pos{X: pos[0] + x, Y: sy, Z: pos[1] + y})
-			if c.A == 0 {
-				return 0
-			}
-			if opt.BGRA {
-				c.R, c.B = c.B, c.R
-			}
-			return uint32(c.R) | uint32(c.G)<<8 | uint32(c.B)<<16 | uint32(c.A)<<24
-		}
+		enc := &sliceWriter{put: put, raw: opt.Uncompressed}
+		rows := layerRows(frozen[l.ID], opt.BGRA)
 		for z := range size[2] {
-			run, count := uint32(0), 0
-			flush := func() {
-				// Voxel words have alpha > 0 or are 0, so never read as a flag.
-				switch {
-				case count > 2:
-					put(codeFlag)
-					put(uint32(count))
-					put(run)
-				default:
-					for range count {
-						put(run)
-					}
-				}
+			// Slice z is the world row Y = hi.Y - z (right-handed) or lo.Y + z.
+			y := hi.Y - z
+			if opt.LeftHanded {
+				y = lo.Y + z
 			}
-			for y := range size[1] {
-				for x := range size[0] {
-					v := word(x, y, z)
-					if opt.Uncompressed {
-						put(v)
-						continue
-					}
-					if count > 0 && v != run {
-						flush()
-						count = 0
-					}
-					run = v
-					count++
-				}
+			sx := size[0]
+			enc.begin(uint64(sx) * uint64(size[1]))
+			if l.Count > 0 {
+				rows.slice(y, func(p voxel.Pos, w uint32) {
+					enc.at(uint64(p.X-lo.X)+uint64(p.Z-lo.Z)*uint64(sx), w)
+				})
 			}
-			if !opt.Uncompressed {
-				flush()
-				put(nextSliceFlag)
-			}
+			enc.end()
 		}
 	}
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("failed to write qb: %w", err)
 	}
 	return nil
+}
+
+// rows indexes a layer's blocks by their Y origin, so that one slice of
+// constant world Y visits only the blocks that cross it.
+type rows struct {
+	byY  map[int][]voxel.BlockEntry // in (Z, X) order of their origins
+	bgra bool
+}
+
+func layerRows(blocks []voxel.BlockEntry, bgra bool) rows {
+	r := rows{byY: map[int][]voxel.BlockEntry{}, bgra: bgra}
+	for _, b := range blocks { // (Z, Y, X) order: each Y list stays in (Z, X) order
+		r.byY[b.Origin.Y] = append(r.byY[b.Origin.Y], b)
+	}
+	return r
+}
+
+// slice calls fn for the voxels of world row y in increasing (Z, X) order,
+// which is the order of a Qubicle slice's cells (x + y·sizeX).
+func (r rows) slice(y int, fn func(voxel.Pos, uint32)) {
+	oy := y &^ (voxel.BlockSize - 1)
+	blocks := r.byY[oy]
+	ly := y - oy
+	for i := 0; i < len(blocks); {
+		// The blocks of one Z origin, in X order: a cell row of each in turn.
+		j := i
+		for j < len(blocks) && blocks[j].Origin.Z == blocks[i].Origin.Z {
+			j++
+		}
+		for lz := range voxel.BlockSize {
+			for _, b := range blocks[i:j] {
+				if b.Block.Count() == 0 {
+					continue
+				}
+				for lx := range voxel.BlockSize {
+					c := b.Block.At(lx, ly, lz)
+					if c.A == 0 {
+						continue
+					}
+					if r.bgra {
+						c.R, c.B = c.B, c.R
+					}
+					fn(voxel.Pos{X: b.Origin.X + lx, Y: y, Z: b.Origin.Z + lz}, uint32(c.R)|uint32(c.G)<<8|uint32(c.B)<<16|uint32(c.A)<<24)
+				}
+			}
+		}
+		i = j
+	}
+}
+
+// sliceWriter writes one slice's cells, given only its voxels in cell
+// order: the empty cells between them become runs (RLE) or zero words.
+type sliceWriter struct {
+	put        func(uint32)
+	raw        bool
+	size, next uint64 // cells in the slice; the next cell to write
+	word       uint32 // the pending run (RLE)
+	count      uint64
+}
+
+func (s *sliceWriter) begin(size uint64) { s.size, s.next, s.count = size, 0, 0 }
+
+// at writes the empty cells up to index, then the voxel w at index.
+func (s *sliceWriter) at(index uint64, w uint32) {
+	s.run(0, index-s.next)
+	s.run(w, 1)
+	s.next = index + 1
+}
+
+// end writes the empty cells to the end of the slice and closes it.
+func (s *sliceWriter) end() {
+	s.run(0, s.size-s.next)
+	s.next = s.size
+	if !s.raw {
+		s.flush()
+		s.put(nextSliceFlag)
+	}
+}
+
+func (s *sliceWriter) run(w uint32, n uint64) {
+	if n == 0 {
+		return
+	}
+	if s.raw {
+		for range n {
+			s.put(w)
+		}
+		return
+	}
+	if s.count > 0 && w != s.word {
+		s.flush()
+	}
+	s.word = w
+	s.count += n
+}
+
+// flush writes the pending run: up to two cells as words, longer ones as
+// a counted run (voxel words have alpha > 0 or are 0, so never read as a
+// flag), split where a count would not fit 32 bits.
+func (s *sliceWriter) flush() {
+	for s.count > 0 {
+		n := min(s.count, maxRun)
+		if n > 2 {
+			s.put(codeFlag)
+			s.put(uint32(n))
+			s.put(s.word)
+		} else {
+			for range n {
+				s.put(s.word)
+			}
+		}
+		s.count -= n
+	}
+}
+
+// matrixSize is the size of a layer's matrix in Qubicle's axes (x, z, y);
+// an empty layer is one empty cell.
+func matrixSize(l voxel.LayerInfo) [3]int {
+	if l.Count == 0 {
+		return [3]int{1, 1, 1}
+	}
+	lo, hi := l.Box.Min, l.Box.Max
+	return [3]int{hi.X - lo.X + 1, hi.Z - lo.Z + 1, hi.Y - lo.Y + 1}
 }

@@ -209,3 +209,54 @@ func decodeVox(path string) (*voxel.Scene, error) {
 	}
 	return vox.Decode(bytes.NewReader(data))
 }
+
+// TestSparseMatrixCostsItsVoxels: a layer's matrix spans its box, but
+// writing it costs its voxels and slices, not its cells. Two voxels 60,000
+// apart on every axis make a matrix of 2.2·10^14 cells (the writer once
+// visited each: a hang); it is written as one run per slice and reads back.
+func TestSparseMatrixCostsItsVoxels(t *testing.T) {
+	s := voxel.New()
+	a := color.NRGBA{R: 10, G: 20, B: 30, A: 255}
+	b := color.NRGBA{R: 40, G: 50, B: 60, A: 255}
+	s.Set(1, voxel.Pos{X: -30000, Y: -30000, Z: -30000}, a)
+	s.Set(1, voxel.Pos{X: 30000, Y: 30000, Z: 30000}, b)
+	for _, opt := range []Options{{}, {LeftHanded: true}, {BGRA: true}} {
+		var buf bytes.Buffer
+		require.NoError(t, EncodeOptions(&buf, s, opt))
+		// 60,001 slices of one empty run (12 bytes) and a slice flag, 2 voxels.
+		assert.Less(t, buf.Len(), 60001*16+1024, "%+v", opt)
+		back, err := Decode(bytes.NewReader(buf.Bytes()))
+		require.NoError(t, err)
+		assert.Equal(t, 2, back.Count())
+		assert.Equal(t, a, back.Get(back.Layers()[0].ID, voxel.Pos{X: -30000, Y: -30000, Z: -30000}))
+		assert.Equal(t, b, back.Get(back.Layers()[0].ID, voxel.Pos{X: 30000, Y: 30000, Z: 30000}))
+	}
+	// Uncompressed, every cell is a word: refused before anything is written.
+	var buf bytes.Buffer
+	err := EncodeOptions(&buf, s, Options{Uncompressed: true})
+	var ue UnsupportedError
+	require.ErrorAs(t, err, &ue)
+	assert.Contains(t, err.Error(), "uncompressed")
+	assert.Zero(t, buf.Len())
+}
+
+// TestLongRunsSplit: a slice of more than 2^32-1 empty cells (65,536 ×
+// 65,536) is written as two runs, since a run's count is 32 bits.
+func TestLongRunsSplit(t *testing.T) {
+	s := voxel.New()
+	c := color.NRGBA{R: 1, G: 2, B: 3, A: 255}
+	s.Set(1, voxel.Pos{X: 0, Y: 0, Z: 0}, c)
+	s.Set(1, voxel.Pos{X: 65535, Y: 2, Z: 65535}, c) // slice Y=1: 2^32 empty cells
+	var buf bytes.Buffer
+	require.NoError(t, Encode(&buf, s))
+	// The empty slice: a run of 2^32-1 empty cells, the last one as a word.
+	var split []byte
+	for _, w := range []uint32{nextSliceFlag, codeFlag, 1<<32 - 1, 0, 0, nextSliceFlag} {
+		split = le.AppendUint32(split, w)
+	}
+	assert.True(t, bytes.Contains(buf.Bytes(), split), "no split run of 2^32 empty cells")
+	back, err := Decode(bytes.NewReader(buf.Bytes()))
+	require.NoError(t, err)
+	assert.Equal(t, 2, back.Count())
+	assert.Equal(t, c, back.Get(back.Layers()[0].ID, voxel.Pos{X: 65535, Y: 2, Z: 65535}))
+}
