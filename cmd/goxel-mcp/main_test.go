@@ -240,3 +240,23 @@ func newTestImage() *image.NRGBA {
 	}
 	return img
 }
+
+// TestConvertSaysWhatTheFormatChanged: convert prints, after what it
+// wrote, what export_model's result says the format changed: the
+// colour-to-block mapping of a .schem, the solid of an .stl.
+func TestConvertSaysWhatTheFormatChanged(t *testing.T) {
+	knight := testmodels.Path(t, "magicavoxel/chr_knight.vox")
+	dir := t.TempDir()
+	target := filepath.Join(dir, "knight.schem")
+	stdout, stderr, code := runCLI("convert", knight, target)
+	require.Equal(t, 0, code, stderr)
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	require.Len(t, lines, 2, stdout)
+	assert.Equal(t, "Wrote 398 voxels as Sponge schematic v3 (Minecraft) to "+target+" (the visible layers merged into one).", lines[0])
+	assert.Contains(t, lines[1], "398 blocks placed")
+	assert.Regexp(t, `\d+ colours mapped to \d+ block types: \w+ \d+ \(#[0-9A-F]{6}`, lines[1])
+
+	stdout, stderr, code = runCLI("convert", knight, filepath.Join(dir, "knight.stl"))
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "STL: one closed solid of")
+}

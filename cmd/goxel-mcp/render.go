@@ -215,10 +215,17 @@ func runConvert(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "goxel-mcp convert: %v\n", err)
 		return 1
 	}
-	if err := writeAtomic(out, func(w io.Writer) error { return formats.Encode(w, codec.Ext, scene) }); err != nil {
+	var changed string // what the format changed: .schem's block mapping, .vox's remapped colours
+	if err := writeAtomic(out, func(w io.Writer) (err error) {
+		changed, err = formats.EncodeSummary(w, codec.Ext, scene)
+		return err
+	}); err != nil {
 		fmt.Fprintf(stderr, "goxel-mcp convert: %v\n", err)
 		return 1
 	}
 	fmt.Fprintln(stdout, tools.WrittenSummary("Wrote", formats.ContentsOf(scene, codec.Ext), codec.Name, out))
+	if changed != "" {
+		fmt.Fprintln(stdout, changed)
+	}
 	return 0
 }
