@@ -582,17 +582,24 @@ func doubled(v starlark.Value, what string) (int, error) {
 	return int(f * 2), nil
 }
 
+// regionAxis reads the region (corners a, b and a layer) and the axis of a
+// mirror or a rotation, def when none is given.
+func (r *runner) regionAxis(av, bv, lv, axv starlark.Value, def int) (ops.Region, int, error) {
+	src, err := r.region(av, bv, lv)
+	if err != nil {
+		return ops.Region{}, 0, err
+	}
+	axis, err := axisArg(axv, def)
+	return src, axis, err
+}
+
 func (r *runner) mirrorRegion(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 	var av, bv, axv, at, lv starlark.Value
 	var keep bool
 	if err := starlark.UnpackArgs(b.Name(), args, kw, "a", &av, "b", &bv, "axis", &axv, "at?", &at, "keep_original?", &keep, "layer?", &lv); err != nil {
 		return nil, err
 	}
-	src, err := r.region(av, bv, lv)
-	if err != nil {
-		return nil, err
-	}
-	axis, err := axisArg(axv, 0)
+	src, axis, err := r.regionAxis(av, bv, lv, axv, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -614,11 +621,7 @@ func (r *runner) rotateRegion(_ *starlark.Thread, b *starlark.Builtin, args star
 	if err := starlark.UnpackArgs(b.Name(), args, kw, "a", &av, "b", &bv, "axis?", &axv, "turns?", &turns, "center?", &cen, "keep_original?", &keep, "layer?", &lv); err != nil {
 		return nil, err
 	}
-	src, err := r.region(av, bv, lv)
-	if err != nil {
-		return nil, err
-	}
-	axis, err := axisArg(axv, 2)
+	src, axis, err := r.regionAxis(av, bv, lv, axv, 2)
 	if err != nil {
 		return nil, err
 	}

@@ -29,6 +29,21 @@ type regionResult struct {
 	Box       *boxJS `json:"bounding_box,omitempty"`
 }
 
+// run is the body every region edit shares: it counts the voxels of box
+// in the source layer, applies op and records what changed; the scene must
+// stay within the server's size limit.
+func (r *regionResult) run(d Deps, s *voxel.Scene, src int, box voxel.Box, op func(ops.Region) (ops.Result, voxel.Box, error)) error {
+	r.Layer = src
+	r.Moved = countVoxels(s, src, box)
+	res, out, err := op(ops.Region{Layer: src, Box: box})
+	if err != nil {
+		return err
+	}
+	r.Region = boxJSON(out)
+	r.set(res, s)
+	return checkSceneSize(d, s)
+}
+
 func (r *regionResult) set(res ops.Result, s *voxel.Scene) {
 	r.Added, r.Removed, r.Recolored, r.Changed = res.Added, res.Removed, res.Recolored, res.Changed()
 	r.Voxels = s.Count()
@@ -125,15 +140,10 @@ func translateEdit(keep bool) editParser {
 					return fmt.Errorf("to_layer: %w", err)
 				}
 			}
-			r.Layer, r.ToLayer = src, dst
-			r.Moved = countVoxels(s, src, box)
-			res, out, err := ops.Apply(s, ops.Region{Layer: src, Box: box}, dst, ops.Translation(off), keep)
-			if err != nil {
-				return err
-			}
-			r.Region = boxJSON(out)
-			r.set(res, s)
-			return checkSceneSize(d, s)
+			r.ToLayer = dst
+			return r.run(d, s, src, box, func(reg ops.Region) (ops.Result, voxel.Box, error) {
+				return ops.Apply(s, reg, dst, ops.Translation(off), keep)
+			})
 		}, func() *mcp.CallToolResult { return structured(r.summary(verb), r) }}, nil
 	}
 }
@@ -199,15 +209,9 @@ func mirrorRegionEdit(d Deps, a args) (edit, error) {
 		if err != nil {
 			return err
 		}
-		r.Layer = id
-		r.Moved = countVoxels(s, id, box)
-		res, out, err := ops.Mirror(s, ops.Region{Layer: id, Box: box}, axis, at2, keep)
-		if err != nil {
-			return err
-		}
-		r.Region = boxJSON(out)
-		r.set(res, s)
-		return checkSceneSize(d, s)
+		return r.run(d, s, id, box, func(reg ops.Region) (ops.Result, voxel.Box, error) {
+			return ops.Mirror(s, reg, axis, at2, keep)
+		})
 	}, func() *mcp.CallToolResult {
 		verb := fmt.Sprintf("Mirrored about %s = %g", axisNames[axis], float64(at2)/2)
 		if keep {
@@ -280,15 +284,9 @@ func rotateRegionEdit(d Deps, a args) (edit, error) {
 		if err != nil {
 			return err
 		}
-		r.Layer = id
-		r.Moved = countVoxels(s, id, box)
-		res, out, err := ops.Rotate(s, ops.Region{Layer: id, Box: box}, axis, turns, c2, keep)
-		if err != nil {
-			return err
-		}
-		r.Region = boxJSON(out)
-		r.set(res, s)
-		return checkSceneSize(d, s)
+		return r.run(d, s, id, box, func(reg ops.Region) (ops.Result, voxel.Box, error) {
+			return ops.Rotate(s, reg, axis, turns, c2, keep)
+		})
 	}, func() *mcp.CallToolResult {
 		return structured(r.summary(fmt.Sprintf("Rotated %d° about %s through %s", ((turns%4)+4)%4*90, axisNames[axis], half3(c2))), r)
 	}}, nil
