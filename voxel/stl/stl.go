@@ -157,7 +157,7 @@ func eachTriangle(snap *voxel.Snapshot, fn func(*Triangle)) {
 
 // countTriangles returns how many triangles eachTriangle makes, without
 // placing their corners: two per exposed face, or a fan of 4 plus one per
-// pinched edge.
+// edge midpoint (see faceMids).
 func countTriangles(snap *voxel.Snapshot) int {
 	filled := newOccupancy(snap).filled
 	count := 0
@@ -166,18 +166,17 @@ func countTriangles(snap *voxel.Snapshot) int {
 			if filled(voxel.Pos{X: p.X + n[0], Y: p.Y + n[1], Z: p.Z + n[2]}) {
 				continue
 			}
-			pinched := 0
-			for _, d := range edgeDirs(n) {
-				side := voxel.Pos{X: p.X + d[0], Y: p.Y + d[1], Z: p.Z + d[2]}
-				diag := voxel.Pos{X: side.X + n[0], Y: side.Y + n[1], Z: side.Z + n[2]}
-				if !filled(side) && filled(diag) {
-					pinched++
+			var pinched [4]bool
+			mids := 0
+			for _, m := range faceMids(filled, p, n, &pinched) {
+				if m {
+					mids++
 				}
 			}
-			if pinched == 0 {
+			if mids == 0 {
 				count += 2
 			} else {
-				count += 4 + pinched
+				count += 4 + mids
 			}
 		}
 		return true
@@ -185,26 +184,52 @@ func countTriangles(snap *voxel.Snapshot) int {
 	return count
 }
 
-// edgeDirs returns the four in-plane directions from a face looking along
-// n to its edges' neighbours.
-func edgeDirs(n [3]int) [4][3]int {
-	var out [4][3]int
-	k := 0
-	for a := range 3 {
-		if n[a] != 0 {
+// faceMids reports which edges of voxel p's face looking along n (edge i
+// runs from faceCorners' corner i to corner i+1) get a midpoint: a pinched
+// edge (four faces on it), or an edge with a split corner at either end.
+// pinched is set for the pinched ones. An edge's answer depends only on
+// the edge, so the two faces sharing it agree and no T-junction appears.
+func faceMids(filled func(voxel.Pos) bool, p voxel.Pos, n [3]int, pinched *[4]bool) [4]bool {
+	ks := faceCorners(p, n)
+	var split [4]bool
+	for i, k := range ks {
+		split[i] = groups[maskAt(filled, k)].count > 1
+	}
+	var mids [4]bool
+	for i := range 4 {
+		d := edgeDir(p, n, ks[i], ks[(i+1)%4])
+		side := voxel.Pos{X: p.X + d[0], Y: p.Y + d[1], Z: p.Z + d[2]}
+		diag := voxel.Pos{X: side.X + n[0], Y: side.Y + n[1], Z: side.Z + n[2]}
+		pinched[i] = !filled(side) && filled(diag)
+		mids[i] = pinched[i] || split[i] || split[(i+1)%4]
+	}
+	return mids
+}
+
+// edgeDir returns the in-plane unit direction from the centre of voxel
+// p's face looking along n to the face's edge from grid vertex a to b.
+func edgeDir(p voxel.Pos, n [3]int, a, b voxel.Pos) [3]int {
+	// Twice the edge's midpoint minus twice the face's centre.
+	m := [3]int{a.X + b.X, a.Y + b.Y, a.Z + b.Z}
+	c := [3]int{2*p.X + 1 + n[0], 2*p.Y + 1 + n[1], 2*p.Z + 1 + n[2]}
+	var d [3]int
+	for k := range 3 {
+		if n[k] != 0 {
 			continue
 		}
-		for _, s := range [2]int{1, -1} {
-			out[k][a] = s
-			k++
+		switch {
+		case m[k] > c[k]:
+			d[k] = 1
+		case m[k] < c[k]:
+			d[k] = -1
 		}
 	}
-	return out
+	return d
 }
 
 // appendFace appends the triangles of voxel p's face looking along n: two,
-// or, when an edge of the face is pinched, a fan around the face's centre
-// through a copy of that edge's midpoint moved toward p.
+// or, when an edge of the face has a midpoint (faceMids), a fan around the
+// face's centre through the corners and midpoints.
 func appendFace(out []Triangle, filled func(voxel.Pos) bool, p voxel.Pos, n [3]int) []Triangle {
 	normal := [3]float32{float32(n[0]), float32(n[1]), float32(n[2])}
 	ks := faceCorners(p, n)
@@ -212,53 +237,40 @@ func appendFace(out []Triangle, filled func(voxel.Pos) bool, p voxel.Pos, n [3]i
 	for i, k := range ks {
 		c[i] = corner(filled, p, k)
 	}
+	var pinched [4]bool
+	mids := faceMids(filled, p, n, &pinched)
+	if mids == [4]bool{} {
+		return append(out, Triangle{normal, [3][3]float64{c[0], c[1], c[2]}}, Triangle{normal, [3][3]float64{c[0], c[2], c[3]}})
+	}
 	centre := [3]float64{float64(p.X) + 0.5 + 0.5*float64(n[0]), float64(p.Y) + 0.5 + 0.5*float64(n[1]), float64(p.Z) + 0.5 + 0.5*float64(n[2])}
 	var polyBuf [8][3]float64
 	poly := polyBuf[:0]
 	for i := range 4 {
 		poly = append(poly, c[i])
+		if !mids[i] {
+			continue
+		}
 		a, b := ks[i], ks[(i+1)%4]
 		mid := [3]float64{float64(a.X+b.X) / 2, float64(a.Y+b.Y) / 2, float64(a.Z+b.Z) / 2}
-		// d: the in-plane direction from the face's centre to this edge.
-		var d [3]int
-		for k := range 3 {
-			switch {
-			case mid[k] > centre[k]:
-				d[k] = 1
-			case mid[k] < centre[k] && n[k] == 0:
-				d[k] = -1
-			}
-			if n[k] != 0 {
-				d[k] = 0
-			}
-		}
-		side := voxel.Pos{X: p.X + d[0], Y: p.Y + d[1], Z: p.Z + d[2]}
-		diag := voxel.Pos{X: side.X + n[0], Y: side.Y + n[1], Z: side.Z + n[2]}
-		if !filled(side) && filled(diag) {
-			// Four faces meet on this edge: p's two and diag's two. Each
-			// voxel's pair goes through its own copy of the midpoint,
-			// moved into one of the two empty cells beside the edge: p's
-			// copy into the cell reached along the lower-numbered of the
-			// edge's two cross axes, diag's into the other, so the copies
-			// part. The move is parallel to the line between the two
-			// voxels' other edges of the cross-section (d - n or n - d), so
-			// it changes no volume: the signed volume stays the voxel count.
-			var to [3]float64
+		if pinched[i] {
+			// Four faces meet on this edge: p's two and the diagonal
+			// voxel's two. Each voxel's pair goes through its own copy of
+			// the midpoint, moved into one of the two empty cells beside
+			// the edge: p's copy into the cell reached from p along the
+			// lower-numbered of the edge's two cross axes, the other's
+			// into the other cell, so the copies part. The move is
+			// parallel to the line between the centres of p's two faces
+			// on the edge (d - n or n - d), so it changes no volume.
+			d := edgeDir(p, n, a, b)
 			first, second := d, n
 			if axisOf(n) < axisOf(d) {
 				first, second = n, d
 			}
 			for k := range 3 {
-				to[k] = float64(first[k] - second[k])
+				mid[k] += Pinch * float64(first[k]-second[k])
 			}
-			for k := range 3 {
-				mid[k] += Pinch * to[k] / math.Sqrt2
-			}
-			poly = append(poly, mid)
 		}
-	}
-	if len(poly) == 4 {
-		return append(out, Triangle{normal, [3][3]float64{c[0], c[1], c[2]}}, Triangle{normal, [3][3]float64{c[0], c[2], c[3]}})
+		poly = append(poly, mid)
 	}
 	for i := range poly {
 		out = append(out, Triangle{normal, [3][3]float64{centre, poly[i], poly[(i+1)%len(poly)]}})
@@ -333,9 +345,22 @@ func faceCorners(p voxel.Pos, n [3]int) [4]voxel.Pos {
 	return [4]voxel.Pos{at(0, 0), at(0, 1), at(1, 1), at(1, 0)}
 }
 
+// maskAt returns the occupancy of the eight voxels around grid vertex v,
+// bit i for cellAt(v, i).
+func maskAt(filled func(voxel.Pos) bool, v voxel.Pos) uint8 {
+	var mask uint8
+	for i := range 8 {
+		if filled(cellAt(v, i)) {
+			mask |= 1 << i
+		}
+	}
+	return mask
+}
+
 // corner returns the position of grid vertex v for the faces of voxel p:
 // v itself, unless the voxels around v fall into several face-connected
-// groups, in which case p's group gets its own copy moved toward it.
+// groups, in which case p's group gets its own copy, moved by Pinch times
+// its group's shift.
 func corner(filled func(voxel.Pos) bool, p, v voxel.Pos) [3]float64 {
 	var mask uint8
 	self := -1
@@ -355,7 +380,7 @@ func corner(filled func(voxel.Pos) bool, p, v voxel.Pos) [3]float64 {
 	}
 	d := g.shift[g.label[self]]
 	for i := range 3 {
-		pos[i] += d[i]
+		pos[i] += Pinch * float64(d[i])
 	}
 	return pos
 }
@@ -371,7 +396,7 @@ func cellAt(v voxel.Pos, i int) voxel.Pos {
 type group struct {
 	count int
 	label [8]int8
-	shift [8][3]float64 // per group: the corner's move toward its cells
+	shift [4][3]int8 // per group: its copy's move, in units of Pinch
 }
 
 var groups = func() (t [256]group) {
@@ -400,23 +425,129 @@ var groups = func() (t [256]group) {
 			}
 			g.count++
 		}
-		for l := range g.count {
-			var sum [3]float64
-			for i := range 8 {
-				if int(g.label[i]) == l {
-					sum[0] += float64(i&1) - 0.5
-					sum[1] += float64(i>>1&1) - 0.5
-					sum[2] += float64(i>>2&1) - 0.5
-				}
-			}
-			n := math.Sqrt(sum[0]*sum[0] + sum[1]*sum[1] + sum[2]*sum[2])
-			if n == 0 {
-				continue // only a lone group can be balanced; it stays put
-			}
-			for a := range 3 {
-				g.shift[l][a] = Pinch * sum[a] / n
-			}
+		if g.count > 1 {
+			g.shift = shifts(uint8(mask), g)
 		}
 	}
 	return t
 }()
+
+// sgn is -1 or +1: the side of grid vertex v that cell i of its 2×2×2
+// lies on along axis a.
+func sgn(i, a int) int { return i>>a&1*2 - 1 }
+
+// shifts chooses, for each group of a split vertex's pattern, the move of
+// its copy (in units of Pinch), so that:
+//   - the volume does not change: the move is perpendicular to the sum N
+//     of the outward normals of the group's faces at the vertex. The faces
+//     around a split vertex are fans with the vertex between two edge
+//     midpoints, a quarter of the face each, so the volume's gradient with
+//     respect to the vertex is N/12 and a move with zero dot product with
+//     N changes it by nothing (not even by rounding: the offsets are
+//     multiples of a power of two);
+//   - the copies part without crossing: the move points into cells that
+//     are empty or the group's own, never into another group's cell nor
+//     into a cell another group's copy moves into;
+//   - along a pinched edge the corner moves to the same side as the
+//     edge's midpoint copy (see appendFace), so the two voxels' edges do
+//     not cross.
+func shifts(mask uint8, g *group) (out [4][3]int8) {
+	var normals [4][3]int
+	for i := range 8 {
+		if mask>>i&1 == 0 {
+			continue
+		}
+		for a := range 3 {
+			if mask>>(i^1<<a)&1 == 0 {
+				normals[g.label[i]][a] -= sgn(i, a)
+			}
+		}
+	}
+	// need[l][a]: the sign the move of group l must have along axis a (0:
+	// free), from the pinched edges through the vertex: a pinched edge's
+	// midpoint copies part along its higher-numbered cross axis w, each
+	// voxel's to its own side.
+	var need [4][3]int
+	for t := range 3 {
+		u, w := (t+1)%3, (t+2)%3
+		if u > w {
+			u, w = w, u
+		}
+		for h := range 2 {
+			cell := func(a, b int) int { return h<<t | a<<u | b<<w }
+			on := func(i int) bool { return mask>>i&1 == 1 }
+			for _, pair := range [2][2]int{{cell(0, 0), cell(1, 1)}, {cell(0, 1), cell(1, 0)}} {
+				s0, s1 := pair[0]^1<<u, pair[0]^1<<w
+				if on(pair[0]) && on(pair[1]) && !on(s0) && !on(s1) {
+					for _, i := range pair {
+						need[g.label[i]][w] = sgn(i, w)
+					}
+				}
+			}
+		}
+	}
+	var taken uint8 // cells some group's move points into
+	for l := range g.count {
+		best, bestScore := [3]int{}, -1
+		var bestCells uint8
+		for x := -4; x <= 4; x++ {
+			for y := -4; y <= 4; y++ {
+				for z := -4; z <= 4; z++ {
+					d := [3]int{x, y, z}
+					if d == [3]int{} || d[0]*normals[l][0]+d[1]*normals[l][1]+d[2]*normals[l][2] != 0 {
+						continue
+					}
+					ok, zeros := true, 0
+					for a := range 3 {
+						if need[l][a] != 0 && d[a]*need[l][a] <= 0 {
+							ok = false
+						}
+						if d[a] == 0 {
+							zeros++
+						}
+					}
+					// The cells whose closure holds the ray along d.
+					var cells uint8
+					for i := range 8 {
+						in := true
+						for a := range 3 {
+							if d[a] != 0 && sgn(i, a) != sign(d[a]) {
+								in = false
+							}
+						}
+						if in {
+							cells |= 1 << i
+						}
+					}
+					for i := range 8 {
+						if cells>>i&1 == 1 && mask>>i&1 == 1 && int(g.label[i]) != l {
+							ok = false
+						}
+					}
+					if !ok || cells&taken != 0 {
+						continue
+					}
+					score := zeros*100 + x*x + y*y + z*z
+					if bestScore < 0 || score < bestScore {
+						best, bestScore, bestCells = d, score, cells
+					}
+				}
+			}
+		}
+		if bestScore < 0 {
+			panic(fmt.Sprintf("stl: no move for group %d of pattern %08b", l, mask))
+		}
+		taken |= bestCells
+		for a := range 3 {
+			out[l][a] = int8(best[a])
+		}
+	}
+	return out
+}
+
+func sign(x int) int {
+	if x < 0 {
+		return -1
+	}
+	return 1
+}
