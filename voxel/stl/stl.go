@@ -157,7 +157,7 @@ func eachTriangle(snap *voxel.Snapshot, fn func(*Triangle)) {
 
 // countTriangles returns how many triangles eachTriangle makes, without
 // placing their corners: two per exposed face, or a fan of 4 plus one per
-// edge midpoint (see faceMids).
+// edge midpoint (see newFace).
 func countTriangles(snap *voxel.Snapshot) int {
 	filled := newOccupancy(snap).filled
 	count := 0
@@ -166,9 +166,9 @@ func countTriangles(snap *voxel.Snapshot) int {
 			if filled(voxel.Pos{X: p.X + n[0], Y: p.Y + n[1], Z: p.Z + n[2]}) {
 				continue
 			}
-			var pinched [4]bool
+			f := newFace(filled, p, n)
 			mids := 0
-			for _, m := range faceMids(filled, p, n, &pinched) {
+			for _, m := range f.mids {
 				if m {
 					mids++
 				}
@@ -184,26 +184,74 @@ func countTriangles(snap *voxel.Snapshot) int {
 	return count
 }
 
-// faceMids reports which edges of voxel p's face looking along n (edge i
-// runs from faceCorners' corner i to corner i+1) get a midpoint: a pinched
-// edge (four faces on it), or an edge with a split corner at either end.
-// pinched is set for the pinched ones. An edge's answer depends only on
-// the edge, so the two faces sharing it agree and no T-junction appears.
-func faceMids(filled func(voxel.Pos) bool, p voxel.Pos, n [3]int, pinched *[4]bool) [4]bool {
-	ks := faceCorners(p, n)
+// face is what the triangles of voxel p's face looking along n depend on.
+type face struct {
+	ks      [4]voxel.Pos // corners, counter-clockwise from outside
+	masks   [4]uint8     // the 2×2×2 occupancy around each corner
+	selves  [4]int       // p's index in each corner's 2×2×2
+	mids    [4]bool      // edge i (corner i to i+1) has a midpoint
+	pinched [4]bool      // edge i is pinched: four faces on it
+}
+
+// newFace looks at the 3×3×2 voxels around the face once. An edge gets a
+// midpoint if it is pinched or has a split corner at either end: the
+// answer depends only on the edge, so the two faces sharing it agree and
+// no T-junction appears.
+func newFace(filled func(voxel.Pos) bool, p voxel.Pos, n [3]int) face {
+	var f face
+	// occ caches filled() by offset from p (-1..1 per axis): 0 unknown,
+	// 1 empty, 2 filled.
+	var occ [27]uint8
+	at := func(dx, dy, dz int) bool {
+		k := (dx + 1) + 3*(dy+1) + 9*(dz+1)
+		if occ[k] == 0 {
+			occ[k] = 1
+			if filled(voxel.Pos{X: p.X + dx, Y: p.Y + dy, Z: p.Z + dz}) {
+				occ[k] = 2
+			}
+		}
+		return occ[k] == 2
+	}
+	f.ks = faceCorners(p, n)
 	var split [4]bool
-	for i, k := range ks {
-		split[i] = groups[maskAt(filled, k)].count > 1
+	for j, k := range f.ks {
+		var mask uint8
+		for i := range 8 {
+			c := cellAt(k, i)
+			if c == p {
+				f.selves[j] = i
+				mask |= 1 << i
+			} else if at(c.X-p.X, c.Y-p.Y, c.Z-p.Z) {
+				mask |= 1 << i
+			}
+		}
+		f.masks[j] = mask
+		split[j] = groups[mask].count > 1
 	}
-	var mids [4]bool
 	for i := range 4 {
-		d := edgeDir(p, n, ks[i], ks[(i+1)%4])
-		side := voxel.Pos{X: p.X + d[0], Y: p.Y + d[1], Z: p.Z + d[2]}
-		diag := voxel.Pos{X: side.X + n[0], Y: side.Y + n[1], Z: side.Z + n[2]}
-		pinched[i] = !filled(side) && filled(diag)
-		mids[i] = pinched[i] || split[i] || split[(i+1)%4]
+		d := edgeDir(p, n, f.ks[i], f.ks[(i+1)%4])
+		f.pinched[i] = !at(d[0], d[1], d[2]) && at(d[0]+n[0], d[1]+n[1], d[2]+n[2])
+		f.mids[i] = f.pinched[i] || split[i] || split[(i+1)%4]
 	}
-	return mids
+	return f
+}
+
+// corner returns the position of face corner j for p's faces: the grid
+// vertex itself, unless the voxels around it fall into several
+// face-connected groups, in which case p's group gets its own copy, moved
+// by Pinch times its group's shift.
+func (f *face) corner(j int) [3]float64 {
+	v := f.ks[j]
+	pos := [3]float64{float64(v.X), float64(v.Y), float64(v.Z)}
+	g := &groups[f.masks[j]]
+	if g.count <= 1 {
+		return pos
+	}
+	d := g.shift[g.label[f.selves[j]]]
+	for i := range 3 {
+		pos[i] += Pinch * float64(d[i])
+	}
+	return pos
 }
 
 // edgeDir returns the in-plane unit direction from the centre of voxel
@@ -228,17 +276,16 @@ func edgeDir(p voxel.Pos, n [3]int, a, b voxel.Pos) [3]int {
 }
 
 // appendFace appends the triangles of voxel p's face looking along n: two,
-// or, when an edge of the face has a midpoint (faceMids), a fan around the
+// or, when an edge of the face has a midpoint (newFace), a fan around the
 // face's centre through the corners and midpoints.
 func appendFace(out []Triangle, filled func(voxel.Pos) bool, p voxel.Pos, n [3]int) []Triangle {
 	normal := [3]float32{float32(n[0]), float32(n[1]), float32(n[2])}
-	ks := faceCorners(p, n)
+	f := newFace(filled, p, n)
+	ks, mids, pinched := f.ks, f.mids, f.pinched
 	var c [4][3]float64
-	for i, k := range ks {
-		c[i] = corner(filled, p, k)
+	for i := range 4 {
+		c[i] = f.corner(i)
 	}
-	var pinched [4]bool
-	mids := faceMids(filled, p, n, &pinched)
 	if mids == [4]bool{} {
 		return append(out, Triangle{normal, [3][3]float64{c[0], c[1], c[2]}}, Triangle{normal, [3][3]float64{c[0], c[2], c[3]}})
 	}
@@ -343,46 +390,6 @@ func faceCorners(p voxel.Pos, n [3]int) [4]voxel.Pos {
 		return [4]voxel.Pos{at(0, 0), at(1, 0), at(1, 1), at(0, 1)}
 	}
 	return [4]voxel.Pos{at(0, 0), at(0, 1), at(1, 1), at(1, 0)}
-}
-
-// maskAt returns the occupancy of the eight voxels around grid vertex v,
-// bit i for cellAt(v, i).
-func maskAt(filled func(voxel.Pos) bool, v voxel.Pos) uint8 {
-	var mask uint8
-	for i := range 8 {
-		if filled(cellAt(v, i)) {
-			mask |= 1 << i
-		}
-	}
-	return mask
-}
-
-// corner returns the position of grid vertex v for the faces of voxel p:
-// v itself, unless the voxels around v fall into several face-connected
-// groups, in which case p's group gets its own copy, moved by Pinch times
-// its group's shift.
-func corner(filled func(voxel.Pos) bool, p, v voxel.Pos) [3]float64 {
-	var mask uint8
-	self := -1
-	for i := range 8 {
-		c := cellAt(v, i)
-		if c == p {
-			self = i
-			mask |= 1 << i
-		} else if filled(c) {
-			mask |= 1 << i
-		}
-	}
-	g := &groups[mask]
-	pos := [3]float64{float64(v.X), float64(v.Y), float64(v.Z)}
-	if g.count <= 1 || self < 0 {
-		return pos
-	}
-	d := g.shift[g.label[self]]
-	for i := range 3 {
-		pos[i] += Pinch * float64(d[i])
-	}
-	return pos
 }
 
 // cellAt returns cell i (bit 0: x, bit 1: y, bit 2: z; 0 is the lower
