@@ -14,21 +14,24 @@
 // translucent or not, is solid, and the visible layers make one solid.
 //
 // The surface is closed and edge-manifold, so slicers need no repair:
-//   - Each exposed voxel face is one unit square split into two triangles;
-//     faces are never merged, so no vertex lies inside another triangle's
-//     edge (no T-junctions) and every edge is shared by exactly two
-//     triangles, wound counter-clockwise seen from outside (normals point
+//   - Each exposed voxel face is one unit square, two triangles or a fan
+//     (below); faces are never merged, so no vertex lies inside another
+//     triangle's edge (no T-junctions) and every edge is shared by exactly
+//     two triangles, wound counter-clockwise seen from outside (normals point
 //     out; the signed volume equals the voxel count).
 //   - Where voxels touch only along an edge or at a corner, the surface
 //     would pinch: four triangles on one edge, or two cones on one vertex.
-//     At a pinched edge each of the two voxels' faces go through their own
-//     copy of the edge's midpoint, moved Pinch voxels apart along the
-//     cross-section's other diagonal, which keeps the volume exact (the
-//     face becomes a fan of triangles around its centre); at a pinched
-//     corner each group of face-connected voxels gets its own copy of the
-//     corner, moved likewise. The solids stay apart by a hair, so every
-//     edge has exactly two triangles, and the volume changes by far less
-//     than a voxel.
+//     Each face-connected group of voxels around such a vertex gets its
+//     own copy of it, and each of a pinched edge's two voxels its own copy
+//     of the edge's midpoint, moved a few 1/256 of a voxel apart, so the
+//     solids stay apart by a hair and every edge has exactly two
+//     triangles. The faces at a split vertex become fans around their
+//     centre through the midpoints of their edges, and every move is
+//     perpendicular to the volume's gradient with respect to the moved
+//     vertex (see shifts and appendFace), so the signed volume stays
+//     exactly the voxel count. The offsets are multiples of 1/256, exact
+//     in float32 within ±MaxCoord voxels of the origin (farther voxels are
+//     refused).
 package stl
 
 import (
@@ -42,8 +45,14 @@ import (
 	"github.com/goxel-mcp/goxel-mcp/voxel"
 )
 
-// Pinch is how far, in voxels, a split corner moves toward its voxels.
+// Pinch is the unit, in voxels, of the moves that part split corners and
+// edge midpoints (a few units each).
 const Pinch = 1.0 / 256
+
+// MaxCoord bounds the voxel coordinates an STL can hold exactly: float32
+// keeps steps of Pinch only below 2^16, so copies of a split corner
+// farther out would round onto one point and the solids would weld again.
+const MaxCoord = 1<<16 - 2
 
 // Options tunes Encode.
 type Options struct {
@@ -90,6 +99,14 @@ func EncodeReport(w io.Writer, snap *voxel.Snapshot, opt Options) (Report, error
 	}
 	if scale < 0 || math.IsNaN(scale) || math.IsInf(scale, 0) {
 		return Report{}, fmt.Errorf("stl: scale must be a positive number of millimetres, got %v", opt.Scale)
+	}
+	if snap.Count() > 0 {
+		b := snap.Box()
+		for _, c := range [6]int{b.Min.X, b.Min.Y, b.Min.Z, b.Max.X + 1, b.Max.Y + 1, b.Max.Z + 1} {
+			if c < -MaxCoord || c > MaxCoord {
+				return Report{}, fmt.Errorf("stl: the voxels span %v to %v, but an STL's float32 coordinates are exact only within ±%d voxels of the origin; move the model nearer the origin", b.Min, b.Max, MaxCoord)
+			}
+		}
 	}
 	// Two passes, counting then writing, so memory stays flat however big
 	// the surface: the count comes first in the file.

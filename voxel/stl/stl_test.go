@@ -253,3 +253,15 @@ func BenchmarkEncodeMengerVox(b *testing.B) {
 		}
 	}
 }
+
+// TestFarFromOrigin: float32 holds the 1/256-voxel offsets exactly up to
+// MaxCoord; beyond, the export refuses with a clear error instead of
+// writing a file whose split corners weld again.
+func TestFarFromOrigin(t *testing.T) {
+	near := sceneOf(voxel.Pos{X: MaxCoord - 2, Y: -MaxCoord, Z: 3}, voxel.Pos{X: MaxCoord - 1, Y: -MaxCoord + 1, Z: 4})
+	checkExact(t, near, true)
+	far := sceneOf(voxel.Pos{X: MaxCoord, Y: 0, Z: 0})
+	err := Encode(io.Discard, far)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "nearer the origin")
+}
