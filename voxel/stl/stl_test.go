@@ -265,3 +265,24 @@ func TestFarFromOrigin(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "nearer the origin")
 }
+
+// TestScaledPinches: with a voxel size in mm the pinch-split solid stays
+// closed and wound (the copies stay apart after rounding to float32), its
+// volume is the voxel count times the voxel's volume, and a power-of-two
+// size stays exact.
+func TestScaledPinches(t *testing.T) {
+	snap := sceneOf(voxel.Pos{}, voxel.Pos{X: 1, Y: 1}, voxel.Pos{X: 1, Z: 1}, voxel.Pos{X: 2, Y: 2, Z: 2}, voxel.Pos{Y: 2, Z: 1})
+	for _, scale := range []float64{0.1, 2.5, 0.25} {
+		var buf bytes.Buffer
+		require.NoError(t, EncodeOptions(&buf, snap, Options{Scale: scale}))
+		tris := decodeSTL(t, buf.Bytes())
+		_, pinched := checkManifold(t, tris)
+		assert.Zero(t, pinched)
+		want := float64(snap.Count()) * scale * scale * scale
+		tol := 1e-6 * want
+		if scale == 0.25 {
+			tol = 1e-12
+		}
+		assert.InDelta(t, want, signedVolume(tris), tol, "scale %v", scale)
+	}
+}
