@@ -420,13 +420,18 @@ func (e *encoder) packRow(out []byte, y int) {
 	}
 }
 
-// bytePool recycles the per-pixel index buffers of the colour scan; buffers over maxPooledBytes are
-// left to the garbage collector.
+// bytePool recycles the per-pixel index buffers of the colour scan up to maxPooledBytes; larger ones
+// (a strip of a 4K frame is 4 MB) live off the Go heap (AllocBig), so they never raise the collector's
+// goal.
 var bytePool sync.Pool // of *[]byte
 
 const maxPooledBytes = 2 << 20
 
 func getBytes(n int) []byte {
+	if n > maxPooledBytes {
+		b, _ := AllocBig(n)
+		return b
+	}
 	if p, ok := bytePool.Get().(*[]byte); ok && cap(*p) >= n {
 		return (*p)[:n]
 	}
@@ -434,7 +439,11 @@ func getBytes(n int) []byte {
 }
 
 func putBytes(b []byte) {
-	if b != nil && cap(b) <= maxPooledBytes {
+	switch {
+	case b == nil:
+	case cap(b) > maxPooledBytes:
+		FreeBig(b)
+	default:
 		b = b[:0]
 		bytePool.Put(&b)
 	}
