@@ -1,6 +1,7 @@
 package pngx
 
 import (
+	"io"
 	"math/rand/v2"
 	"runtime"
 	"testing"
@@ -71,18 +72,23 @@ func TestAllocBigCacheBounded(t *testing.T) {
 	assert.Zero(t, cached)
 }
 
-func TestEncodeLargeFreesIndex(t *testing.T) {
-	// One scan strip, so its index (2,100 × 2,100 bytes) is over maxPooledBytes and off the heap.
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
-	TrimBig()
-	before := ReadBigStats()
-	img := randomImage(rand.New(rand.NewPCG(3, 4)), 2100, 2100, 40, false)
-	data := roundTrip(t, img, nil)
-	ctype, _ := colourType(t, data)
-	assert.Equal(t, byte(ctPaletted), ctype)
-	after := ReadBigStats()
-	if mmapSupported {
-		assert.Greater(t, after.Mapped+after.Reused, before.Mapped+before.Reused, "the index was off the heap")
+// A paletted encode of a large image keeps no per-pixel index: rows are turned into indices as they
+// are written, with the same bytes as the scan's indices would give.
+func TestEncodeLargeKeepsNoIndex(t *testing.T) {
+	for _, colours := range []int{40, 4} { // 8 bits a pixel, and 2 bits (packed)
+		img := randomImage(rand.New(rand.NewPCG(3, uint64(colours))), 2100, 2100, colours, false)
+		prev := runtime.GOMAXPROCS(8) // 8 strips of 551 KB: indices kept
+		kept := roundTrip(t, img, nil)
+		runtime.GOMAXPROCS(1) // one strip of 4.4 MB: none
+		data := roundTrip(t, img, nil)
+		ctype, _ := colourType(t, data)
+		require.Equal(t, byte(ctPaletted), ctype)
+		assert.Equal(t, kept, data, "the same bytes either way")
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		require.NoError(t, Encode(io.Discard, img, nil))
+		runtime.ReadMemStats(&after)
+		runtime.GOMAXPROCS(prev)
+		assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(2100*2100/4), "allocates well under a byte per pixel")
 	}
-	assert.Equal(t, before.Live, after.Live, "the encoder hands its index buffers back")
 }
