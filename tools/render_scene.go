@@ -245,7 +245,9 @@ func (d Deps) renderScene(ctx context.Context, r renderRequest, prog *progress) 
 	case managed:
 		c := <-created
 		created = nil
-		file, full, err := d.publish(c, img, text, key, r.mode == "auto")
+		// Only an image within the inline edge can go inline whole (see inline).
+		keep := r.mode == "auto" && max(img.Rect.Dx(), img.Rect.Dy()) <= inlineMaxEdge
+		file, full, err := d.publish(c, img, text, key, keep)
 		if err != nil {
 			out.Warnings = append(out.Warnings, fmt.Sprintf("could not write the render file (%v); the image is inline instead", err))
 			d.logger().Warn("render file not written", "err", err)
