@@ -162,26 +162,17 @@ func antialias(t target, back func(uint32) bool, transparent bool) error {
 // aaScan finds the blends of rows [y0, y1) without writing them.
 func aaScan(t target, back func(uint32) bool, transparent bool, y0, y1 int, out *aaBand) {
 	w, h := t.w, t.h
-	// The last two colours met are skipped at once: dithered ground alternates between two.
-	last, prev := uint32(1), uint32(1)
-	for y := y0; y < y1 && out.seen.n <= aaPalette; y++ {
-		for _, c := range t.pix[y*t.stride : y*t.stride+w] {
-			if c != last && c != prev {
-				prev, last = last, c
-				if out.seen.add(c) && out.seen.n > aaPalette {
-					break
-				}
-			}
-		}
-	}
-	var fresh colourSet
 	// Classes (1 = model) of three rows at a time.
 	cls := [3][]uint8{make([]uint8, w), make([]uint8, w), make([]uint8, w)}
 	rows := [3][]uint32{}
+	// load classifies row y into cls[k]; rows of the band also count their colours into out.seen (up
+	// to one over the palette), in the same pass.
 	load := func(k, y int) {
 		row := t.pix[y*t.stride : y*t.stride+w]
 		rows[k] = row
-		// Two-colour cache of classes, as above.
+		count := y >= y0 && y < y1
+		// A two-colour cache of classes: dithered ground alternates between two colours. Every
+		// colour of the row misses it at least once, so the misses count all of them.
 		lc, lv, pc, pv := uint32(1), uint8(0), uint32(1), uint8(0)
 		for x, c := range row {
 			if c != lc {
@@ -192,6 +183,9 @@ func aaScan(t target, back func(uint32) bool, transparent bool, y0, y1 int, out 
 					lc, lv = c, 1
 					if back(c) {
 						lv = 0
+					}
+					if count && out.seen.n <= aaPalette {
+						out.seen.add(c)
 					}
 				}
 			}
@@ -264,9 +258,13 @@ func aaScan(t target, back func(uint32) bool, transparent bool, y0, y1 int, out 
 				c = mixLinear(m, b, k)
 			}
 			out.edits = append(out.edits, aaEdit{y*t.stride + x, c})
-			if !out.seen.has(c) && fresh.n < len(fresh.slots)/2 && fresh.add(c) {
-				out.fresh = append(out.fresh, c)
-			}
+		}
+	}
+	// The blends' colours that the band does not hold, once all its rows are counted.
+	var fresh colourSet
+	for _, e := range out.edits {
+		if c := e.c; !out.seen.has(c) && fresh.n < len(fresh.slots)/2 && fresh.add(c) {
+			out.fresh = append(out.fresh, c)
 		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"unsafe"
 
+	"github.com/goxel-mcp/goxel-mcp/internal/pngx"
 	"github.com/goxel-mcp/goxel-mcp/voxel"
 )
 
@@ -220,15 +221,22 @@ func (r *Renderer) Render(ctx context.Context, snap *voxel.Snapshot, opt Options
 	return img, nil
 }
 
-// maxPooledFrame is the largest frame (bytes) that Release keeps for reuse: 2 MiB, the default
-// 800×600 and anything smaller. Pooled buffers count as live memory, so the garbage collector lets the
-// heap grow to twice them; pooling 1080p frames (8 MB) raised the peak RSS of 4K renders from 96 to
-// 154 MiB (goxel-bench), for a gain that the large frames' other costs dwarf.
+// maxPooledFrame is the largest frame (bytes) that Release keeps in framePool, on the Go heap: 2 MiB,
+// the default 800×600 and anything smaller. Larger frames live off the Go heap (pngx.AllocBig): heap
+// buffers count as live memory, so the garbage collector lets the heap grow to twice them, and
+// pooling 1080p frames on the heap raised the peak RSS of 4K renders from 96 to 154 MiB (goxel-bench).
 const maxPooledFrame = 2 << 20
 
 // framePool holds pixel buffers handed back with Release. sync.Pool drops what stays unused across
 // two garbage collections, so an idle server gives the memory back.
 var framePool sync.Pool // of *[]byte
+
+// bigFrames maps the pixel address of each live off-heap frame to the cleanup that frees it should
+// its image become unreachable without Release (a safety net: the memory is not the collector's).
+var bigFrames struct {
+	mu sync.Mutex
+	m  map[*byte]runtime.Cleanup
+}
 
 // newFrame returns a w×h frame, reusing a released buffer when one is large enough; reused reports
 // that its pixels hold an old image.
@@ -240,19 +248,50 @@ func newFrame(w, h int) (img *image.NRGBA, reused bool) {
 		if p, ok := framePool.Get().(*[]byte); ok && cap(*p) >= n {
 			return &image.NRGBA{Pix: (*p)[:n], Stride: 4 * w, Rect: image.Rect(0, 0, w, h)}, true
 		}
+		return image.NewNRGBA(image.Rect(0, 0, w, h)), false
 	}
-	return image.NewNRGBA(image.Rect(0, 0, w, h)), false
+	pix, fresh := pngx.AllocBig(n)
+	img = &image.NRGBA{Pix: pix, Stride: 4 * w, Rect: image.Rect(0, 0, w, h)}
+	c := runtime.AddCleanup(img, freeLostFrame, pix)
+	bigFrames.mu.Lock()
+	if bigFrames.m == nil {
+		bigFrames.m = make(map[*byte]runtime.Cleanup)
+	}
+	bigFrames.m[&pix[0]] = c
+	bigFrames.mu.Unlock()
+	return img, !fresh
+}
+
+// freeLostFrame frees the pixels of a large frame whose image became unreachable without Release.
+func freeLostFrame(pix []byte) {
+	bigFrames.mu.Lock()
+	delete(bigFrames.m, &pix[0])
+	bigFrames.mu.Unlock()
+	pngx.FreeBig(pix)
 }
 
 // Release hands a frame returned by Render back for reuse by a later render. The caller must not use
-// img (or anything sharing its pixels) afterwards. Releasing is optional: it saves the allocation and
-// clearing of a new frame and the garbage collections they cause.
+// img, nor any slice of its pixels, afterwards: frames over 2 MiB are unmapped (or kept for the next
+// large render) at once. Releasing is optional: an unreleased frame is freed once img is unreachable,
+// so keep img itself reachable while using its pixels. Releasing twice does nothing.
 func Release(img *image.NRGBA) {
-	if img == nil || cap(img.Pix) > maxPooledFrame || cap(img.Pix) == 0 {
+	if img == nil || cap(img.Pix) == 0 {
 		return
 	}
 	p := img.Pix[:0]
 	img.Pix = nil
+	if cap(p) > maxPooledFrame {
+		key := unsafe.SliceData(p)
+		bigFrames.mu.Lock()
+		c, ok := bigFrames.m[key]
+		delete(bigFrames.m, key)
+		bigFrames.mu.Unlock()
+		if ok {
+			c.Stop()
+			pngx.FreeBig(p[:cap(p)])
+		}
+		return
+	}
 	framePool.Put(&p)
 }
 

@@ -41,3 +41,14 @@ func TestInlineCacheClear(t *testing.T) {
 	_, ok = c.get("b")
 	assert.True(t, ok, "usable after Clear")
 }
+
+func TestInlineCacheKeepsExactBytes(t *testing.T) {
+	c := NewInlineCache(1000)
+	grown := make([]byte, 100, 200)
+	grown[0] = 7
+	c.put(inlineEntry{key: "a", png: grown})
+	e, ok := c.get("a")
+	assert.True(t, ok)
+	assert.Equal(t, grown, e.png)
+	assert.LessOrEqual(t, cap(e.png), 112, "no spare capacity is kept unaccounted")
+}

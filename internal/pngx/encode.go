@@ -141,10 +141,14 @@ type encoder struct {
 	ctype, depth int
 	palette      []uint32 // RGBA packed little-endian (R in the low byte), first-appearance order
 	// Paletted images keep the indices found while scanning: strip i covers rows from scanStart[i], its
-	// indices are local to the strip and remap[i] turns them into palette indices.
+	// indices are local to the strip and remap[i] turns them into palette indices. A strip whose
+	// indices would pass maxIndexBytes keeps none (scanIdx[i] is nil): its rows are turned into indices
+	// through table as they are written, which costs a second look-up pass but no buffer of a quarter
+	// of the frame (8 MB at 4K).
 	scanStart []int
 	scanIdx   [][]byte
 	remap     [][256]byte
+	table     *paletteTable
 	rowBytes  int // bytes per row without the filter byte
 }
 
@@ -155,6 +159,18 @@ type paletteTable struct {
 }
 
 func hashColour(c uint32) uint32 { return (c * 0x9E3779B1) >> 22 }
+
+// find returns the index of c, which must be in the table (0 otherwise).
+func (t *paletteTable) find(c uint32) byte {
+	h := hashColour(c)
+	for {
+		i := t.idx[h]
+		if i == 0 || t.keys[h] == c {
+			return byte(max(int(i)-1, 0))
+		}
+		h = (h + 1) & 1023
+	}
+}
 
 // lookup returns the index of c, adding it when absent; ok is false when the table already holds 256.
 func (t *paletteTable) lookup(c uint32, n *int) (int, bool) {
@@ -244,7 +260,7 @@ func (e *encoder) analyse() error {
 		}
 	}
 	if paletted {
-		e.ctype, e.palette, e.remap = ctPaletted, palette, remap
+		e.ctype, e.palette, e.remap, e.table = ctPaletted, palette, remap, t
 		for i, r := range res {
 			e.scanStart = append(e.scanStart, e.h*i/strips)
 			e.scanIdx = append(e.scanIdx, r.idx)
@@ -278,7 +294,10 @@ func (e *encoder) scanColours(y0, y1 int) ([]uint32, []byte, bool) {
 	t := new(paletteTable)
 	n := 0
 	palette := make([]uint32, 0, 16)
-	idx := getBytes((y1 - y0) * e.w)
+	var idx []byte
+	if n := (y1 - y0) * e.w; n <= maxIndexBytes {
+		idx = getBytes(n)
+	}
 	// prev is the last colour looked up (a run cache: rendered images are mostly long runs); pair is
 	// prev twice, to skip two equal pixels with one 8-byte compare.
 	prev := pixel(img.Pix, y0*img.Stride)
@@ -296,6 +315,9 @@ func (e *encoder) scanColours(y0, y1 int) ([]uint32, []byte, bool) {
 		return true
 	}
 	add(prev)
+	if idx == nil {
+		return palette, nil, e.scanOnly(y0, y1, add, &prev, &pair)
+	}
 	for y := y0; y < y1; y++ {
 		out := idx[(y-y0)*e.w : (y-y0+1)*e.w]
 		row := img.Pix[y*img.Stride : y*img.Stride+4*len(out)]
@@ -340,6 +362,88 @@ func (e *encoder) scanColours(y0, y1 int) ([]uint32, []byte, bool) {
 	return palette, idx, true
 }
 
+// scanOnly is scanColours without indices: it meets every colour of rows [y0, y1) through add, with
+// the same run cache (*prev, *pair, which add updates).
+func (e *encoder) scanOnly(y0, y1 int, add func(uint32) bool, prev *uint32, pair *uint64) bool {
+	img := e.img
+	w := e.w
+	for y := y0; y < y1; y++ {
+		row := img.Pix[y*img.Stride : y*img.Stride+4*w]
+		x := 0
+		for x+2 <= w {
+			v := binary.LittleEndian.Uint64(row[4*x:])
+			if v == *pair {
+				x += 2
+				for x+4 <= w {
+					b := row[4*x : 4*x+16]
+					if binary.LittleEndian.Uint64(b) != *pair || binary.LittleEndian.Uint64(b[8:]) != *pair {
+						break
+					}
+					x += 4
+				}
+				continue
+			}
+			if c := uint32(v); c != *prev && !add(c) {
+				return false
+			}
+			if c := uint32(v >> 32); c != *prev && !add(c) {
+				return false
+			}
+			x += 2
+		}
+		if x < w {
+			if c := pixel(row, 4*x); c != *prev && !add(c) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// indexRow writes the palette index of each pixel of row (NRGBA bytes, len(out) pixels) to out, with
+// the scan's run cache: one table look-up per change of colour.
+func (e *encoder) indexRow(out, row []byte) {
+	t := e.table
+	w := len(out)
+	prev := pixel(row, 0)
+	k := t.find(prev)
+	pair := uint64(prev) | uint64(prev)<<32
+	x := 0
+	for x+2 <= w {
+		v := binary.LittleEndian.Uint64(row[4*x:])
+		if v == pair {
+			fill := uint32(k) * 0x01010101
+			x += 2
+			for x+4 <= w {
+				b := row[4*x : 4*x+16]
+				if binary.LittleEndian.Uint64(b) != pair || binary.LittleEndian.Uint64(b[8:]) != pair {
+					break
+				}
+				binary.LittleEndian.PutUint32(out[x-2:x+2], fill)
+				x += 4
+			}
+			out[x-2], out[x-1] = k, k
+			continue
+		}
+		if c := uint32(v); c != prev {
+			prev, k = c, t.find(c)
+		}
+		out[x] = k
+		if c := uint32(v >> 32); c != prev {
+			prev, k = c, t.find(c)
+		}
+		out[x+1] = k
+		pair = uint64(prev) | uint64(prev)<<32
+		x += 2
+	}
+	if x < w {
+		if c := pixel(row, 4*x); c != prev {
+			k = t.find(c)
+		}
+		out[x] = k
+	}
+}
+
 // opaque reports whether every alpha is 255.
 func (e *encoder) opaque() bool {
 	img := e.img
@@ -362,6 +466,7 @@ func (e *encoder) writeRows(dst io.Writer, y0, y1 int) (uint32, error) {
 	img := e.img
 	sum := adler32.New()
 	buf := make([]byte, 1+e.rowBytes)
+	var scratch []byte // a row of indices, for packRowPixels
 	for y := y0; y < y1; y++ {
 		src := img.Pix[y*img.Stride : y*img.Stride+4*e.w]
 		buf[0] = 0 // filter type None
@@ -384,7 +489,7 @@ func (e *encoder) writeRows(dst io.Writer, y0, y1 int) (uint32, error) {
 				out[j], out[j+1], out[j+2] = src[i], src[i+1], src[i+2]
 			}
 		case ctPaletted:
-			e.packRow(out, y)
+			e.packRow(out, y, &scratch)
 		}
 		sum.Write(buf) //nolint:errcheck // hash writes never fail
 		if _, err := dst.Write(buf); err != nil {
@@ -395,10 +500,14 @@ func (e *encoder) writeRows(dst io.Writer, y0, y1 int) (uint32, error) {
 }
 
 // packRow writes row y's palette indices at the image's bit depth.
-func (e *encoder) packRow(out []byte, y int) {
+func (e *encoder) packRow(out []byte, y int, scratch *[]byte) {
 	i := len(e.scanStart) - 1
 	for e.scanStart[i] > y {
 		i--
+	}
+	if e.scanIdx[i] == nil {
+		e.packRowPixels(out, y, scratch)
+		return
 	}
 	local := e.scanIdx[i][(y-e.scanStart[i])*e.w : (y-e.scanStart[i]+1)*e.w]
 	remap := &e.remap[i]
@@ -420,11 +529,35 @@ func (e *encoder) packRow(out []byte, y int) {
 	}
 }
 
-// bytePool recycles the per-pixel index buffers of the colour scan; buffers over maxPooledBytes are
-// left to the garbage collector.
+// packRowPixels writes row y's palette indices, from its pixels, at the image's bit depth.
+func (e *encoder) packRowPixels(out []byte, y int, scratch *[]byte) {
+	src := e.img.Pix[y*e.img.Stride : y*e.img.Stride+4*e.w]
+	if e.depth == 8 {
+		e.indexRow(out, src)
+		return
+	}
+	if len(*scratch) != e.w {
+		*scratch = make([]byte, e.w)
+	}
+	idx := *scratch
+	e.indexRow(idx, src)
+	clear(out)
+	perByte := 8 / e.depth
+	for x, k := range idx {
+		shift := uint(8 - e.depth*(x%perByte+1))
+		out[x/perByte] |= k << shift
+	}
+}
+
+// bytePool recycles the per-pixel index buffers of the colour scan, at most maxIndexBytes each.
 var bytePool sync.Pool // of *[]byte
 
-const maxPooledBytes = 2 << 20
+// maxIndexBytes is the largest index buffer a scan strip keeps (a 1080p frame's strips on 2 cores are
+// 1 MB); larger strips keep none (see encoder.scanIdx). maxPooledBytes bounds pooled strip output.
+const (
+	maxIndexBytes  = 2 << 20
+	maxPooledBytes = 2 << 20
+)
 
 func getBytes(n int) []byte {
 	if p, ok := bytePool.Get().(*[]byte); ok && cap(*p) >= n {
@@ -434,7 +567,7 @@ func getBytes(n int) []byte {
 }
 
 func putBytes(b []byte) {
-	if b != nil && cap(b) <= maxPooledBytes {
+	if b != nil && cap(b) <= maxIndexBytes {
 		b = b[:0]
 		bytePool.Put(&b)
 	}
