@@ -2,6 +2,7 @@ package pngx
 
 import (
 	"io"
+	"math"
 	"math/rand/v2"
 	"runtime"
 	"testing"
@@ -84,11 +85,19 @@ func TestEncodeLargeKeepsNoIndex(t *testing.T) {
 		ctype, _ := colourType(t, data)
 		require.Equal(t, byte(ctPaletted), ctype)
 		assert.Equal(t, kept, data, "the same bytes either way")
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		require.NoError(t, Encode(io.Discard, img, nil))
-		runtime.ReadMemStats(&after)
+		// The least of three encodes: pools are warm, and a stray allocation elsewhere in the
+		// process does not count.
+		least := uint64(math.MaxUint64)
+		for range 3 {
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			require.NoError(t, Encode(io.Discard, img, nil))
+			runtime.ReadMemStats(&after)
+			least = min(least, after.TotalAlloc-before.TotalAlloc)
+		}
 		runtime.GOMAXPROCS(prev)
-		assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(1500*1500/4), "allocates well under a byte per pixel")
+		if !raceEnabled {
+			assert.Less(t, least, uint64(1500*1500/4), "allocates well under a byte per pixel")
+		}
 	}
 }

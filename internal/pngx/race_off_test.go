@@ -1,0 +1,5 @@
+//go:build !race
+
+package pngx
+
+const raceEnabled = false
