@@ -38,6 +38,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/cespare/xxhash/v2"
 	"github.com/klauspost/compress/flate"
 
 	"github.com/goxel-mcp/goxel-mcp/voxel"
@@ -412,9 +413,22 @@ func (s *Saver) Load() (scene *voxel.Scene, meta Meta, ok bool, err error) {
 	if err != nil || m == nil {
 		return nil, Meta{}, false, err
 	}
-	scene, err = s.build(m)
+	scene, restored, err := s.build(m)
 	if err != nil {
 		return nil, Meta{}, false, fmt.Errorf("autosave: %w", err)
+	}
+	// Saves reuse blocks on disk by content hash. The manifest's hashes
+	// are only claims (a damaged or hand-made state may give two blocks
+	// one hash), so what is tracked is the hash of what was restored.
+	old := s.packs
+	s.onDisk, s.packs = map[uint64]loc{}, map[uint64]*pack{}
+	for _, r := range restored {
+		s.track(r.hash, r.at)
+	}
+	for n, p := range old {
+		if q := s.packs[n]; q != nil {
+			q.size = p.size
+		}
 	}
 	return scene, m.Meta, true, nil
 }
@@ -437,11 +451,18 @@ func checkCounts(m *manifest, b voxel.Budget) error {
 	return nil
 }
 
-func (s *Saver) build(m *manifest) (*voxel.Scene, error) {
+// restoredBlock is where a restored block lies and the hash of its content.
+type restoredBlock struct {
+	hash uint64
+	at   loc
+}
+
+func (s *Saver) build(m *manifest) (*voxel.Scene, []restoredBlock, error) {
 	scene := voxel.NewEmpty()
 	if err := checkCounts(m, scene.Budget()); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	var restored []restoredBlock
 	files := map[uint64]*os.File{}
 	defer func() {
 		for _, f := range files {
@@ -453,10 +474,10 @@ func (s *Saver) build(m *manifest) (*voxel.Scene, error) {
 	raw := unsafe.Slice((*byte)(unsafe.Pointer(&v[0])), blockRaw)
 	for _, l := range m.Layers {
 		if err := scene.AddLayerWithID(l.ID, l.Name); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if err := scene.SetVisible(l.ID, l.Visible); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, b := range l.Blocks {
 			n := uint64(b[3])
@@ -464,20 +485,26 @@ func (s *Saver) build(m *manifest) (*voxel.Scene, error) {
 			if f == nil {
 				var err error
 				if f, err = s.root.Open(filepath.Join(packsDir, strconv.FormatUint(n, 10))); err != nil {
-					return nil, fmt.Errorf("missing pack %d: %w", n, err)
+					return nil, nil, fmt.Errorf("missing pack %d: %w", n, err)
 				}
 				files[n] = f
 			}
 			if err := rd.read(f, b[4], b[5], raw); err != nil {
-				return nil, fmt.Errorf("damaged block in pack %d: %w", n, err)
+				return nil, nil, fmt.Errorf("damaged block in pack %d: %w", n, err)
 			}
 			o := voxel.Pos{X: int(b[0]), Y: int(b[1]), Z: int(b[2])}
 			if int64(o.X) != b[0] || int64(o.Y) != b[1] || int64(o.Z) != b[2] {
-				return nil, fmt.Errorf("block origin %v out of range", b[:3])
+				return nil, nil, fmt.Errorf("block origin %v out of range", b[:3])
 			}
 			if err := scene.PutBlock(l.ID, o, &v); err != nil {
-				return nil, fmt.Errorf("layer %d: %w", l.ID, err)
+				return nil, nil, fmt.Errorf("layer %d: %w", l.ID, err)
 			}
+			for i := range v {
+				if v[i].A == 0 {
+					v[i] = color.NRGBA{} // as the scene keeps it, so the hash is the block's
+				}
+			}
+			restored = append(restored, restoredBlock{xxhash.Sum64(raw), loc{n, b[4], b[5]}})
 		}
 	}
 	if len(m.Layers) == 0 {
@@ -486,7 +513,7 @@ func (s *Saver) build(m *manifest) (*voxel.Scene, error) {
 		_ = scene.SelectLayer(m.Current) // checked just above
 	}
 	scene.ClearHistory()
-	return scene, nil
+	return scene, restored, nil
 }
 
 // SetAside moves the manifest and packs into a new folder damaged-<time>
