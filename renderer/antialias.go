@@ -3,6 +3,7 @@ package renderer
 import (
 	"encoding/binary"
 	"math"
+	"sync"
 )
 
 // Silhouette anti-aliasing. The raster fills whole pixels (exact, watertight, no seams); this pass then
@@ -39,6 +40,11 @@ func (s *colourSet) add(c uint32) bool {
 		}
 		i = (i + 1) & 2047
 	}
+}
+
+func (s *colourSet) reset() {
+	clear(s.used[:])
+	s.n = 0
 }
 
 func (s *colourSet) has(c uint32) bool {
@@ -105,6 +111,59 @@ type aaBand struct {
 	seen  colourSet // the band's colours, up to the palette limit
 	edits []aaEdit
 	fresh []uint32 // colours of edits not among the band's own, in first-appearance order
+
+	freshSet colourSet    // the colours of fresh
+	cls      [3][]uint8   // scratch: the classes of three rows
+	classes  aaClassifier // scratch
+}
+
+// aaBands recycles bands, whose colour sets and cache are 28 KB.
+var aaBands sync.Pool // of *aaBand
+
+func getBand() *aaBand {
+	b, ok := aaBands.Get().(*aaBand)
+	if !ok {
+		return &aaBand{}
+	}
+	b.seen.reset()
+	b.freshSet.reset()
+	b.edits, b.fresh = b.edits[:0], b.fresh[:0]
+	return b
+}
+
+// aaClassifier tells model pixels (1) from background ones (0) through a direct-mapped cache of
+// colours, counting each colour it meets into seen (when set) up to one over the palette. A colour
+// in the cache was counted when it went in (the cache is filled from counted rows only), so the
+// misses count all of a band's colours.
+type aaClassifier struct {
+	back    func(uint32) bool
+	seen    *colourSet
+	counted bool                // rows being loaded are the band's own: count and cache their colours
+	cache   [aaCacheSize]uint64 // colour<<8 | class<<1 | 1
+}
+
+const aaCacheSize = 1024
+
+func (a *aaClassifier) class(c uint32) uint8 {
+	i := (c * 0x9E3779B1) >> 22
+	if e := a.cache[i]; e&1 != 0 && uint32(e>>8) == c {
+		return uint8(e>>1) & 1
+	}
+	return a.miss(c, i)
+}
+
+func (a *aaClassifier) miss(c, i uint32) uint8 {
+	var v uint8 = 1
+	if a.back(c) {
+		v = 0
+	}
+	if a.counted {
+		if a.seen.n <= aaPalette {
+			a.seen.add(c)
+		}
+		a.cache[i] = uint64(c)<<8 | uint64(v)<<1 | 1
+	}
+	return v
 }
 
 // antialias softens the silhouettes in t. back reports the background and ground colours (everything
@@ -118,8 +177,15 @@ func antialias(t target, back func(uint32) bool, transparent bool) error {
 	}
 	nb := (h + aaBandRows - 1) / aaBandRows
 	bands := make([]*aaBand, nb)
+	defer func() {
+		for _, b := range bands {
+			if b != nil {
+				aaBands.Put(b)
+			}
+		}
+	}()
 	err := forEach(nb, func(b int) {
-		bands[b] = &aaBand{}
+		bands[b] = getBand()
 		aaScan(t, back, transparent, b*aaBandRows, min((b+1)*aaBandRows, h), bands[b])
 	})
 	if err != nil {
@@ -163,33 +229,52 @@ func antialias(t target, back func(uint32) bool, transparent bool) error {
 func aaScan(t target, back func(uint32) bool, transparent bool, y0, y1 int, out *aaBand) {
 	w, h := t.w, t.h
 	// Classes (1 = model) of three rows at a time.
-	cls := [3][]uint8{make([]uint8, w), make([]uint8, w), make([]uint8, w)}
+	cls := [3][]uint8{out.cls[0][:0], out.cls[1][:0], out.cls[2][:0]}
+	for k := range cls {
+		if cap(cls[k]) < w {
+			cls[k] = make([]uint8, w)
+		}
+		cls[k] = cls[k][:w]
+	}
+	out.cls = cls
 	rows := [3][]uint32{}
+	c := &out.classes
+	c.back, c.seen = back, &out.seen
+	clear(c.cache[:])
 	// load classifies row y into cls[k]; rows of the band also count their colours into out.seen (up
 	// to one over the palette), in the same pass.
 	load := func(k, y int) {
 		row := t.pix[y*t.stride : y*t.stride+w]
 		rows[k] = row
-		count := y >= y0 && y < y1
-		// A two-colour cache of classes: dithered ground alternates between two colours. Every
-		// colour of the row misses it at least once, so the misses count all of them.
-		lc, lv, pc, pv := uint32(1), uint8(0), uint32(1), uint8(0)
-		for x, c := range row {
-			if c != lc {
-				if c == pc {
-					lc, lv, pc, pv = pc, pv, lc, lv
+		c.counted = y >= y0 && y < y1
+		ck := cls[k][:len(row)]
+		// Two pixels at a time, with the last pair's classes as a cache: rendered rows are mostly
+		// runs and two-colour dither, which repeat pairs. Every colour of the row misses the cache at
+		// least once, so the misses count all of them.
+		pa, pb, qa, qb := row[0]+1, uint32(0), uint8(0), uint8(0)
+		x := 0
+		for ; x+2 <= len(row); x += 2 {
+			a, b := row[x], row[x+1]
+			if a != pa || b != pb {
+				pa, pb = a, b
+				// c.class(a), c.class(b), with the cache hits inlined.
+				i := (a * 0x9E3779B1) >> 22
+				if e := c.cache[i]; e&1 != 0 && uint32(e>>8) == a {
+					qa = uint8(e>>1) & 1
 				} else {
-					pc, pv = lc, lv
-					lc, lv = c, 1
-					if back(c) {
-						lv = 0
-					}
-					if count && out.seen.n <= aaPalette {
-						out.seen.add(c)
-					}
+					qa = c.miss(a, i)
+				}
+				i = (b * 0x9E3779B1) >> 22
+				if e := c.cache[i]; e&1 != 0 && uint32(e>>8) == b {
+					qb = uint8(e>>1) & 1
+				} else {
+					qb = c.miss(b, i)
 				}
 			}
-			cls[k][x] = lv
+			ck[x], ck[x+1] = qa, qb
+		}
+		if x < len(row) {
+			ck[x] = c.class(row[x])
 		}
 	}
 	load(0, max(y0-1, 0))
@@ -261,7 +346,7 @@ func aaScan(t target, back func(uint32) bool, transparent bool, y0, y1 int, out 
 		}
 	}
 	// The blends' colours that the band does not hold, once all its rows are counted.
-	var fresh colourSet
+	fresh := &out.freshSet
 	for _, e := range out.edits {
 		if c := e.c; !out.seen.has(c) && fresh.n < len(fresh.slots)/2 && fresh.add(c) {
 			out.fresh = append(out.fresh, c)
