@@ -131,6 +131,19 @@ func getBand() *aaBand {
 	return b
 }
 
+// aaSets recycles the two frame-wide colour sets of antialias.
+var aaSets sync.Pool // of *[2]colourSet
+
+func getSets() *[2]colourSet {
+	s, ok := aaSets.Get().(*[2]colourSet)
+	if !ok {
+		return new([2]colourSet)
+	}
+	s[0].reset()
+	s[1].reset()
+	return s
+}
+
 // aaClassifier tells model pixels (1) from background ones (0) through a direct-mapped cache of
 // colours, counting each colour it meets into seen (when set) up to one over the palette. A colour
 // in the cache was counted when it went in (the cache is filled from counted rows only), so the
@@ -192,7 +205,9 @@ func antialias(t target, back func(uint32) bool, transparent bool) error {
 		return err
 	}
 	// The frame's colours, then the blends admitted within the spare palette entries.
-	var seen colourSet
+	sets := getSets()
+	defer aaSets.Put(sets)
+	seen, made := &sets[0], &sets[1]
 	for _, b := range bands {
 		for k, used := range b.seen.used {
 			if used && seen.n <= aaPalette {
@@ -204,7 +219,6 @@ func antialias(t target, back func(uint32) bool, transparent bool) error {
 		}
 	}
 	limited := seen.n <= aaPalette
-	var made colourSet
 	if limited {
 		free := aaPalette - seen.n
 		for _, b := range bands {
