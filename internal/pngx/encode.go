@@ -791,9 +791,9 @@ func (w *idatWriter) flush() {
 
 // release hands the chunk buffer back; the writer must not be used afterwards.
 func (w *idatWriter) release() {
-	if w.buf != nil {
-		idatPool.Put(&w.buf)
+	if b := w.buf; b != nil {
 		w.buf = nil
+		idatPool.Put(&b) // a pointer to a copy: the pool's next taker owns it, not this writer
 	}
 }
 

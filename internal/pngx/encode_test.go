@@ -343,3 +343,44 @@ func TestPanicBecomesError(t *testing.T) {
 		require.NoError(t, Encode(io.Discard, img, nil))
 	}
 }
+
+// Encodes running at once share pooled buffers (IDAT chunks, output, strips): each must still write
+// exactly the bytes it writes alone. Run under -race, this also catches a buffer handed on while its
+// last user still touches it.
+func TestConcurrentEncodes(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	imgs := []*image.NRGBA{
+		randomImage(r, 300, 300, 40, false),    // paletted, one stream
+		randomImage(r, 700, 500, 3000, false),  // RGB, parallel strips, several IDAT chunks
+		randomImage(r, 90, 1300, 200, true),    // paletted with alpha
+		randomImage(r, 1000, 1000, 5000, true), // RGBA, many chunks
+	}
+	want := make([][]byte, len(imgs))
+	for i, img := range imgs {
+		var buf bytes.Buffer
+		require.NoError(t, Encode(&buf, img, nil))
+		want[i] = buf.Bytes()
+	}
+	const workers, rounds = 6, 8
+	errs := make(chan error, workers)
+	for w := range workers {
+		go func() {
+			for k := range rounds {
+				i := (w + k) % len(imgs)
+				var buf bytes.Buffer
+				if err := Encode(&buf, imgs[i], nil); err != nil {
+					errs <- err
+					return
+				}
+				if !bytes.Equal(buf.Bytes(), want[i]) {
+					errs <- errors.New("an encode running beside others wrote other bytes than alone")
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range workers {
+		require.NoError(t, <-errs)
+	}
+}
