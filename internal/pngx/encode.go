@@ -84,10 +84,11 @@ func Encode(w io.Writer, img *image.NRGBA, opt *Options) error {
 
 	bw, _ := writerPool.Get().(*bufio.Writer)
 	if bw == nil {
-		bw = bufio.NewWriterSize(w, 32<<10)
-	} else {
-		bw.Reset(w)
+		// Not NewWriterSize(w, …): given a large enough *bufio.Writer it returns w itself, and the
+		// caller's writer would end up reset and in the pool.
+		bw = bufio.NewWriterSize(nil, 32<<10)
 	}
+	bw.Reset(w)
 	defer func() {
 		bw.Reset(nil) // keeps no reference to w
 		writerPool.Put(bw)

@@ -1,6 +1,7 @@
 package pngx
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"hash/adler32"
@@ -382,5 +383,30 @@ func TestConcurrentEncodes(t *testing.T) {
 	}
 	for range workers {
 		require.NoError(t, <-errs)
+	}
+}
+
+// Encode pools its own output buffer: a caller's *bufio.Writer, however large, stays the caller's
+// and keeps working after the encode.
+func TestEncodeIntoCallersBufferedWriter(t *testing.T) {
+	img := randomImage(rand.New(rand.NewPCG(3, 4)), 64, 48, 30, false)
+	want, err := png.Decode(bytes.NewReader(roundTrip(t, img, nil)))
+	require.NoError(t, err)
+	for i := range 3 {
+		if i == 0 {
+			runtime.GC() // two collections empty sync.Pools: the first encode makes its writer
+			runtime.GC()
+		}
+		var out bytes.Buffer
+		bw := bufio.NewWriterSize(&out, 1<<20)
+		require.NoError(t, Encode(bw, img, nil))
+		_, err := bw.WriteString("after")
+		require.NoError(t, err)
+		require.NoError(t, bw.Flush())
+		b := out.Bytes()
+		require.True(t, bytes.HasSuffix(b, []byte("IEND\xaeB`\x82after")), "the PNG then the caller's own bytes")
+		got, err := png.Decode(bytes.NewReader(b))
+		require.NoError(t, err)
+		require.Equal(t, want.Bounds(), got.Bounds())
 	}
 }
