@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"unsafe"
 
+	"github.com/goxel-mcp/goxel-mcp/internal/hot"
 	"github.com/goxel-mcp/goxel-mcp/internal/pngx"
 	"github.com/goxel-mcp/goxel-mcp/voxel"
 )
@@ -701,37 +702,13 @@ func (sc *scratch) int32s(buf *[]int32, n int) []int32 {
 	return *buf
 }
 
-// forEach calls fn(0) … fn(n-1) on up to GOMAXPROCS goroutines and waits for them. A panic in fn
-// stops the remaining calls and is returned as an error (see recoverTo): it fails this render only.
+// forEach calls fn(0) … fn(n-1) on this goroutine and the hot helpers (internal/hot) and waits for
+// them. A panic in fn stops the remaining calls and is returned as an error: it fails this render only.
 func forEach(n int, fn func(int)) error {
-	workers := min(runtime.GOMAXPROCS(0), n)
-	var next atomic.Int32
-	var failed atomic.Bool
-	errs := make([]error, max(workers, 1))
-	work := func(w int) {
-		defer recoverTo(&errs[w], &failed)
-		for !failed.Load() {
-			i := int(next.Add(1) - 1)
-			if i >= n {
-				return
-			}
-			fn(i)
-		}
+	if err := hot.Run(n, fn); err != nil {
+		return fmt.Errorf("renderer: %w", err)
 	}
-	if workers <= 1 {
-		work(0)
-		return errs[0]
-	}
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			work(w)
-		}()
-	}
-	wg.Wait()
-	return errors.Join(errs...)
+	return nil
 }
 
 // recoverTo turns a panic of the calling goroutine into *err (and sets failed, when given), so that a

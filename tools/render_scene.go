@@ -19,6 +19,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
+	"github.com/goxel-mcp/goxel-mcp/internal/hot"
 	"github.com/goxel-mcp/goxel-mcp/internal/pngx"
 	"github.com/goxel-mcp/goxel-mcp/renderer"
 	"github.com/goxel-mcp/goxel-mcp/storage"
@@ -152,6 +153,7 @@ func (d Deps) snapshot() sceneFacts {
 
 func (d Deps) renderScene(ctx context.Context, r renderRequest, prog *progress) (*mcp.CallToolResult, error) {
 	start := time.Now()
+	hot.Warm() // the render's parallel stages start on every core at once (see internal/hot)
 	facts := d.snapshot()
 	// Later calls may change the scene now: this render has its snapshot.
 	releaseTurn(ctx)

@@ -14,6 +14,8 @@ import (
 	"sync"
 
 	"github.com/klauspost/compress/flate"
+
+	"github.com/goxel-mcp/goxel-mcp/internal/hot"
 )
 
 // TextChunk is one textual metadata entry, written as a tEXt chunk (or iTXt when the value is not ASCII).
@@ -221,26 +223,18 @@ func (e *encoder) analyse() error {
 	// Index buffers of strips that found too many colours go back to the pool at once; the rest when
 	// the image is written (release).
 	res := make([]scan, strips)
-	errs := make([]error, strips)
-	var wg sync.WaitGroup
-	for i := range strips {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer recoverTo(&errs[i])
-			if testPanic != nil {
-				testPanic("scan")
-			}
-			p, idx, ok := e.scanColours(e.h*i/strips, e.h*(i+1)/strips)
-			res[i] = scan{p, idx, ok}
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	err := hot.Run(strips, func(i int) {
+		if testPanic != nil {
+			testPanic("scan")
+		}
+		p, idx, ok := e.scanColours(e.h*i/strips, e.h*(i+1)/strips)
+		res[i] = scan{p, idx, ok}
+	})
+	if err != nil {
 		for _, r := range res {
 			putBytes(r.idx)
 		}
-		return err
+		return fmt.Errorf("pngx: %w", err)
 	}
 	t := new(paletteTable)
 	n := 0
@@ -638,73 +632,57 @@ func (e *encoder) writeIDAT(cw *chunkWriter, level int) error {
 			sum  uint32
 			rows int
 			err  error
-			done chan struct{}
 		}
-		res := make([]*result, strips)
+		res := make([]result, strips)
 		for i := range res {
-			res[i] = &result{done: make(chan struct{}), buf: bufPool.Get().(*bytes.Buffer)}
+			res[i].buf = bufPool.Get().(*bytes.Buffer)
 			res[i].buf.Reset()
 		}
-		next := make(chan int, strips)
-		for i := range strips {
-			next <- i
-		}
-		close(next)
-		workers := min(runtime.GOMAXPROCS(0), strips)
-		for range workers {
-			go func() {
-				for i := range next {
-					r := res[i]
-					func() {
-						defer close(r.done)
-						defer recoverTo(&r.err)
-						if testPanic != nil {
-							testPanic("deflate")
-						}
-						y0, y1 := e.h*i/strips, e.h*(i+1)/strips
-						r.rows = y1 - y0
-						fw, err := getFlate(r.buf, level)
-						if err == nil {
-							r.sum, err = e.writeRows(fw, y0, y1)
-							if err == nil {
-								if i == strips-1 {
-									err = fw.Close()
-								} else {
-									err = fw.Flush() // sync flush: byte-aligned, not final
-								}
-							}
-							putFlate(fw, level)
-						}
-						r.err = err
-					}()
+		err := hot.Run(strips, func(i int) {
+			r := &res[i]
+			if testPanic != nil {
+				testPanic("deflate")
+			}
+			y0, y1 := e.h*i/strips, e.h*(i+1)/strips
+			r.rows = y1 - y0
+			fw, err := getFlate(r.buf, level)
+			if err == nil {
+				r.sum, err = e.writeRows(fw, y0, y1)
+				if err == nil {
+					if i == strips-1 {
+						err = fw.Close()
+					} else {
+						err = fw.Flush() // sync flush: byte-aligned, not final
+					}
 				}
-			}()
+				putFlate(fw, level)
+			}
+			r.err = err
+		})
+		if err != nil {
+			err = fmt.Errorf("pngx: %w", err)
 		}
-		var firstErr error
-		for i, r := range res {
-			<-r.done
-			if firstErr == nil && r.err != nil {
-				firstErr = r.err
+		for i := range res {
+			r := &res[i]
+			if err == nil && r.err != nil {
+				err = r.err
 			}
-			if firstErr != nil {
-				continue // drain the workers before returning
+			if err == nil {
+				idat.Write(r.buf.Bytes()) //nolint:errcheck // errors are kept in cw.err
+				n := int64(r.rows) * int64(e.rowBytes+1)
+				if i == 0 {
+					total = r.sum
+				} else {
+					total = adler32Combine(total, r.sum, n)
+				}
 			}
-			idat.Write(r.buf.Bytes()) //nolint:errcheck // errors are kept in cw.err
-			n := int64(r.rows) * int64(e.rowBytes+1)
-			if i == 0 {
-				total = r.sum
-			} else {
-				total = adler32Combine(total, r.sum, n)
-			}
-		}
-		for _, r := range res {
 			if r.buf.Cap() <= maxPooledBytes {
 				bufPool.Put(r.buf)
 			}
 			r.buf = nil
 		}
-		if firstErr != nil {
-			return firstErr
+		if err != nil {
+			return err
 		}
 	}
 	var tail [4]byte

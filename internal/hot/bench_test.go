@@ -1,0 +1,67 @@
+package hot
+
+import (
+	"sync"
+	"testing"
+)
+
+var sink int
+
+// spin is n units of ALU work that touches no memory (about 0.4 ns a unit here).
+func spin(n int) int {
+	s := 0
+	for i := range n {
+		s += i*i ^ (s >> 3)
+	}
+	return s
+}
+
+// stages is a render's shape: a few short parallel stages of `work` units in `parts` parts each,
+// with a little serial work between them.
+func stages(b *testing.B, parallel func(n int, fn func(int)), work int) {
+	const parts, nstages = 8, 5
+	var res [parts]int
+	for range b.N {
+		for range nstages {
+			parallel(parts, func(i int) { res[i] = spin(work / parts) })
+			sink += spin(work/50) + res[0]
+		}
+	}
+}
+
+func goroutines(n int, fn func(int)) {
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn(i)
+		}()
+	}
+	wg.Wait()
+}
+
+// BenchmarkStages compares Run with a goroutine per part, and with no parallelism, on stages of about
+// 40, 160 and 640 µs of work.
+func BenchmarkStages(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		work int
+	}{{"40us", 100_000}, {"160us", 400_000}, {"640us", 1_600_000}} {
+		b.Run(c.name+"/serial", func(b *testing.B) {
+			stages(b, func(n int, fn func(int)) {
+				for i := range n {
+					fn(i)
+				}
+			}, c.work)
+		})
+		b.Run(c.name+"/goroutines", func(b *testing.B) { stages(b, goroutines, c.work) })
+		b.Run(c.name+"/hot", func(b *testing.B) {
+			stages(b, func(n int, fn func(int)) {
+				if err := Run(n, fn); err != nil {
+					b.Fatal(err)
+				}
+			}, c.work)
+		})
+	}
+}

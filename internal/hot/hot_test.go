@@ -1,0 +1,136 @@
+package hot
+
+import (
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Every index is called exactly once, whatever n and GOMAXPROCS.
+func TestRunCallsEachIndexOnce(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	for _, procs := range []int{1, 2, 4} {
+		runtime.GOMAXPROCS(procs)
+		for _, n := range []int{0, 1, 2, 3, 7, 64, 1000} {
+			calls := make([]atomic.Int32, n)
+			require.NoError(t, Run(n, func(i int) {
+				calls[i].Add(1)
+				if i%3 == 0 {
+					spin(2000) // uneven work, so helpers and caller interleave
+				}
+			}))
+			for i := range calls {
+				require.EqualValues(t, 1, calls[i].Load(), "GOMAXPROCS %d, n %d: index %d", procs, n, i)
+			}
+		}
+	}
+}
+
+// Run returns only once every call has returned, including calls running on helpers.
+func TestRunWaitsForHelpers(t *testing.T) {
+	for range 200 {
+		var done atomic.Int32
+		require.NoError(t, Run(4, func(i int) {
+			spin(5000 * (i + 1))
+			done.Add(1)
+		}))
+		require.EqualValues(t, 4, done.Load())
+	}
+}
+
+// A panic in one call becomes Run's error; calls not yet started are skipped; the next Run works.
+func TestPanicBecomesError(t *testing.T) {
+	var after atomic.Int32
+	err := Run(10000, func(i int) {
+		if i == 5 {
+			panic("forced")
+		}
+		if i > 5000 {
+			after.Add(1)
+		}
+	})
+	require.Error(t, err)
+	assert.True(t, strings.Contains(err.Error(), "internal error: forced"), err.Error())
+	assert.Less(t, after.Load(), int32(4999), "calls after the panic should mostly be skipped")
+
+	calls := make([]atomic.Int32, 100)
+	require.NoError(t, Run(100, func(i int) { calls[i].Add(1) }))
+	for i := range calls {
+		require.EqualValues(t, 1, calls[i].Load())
+	}
+}
+
+// Many callers at once, some nesting a Run inside a call: all indices of all loops are called once
+// and nothing deadlocks. Run under -race this also checks the hand-over of loops to helpers.
+func TestConcurrentAndNestedRuns(t *testing.T) {
+	var wg sync.WaitGroup
+	var total atomic.Int64
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range 50 {
+				n := 1 + (g*7+k)%13
+				err := Run(n, func(i int) {
+					if (i+k)%5 == 0 {
+						assert.NoError(t, Run(3, func(int) { total.Add(1) }))
+					}
+					total.Add(1)
+				})
+				assert.NoError(t, err)
+			}
+		}()
+	}
+	wg.Wait()
+	var want int64
+	for g := range 8 {
+		for k := range 50 {
+			n := 1 + (g*7+k)%13
+			for i := range n {
+				want++
+				if (i+k)%5 == 0 {
+					want += 3
+				}
+			}
+		}
+	}
+	assert.Equal(t, want, total.Load())
+}
+
+// After a burst of work the helpers park: an idle server does not keep spinning.
+func TestHelpersPark(t *testing.T) {
+	if runtime.GOMAXPROCS(0) < 2 {
+		t.Skip("helpers need GOMAXPROCS ≥ 2")
+	}
+	Warm()
+	require.NoError(t, Run(8, func(int) { spin(1000) }))
+	spinning := func() int {
+		theTeam.mu.Lock()
+		defer theTeam.mu.Unlock()
+		n := 0
+		for _, h := range theTeam.helpers {
+			if !h.parked.Load() {
+				n++
+			}
+		}
+		return n
+	}
+	// Liveness, not timing: Linger is 300 µs; allow any slow machine ten seconds.
+	deadline := time.Now().Add(10 * time.Second)
+	for spinning() > 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	assert.Zero(t, spinning(), "helpers still spinning long after the last Run")
+	// Parked helpers wake for the next Run.
+	calls := make([]atomic.Int32, 16)
+	require.NoError(t, Run(16, func(i int) { calls[i].Add(1) }))
+	for i := range calls {
+		require.EqualValues(t, 1, calls[i].Load())
+	}
+}
