@@ -104,6 +104,12 @@ func (t *team) warm(want int) {
 	}
 }
 
+// Cool ends the spinning that Warm and Run started: helpers park within a microsecond or so instead of
+// after Linger. Call it when the parallel work of a request is over, before answering: a helper still
+// spinning then would hold a core the client's process is about to wake on (measured: a 2 ms Linger
+// made the 400×400 render answer 17 % slower end to end, the server's own time unchanged).
+func Cool() { theTeam.deadline.Store(0) }
+
 // run is a helper's life: park until woken, then spin on loops until Linger passes without one.
 func (t *team) run(h *helper) {
 	for range h.wake {
