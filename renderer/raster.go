@@ -447,6 +447,24 @@ func (q *quad) spanAO(rs *raster, shp *shape, line []uint32, x0, row int, s, t, 
 		pre, suf = q.outlineEnds(shp, len(line), s, t, ds, dt)
 		end = len(line) - suf
 	}
+	if lut != nil {
+		// A table lookup per pixel: cheaper than testing whether the dithered shade changed, which it
+		// does unpredictably.
+		for i := range line {
+			s8 := min(max(s>>8, 0), 256)
+			t8 := min(max(t>>8, 0), 256)
+			top := c0*(256-s8) + c1*s8
+			bot := c3*(256-s8) + c2*s8
+			sh := (top*(256-t8) + bot*t8) >> 16
+			if i < pre || i >= end || (short && q.onOutline(shp, s, t)) {
+				sh = sh * outlineFactor >> 8
+			}
+			line[i] = lut[(sh+dither[(x0+i)&3]>>1)>>3]
+			s += ds
+			t += dt
+		}
+		return
+	}
 	// The shade is quantized, so neighbouring pixels often repeat it: cache the last colour.
 	last, lastCol := int32(-1), uint32(0)
 	for i := range line {
@@ -462,11 +480,7 @@ func (q *quad) spanAO(rs *raster, shp *shape, line []uint32, x0, row int, s, t, 
 		sh += dither[(x0+i)&3] >> 1
 		if sh&shadeQuant != last {
 			last = sh & shadeQuant
-			if lut != nil {
-				lastCol = lut[sh>>3]
-			} else {
-				lastCol = shadeColour(q.fill, sh)
-			}
+			lastCol = shadeColour(q.fill, sh)
 		}
 		line[i] = lastCol
 		s += ds
