@@ -155,7 +155,9 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	logger.Info("serving MCP over stdio", "version", version)
-	if err := srv.ServeStdio(ctx, os.Stdin, stdout); err != nil {
+	in, restore := pollable(os.Stdin)
+	defer restore()
+	if err := srv.ServeStdio(ctx, in, stdout); err != nil {
 		logger.Error("server stopped", "err", err)
 		return 1
 	}
