@@ -21,6 +21,11 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
+	if bin := os.Getenv("GOXEL_E2E_BIN"); bin != "" {
+		// A binary built elsewhere, e.g. an older commit's for benchmarks (docs/benchmarks.md).
+		binary = bin
+		os.Exit(m.Run())
+	}
 	dir, err := os.MkdirTemp("", "goxel-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

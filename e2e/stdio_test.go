@@ -2,10 +2,12 @@ package e2e
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -273,4 +275,32 @@ func BenchmarkReferenceSceneStdio(b *testing.B) {
 		}
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/voxel")
 	})
+}
+
+// BenchmarkRender400Stdio is the 400×400 render of issue 17 as a host sees it: render_scene of the
+// reference scene, file_path, a new background each call so the render cache never answers, timed by
+// the client from request to decoded answer. GOXEL_E2E_BIN runs it against another binary (see
+// docs/benchmarks.md for old-against-new runs).
+func BenchmarkRender400Stdio(b *testing.B) {
+	c := start(b, "2025-06-18", env(b))
+	call(b, c, "fill_shape", map[string]any{"shape": "sphere", "center": []int{0, 0, 0}, "radius": 20, "color": "#0080FF"})
+	call(b, c, "fill_shape", map[string]any{"shape": "box", "from": []int{30, -8, -8}, "to": []int{45, 7, 7}, "color": "#FF8000"})
+	req := mcp.CallToolRequest{}
+	req.Params.Name = "render_scene"
+	var times []time.Duration
+	i := 0
+	for b.Loop() {
+		i++
+		req.Params.Arguments = map[string]any{"width": 400, "height": 400, "options": map[string]any{"return_mode": "file_path"},
+			"background": fmt.Sprintf("#%02X%02X%02X", 0xC0+(i>>12)&0x3F, 0xC0+(i>>6)&0x3F, 0xC0+i&0x3F)}
+		t0 := time.Now()
+		res, err := c.CallTool(context.Background(), req)
+		times = append(times, time.Since(t0))
+		if err != nil || res.IsError {
+			b.Fatalf("render_scene: %v %v", err, res)
+		}
+	}
+	// The issue's figure is a median; ns/op is the mean, which a few slow calls on a busy machine pull up.
+	slices.Sort(times)
+	b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "median-ms")
 }
