@@ -433,6 +433,16 @@ func (q *quad) spanEdges(shp *shape, line []uint32, s, t, ds, dt int32) {
 	fillSpan(line[len(line)-suf:], q.line)
 }
 
+// bilinear interpolates the corner shades c0 (0,0), c1 (1,0), c2 (1,1), c3 (0,1) at (s, t) in 16.16,
+// clamped to the face.
+func bilinear(c0, c1, c2, c3, s, t int32) int32 {
+	s8 := min(max(s>>8, 0), 256)
+	t8 := min(max(t>>8, 0), 256)
+	top := c0*(256-s8) + c1*s8
+	bot := c3*(256-s8) + c2*s8
+	return (top*(256-t8) + bot*t8) >> 16
+}
+
 func (q *quad) spanAO(rs *raster, shp *shape, line []uint32, x0, row int, s, t, ds, dt int32) {
 	dither := &bayer4[row&3]
 	c0, c1, c2, c3 := int32(q.shade[0]), int32(q.shade[1]), int32(q.shade[2]), int32(q.shade[3])
@@ -451,11 +461,7 @@ func (q *quad) spanAO(rs *raster, shp *shape, line []uint32, x0, row int, s, t, 
 		// A table lookup per pixel: cheaper than testing whether the dithered shade changed, which it
 		// does unpredictably.
 		for i := range line {
-			s8 := min(max(s>>8, 0), 256)
-			t8 := min(max(t>>8, 0), 256)
-			top := c0*(256-s8) + c1*s8
-			bot := c3*(256-s8) + c2*s8
-			sh := (top*(256-t8) + bot*t8) >> 16
+			sh := bilinear(c0, c1, c2, c3, s, t)
 			if i < pre || i >= end || (short && q.onOutline(shp, s, t)) {
 				sh = sh * outlineFactor >> 8
 			}
@@ -468,11 +474,7 @@ func (q *quad) spanAO(rs *raster, shp *shape, line []uint32, x0, row int, s, t, 
 	// The shade is quantized, so neighbouring pixels often repeat it: cache the last colour.
 	last, lastCol := int32(-1), uint32(0)
 	for i := range line {
-		s8 := min(max(s>>8, 0), 256)
-		t8 := min(max(t>>8, 0), 256)
-		top := c0*(256-s8) + c1*s8
-		bot := c3*(256-s8) + c2*s8
-		sh := (top*(256-t8) + bot*t8) >> 16
+		sh := bilinear(c0, c1, c2, c3, s, t)
 		if i < pre || i >= end || (short && q.onOutline(shp, s, t)) {
 			sh = sh * outlineFactor >> 8
 		}

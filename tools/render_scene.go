@@ -277,7 +277,7 @@ func (d Deps) renderScene(ctx context.Context, r renderRequest, prog *progress) 
 		}
 	}
 	out.Render.EncodeMS = ms(time.Since(encStart))
-	hot.Cool() // the parallel work is done: free the other core for the client's wake-up
+	hot.Cool()            // the parallel work is done: free the other core for the client's wake-up
 	renderer.Release(img) // encoded and written: the next render reuses the frame
 	if managed && out.File != nil && inlinePNG != nil {
 		d.Inline.put(inlineEntry{key: key, png: inlinePNG, kind: out.Render.Inline, width: out.Render.InlineWidth, height: out.Render.InlineHight})
