@@ -153,7 +153,10 @@ func (d Deps) snapshot() sceneFacts {
 
 func (d Deps) renderScene(ctx context.Context, r renderRequest, prog *progress) (*mcp.CallToolResult, error) {
 	start := time.Now()
-	hot.Warm() // the render's parallel stages start on every core at once (see internal/hot)
+	// The render's parallel stages start on every core at once (see internal/hot) until the PNG is
+	// written; the deferred call ends the burst on the error paths.
+	endBurst := hot.Warm()
+	defer endBurst()
 	facts := d.snapshot()
 	// Later calls may change the scene now: this render has its snapshot.
 	releaseTurn(ctx)
@@ -277,7 +280,7 @@ func (d Deps) renderScene(ctx context.Context, r renderRequest, prog *progress) 
 		}
 	}
 	out.Render.EncodeMS = ms(time.Since(encStart))
-	hot.Cool()            // the parallel work is done: free the other core for the client's wake-up
+	endBurst()            // the parallel work is done: free the other core for the client's wake-up
 	renderer.Release(img) // encoded and written: the next render reuses the frame
 	if managed && out.File != nil && inlinePNG != nil {
 		d.Inline.put(inlineEntry{key: key, png: inlinePNG, kind: out.Render.Inline, width: out.Render.InlineWidth, height: out.Render.InlineHight})

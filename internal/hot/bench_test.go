@@ -18,14 +18,19 @@ func spin(n int) int {
 
 // stages is a render's shape: a few short parallel stages of `work` units in `parts` parts each,
 // with a little serial work between them.
-func stages(b *testing.B, parallel func(n int, fn func(int)), work int) {
+func stages(b *testing.B, parallel func(n int, fn func(int)), work int, burst ...bool) {
 	const parts, nstages = 8, 5
 	var res [parts]int
 	for range b.N {
+		end := func() {}
+		if len(burst) > 0 {
+			end = Warm() // as render_scene does
+		}
 		for range nstages {
 			parallel(parts, func(i int) { res[i] = spin(work / parts) })
 			sink += spin(work/50) + res[0]
 		}
+		end()
 	}
 }
 
@@ -41,8 +46,9 @@ func goroutines(n int, fn func(int)) {
 	wg.Wait()
 }
 
-// BenchmarkStages compares Run with a goroutine per part, and with no parallelism, on five stages of
-// about 85 µs, 345 µs and 1.4 ms of work each (on this project's 2-core machines; serial shows it).
+// BenchmarkStages compares Run, alone and inside a burst (Warm), with a goroutine per part and with no
+// parallelism, on five stages of about 85 µs, 345 µs and 1.4 ms of work each (on this project's 2-core
+// machines; serial shows it).
 func BenchmarkStages(b *testing.B) {
 	for _, c := range []struct {
 		name string
@@ -56,12 +62,12 @@ func BenchmarkStages(b *testing.B) {
 			}, c.work)
 		})
 		b.Run(c.name+"/goroutines", func(b *testing.B) { stages(b, goroutines, c.work) })
-		b.Run(c.name+"/hot", func(b *testing.B) {
-			stages(b, func(n int, fn func(int)) {
-				if err := Run(n, fn); err != nil {
-					b.Fatal(err)
-				}
-			}, c.work)
-		})
+		hot := func(n int, fn func(int)) {
+			if err := Run(n, fn); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.Run(c.name+"/hot", func(b *testing.B) { stages(b, hot, c.work) })
+		b.Run(c.name+"/hot-burst", func(b *testing.B) { stages(b, hot, c.work, true) })
 	}
 }

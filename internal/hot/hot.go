@@ -4,12 +4,14 @@
 // colour scan and deflate strips), most of them 0.1 to 1 ms at 400×400. Started with `go` for each
 // stage, the helper goroutine runs on a thread the kernel has to wake first, and on the 2-core virtual
 // machines this project is measured on that wake takes about 90 µs (docs/benchmarks.md): a stage of
-// 150 µs of work split in two took 130 µs instead of 75. Run instead hands the loop to helpers that
-// spin (yielding to any other goroutine, runtime.Gosched) for a short while after each loop and after
-// Warm, and park only when nothing came for Linger: the first stage of a render pays the wake once,
-// overlapped with the work before it, and the later stages start on the other core at once. OpenMP
-// runtimes do the same (KMP_BLOCKTIME, 200 ms by default); Linger here is a fraction of a millisecond,
-// so an idle server spins for nothing: only up to Linger after each burst of work.
+// 150 µs of work split in two took 130 µs instead of 75. Run hands a loop to helper goroutines instead.
+// Between Warm and the function it returns (a burst: one render request), helpers that run out of work
+// spin, yielding to any other goroutine (runtime.Gosched), so the next stage starts on every core at once;
+// outside a burst they park as soon as they run out of work, and Run wakes them, which costs the same
+// wake as `go` did. So only a request that asked for it spins, for its own length (and never more than
+// burstIdle without a loop, should a burst not be ended): tests, fuzzers and the CLI never spin, and
+// several processes on one machine do not take each other's cores for spinning. OpenMP runtimes do the
+// same with KMP_BLOCKTIME.
 //
 // The caller always works on its own loop too, so Run never waits for a helper to arrive: with no helper
 // free (GOMAXPROCS 1, or helpers busy with other callers' loops) it runs the loop alone.
@@ -24,8 +26,9 @@ import (
 	"time"
 )
 
-// Linger is how long helpers keep spinning for a new loop after the last one (or after Warm).
-const Linger = 300 * time.Microsecond
+// burstIdle is how long helpers spin in a burst without any loop before they park anyway (the serial
+// parts of one render are far shorter).
+const burstIdle = 20 * time.Millisecond
 
 // maxHelpers bounds the helper goroutines whatever GOMAXPROCS says.
 const maxHelpers = 63
@@ -63,7 +66,8 @@ func (l *loop) work() {
 // team is the process's helpers.
 type team struct {
 	current  atomic.Pointer[loop] // the loop helpers join; the latest Run's
-	deadline atomic.Int64         // unix nanoseconds until which helpers spin
+	bursts   atomic.Int32         // bursts open (Warm not yet ended)
+	lastWork atomic.Int64         // unix nanoseconds of the last loop's start or end, or of Warm
 	mu       sync.Mutex
 	helpers  []*helper
 }
@@ -75,16 +79,36 @@ type helper struct {
 
 var theTeam team
 
-// Warm wakes up to GOMAXPROCS−1 helpers and keeps them spinning for Linger, so that a Run that follows
-// soon starts on every core at once. Call it when parallel work is about to come (a render request).
-func Warm() { theTeam.warm(runtime.GOMAXPROCS(0) - 1) }
+// Warm opens a burst of parallel work: it wakes up to GOMAXPROCS−1 helpers, which from then on spin
+// between loops instead of parking, so that the Runs that follow start on every core at once. Call it when
+// such work is about to come (a render request) and call the returned function, once, when it is over:
+// before answering, since a helper still spinning then holds a core that the client's process is about to
+// wake on (measured: helpers lingering 2 ms after each request made the 400×400 render answer 17 % slower
+// end to end). Calling the function again does nothing.
+func Warm() (end func()) {
+	t := &theTeam
+	t.bursts.Add(1)
+	t.lastWork.Store(time.Now().UnixNano())
+	t.wake(runtime.GOMAXPROCS(0) - 1)
+	var ended atomic.Bool
+	return func() {
+		if ended.CompareAndSwap(false, true) {
+			t.bursts.Add(-1)
+		}
+	}
+}
 
-func (t *team) warm(want int) {
+// spinning reports whether helpers out of work should keep spinning.
+func (t *team) spinning() bool {
+	return t.bursts.Load() > 0 && time.Now().UnixNano()-t.lastWork.Load() < int64(burstIdle)
+}
+
+// wake starts or wakes up to want helpers.
+func (t *team) wake(want int) {
 	want = min(want, maxHelpers)
 	if want <= 0 {
 		return
 	}
-	t.deadline.Store(time.Now().Add(Linger).UnixNano())
 	t.mu.Lock()
 	for len(t.helpers) < want {
 		h := &helper{wake: make(chan struct{}, 1)}
@@ -104,13 +128,8 @@ func (t *team) warm(want int) {
 	}
 }
 
-// Cool ends the spinning that Warm and Run started: helpers park within a microsecond or so instead of
-// after Linger. Call it when the parallel work of a request is over, before answering: a helper still
-// spinning then would hold a core the client's process is about to wake on (measured: a 2 ms Linger
-// made the 400×400 render answer 17 % slower end to end, the server's own time unchanged).
-func Cool() { theTeam.deadline.Store(0) }
-
-// run is a helper's life: park until woken, then spin on loops until Linger passes without one.
+// run is a helper's life: park until woken, then work on loops, spinning between them while a burst is
+// open.
 func (t *team) run(h *helper) {
 	for range h.wake {
 		h.parked.Store(false)
@@ -119,23 +138,22 @@ func (t *team) run(h *helper) {
 				l.inside.Add(1)
 				l.work()
 				l.inside.Add(-1)
-				// Linger from the end of this loop: its caller's next stage is near.
-				t.deadline.Store(time.Now().Add(Linger).UnixNano())
+				t.lastWork.Store(time.Now().UnixNano())
 				spins = 0
 				continue
 			}
-			// Yield between looks, so that goroutines queued on this helper's P run at once; the clock
-			// is read every 64 rounds (a round is well under a microsecond). A plain spin without the
-			// yields measured slower end to end (docs/benchmarks.md).
-			if spins&63 == 63 && time.Now().UnixNano() > t.deadline.Load() {
+			// Out of work: park at once outside a burst; in one, yield between looks (so that goroutines
+			// queued on this helper's P run at once; a plain spin without the yields measured slower end
+			// to end, docs/benchmarks.md) and read the clock every 64 rounds.
+			if t.bursts.Load() == 0 || spins&63 == 63 && !t.spinning() {
 				break
 			}
 			runtime.Gosched()
 		}
 		h.parked.Store(true)
-		// A Warm or Run between the deadline check and parked=true may have seen this helper
-		// spinning and sent no token: look once more before parking.
-		if time.Now().UnixNano() <= t.deadline.Load() {
+		// A Warm or Run between the last look and parked=true may have seen this helper awake and sent
+		// no token: look once more before parking.
+		if l := t.current.Load(); t.spinning() || l != nil && l.next.Load() < l.n {
 			select {
 			case h.wake <- struct{}{}:
 			default:
@@ -156,16 +174,17 @@ func Run(n int, fn func(int)) error {
 		return errors.New("hot.Run: too many indices")
 	}
 	l := &loop{n: int32(n), fn: fn}
+	t := &theTeam
 	shared := n > 1 && runtime.GOMAXPROCS(0) > 1
 	if shared {
-		theTeam.current.Store(l)
-		theTeam.warm(min(runtime.GOMAXPROCS(0)-1, n-1))
+		t.current.Store(l)
+		t.lastWork.Store(time.Now().UnixNano())
+		t.wake(min(runtime.GOMAXPROCS(0)-1, n-1))
 	}
 	l.work()
 	if shared {
-		theTeam.current.CompareAndSwap(l, nil)
-		// The helpers linger from the end of this loop: the next stage of the same work is near.
-		theTeam.deadline.Store(time.Now().Add(Linger).UnixNano())
+		t.current.CompareAndSwap(l, nil)
+		t.lastWork.Store(time.Now().UnixNano())
 	}
 	// Helpers that joined finish the index they hold; none can join with work left (next ≥ n).
 	for l.inside.Load() != 0 {

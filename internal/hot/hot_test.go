@@ -103,31 +103,52 @@ func TestConcurrentAndNestedRuns(t *testing.T) {
 	assert.Equal(t, want, total.Load())
 }
 
-// After a burst of work the helpers park: an idle server does not keep spinning.
+// spinningHelpers counts the helpers not parked.
+func spinningHelpers() int {
+	theTeam.mu.Lock()
+	defer theTeam.mu.Unlock()
+	n := 0
+	for _, h := range theTeam.helpers {
+		if !h.parked.Load() {
+			n++
+		}
+	}
+	return n
+}
+
+// eventually waits, up to ten seconds (liveness, not timing), for cond.
+func eventually(cond func() bool) bool {
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	return cond()
+}
+
+// Outside a burst helpers park as soon as a loop is done; in one they keep spinning until it ends; a
+// burst never ended stops spinning on its own. Parked helpers wake for the next Run.
 func TestHelpersPark(t *testing.T) {
 	if runtime.GOMAXPROCS(0) < 2 {
 		t.Skip("helpers need GOMAXPROCS ≥ 2")
 	}
-	Warm()
 	require.NoError(t, Run(8, func(int) { spin(1000) }))
-	spinning := func() int {
-		theTeam.mu.Lock()
-		defer theTeam.mu.Unlock()
-		n := 0
-		for _, h := range theTeam.helpers {
-			if !h.parked.Load() {
-				n++
-			}
-		}
-		return n
-	}
-	// Liveness, not timing: Linger is 300 µs; allow any slow machine ten seconds.
-	deadline := time.Now().Add(10 * time.Second)
-	for spinning() > 0 && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
-	assert.Zero(t, spinning(), "helpers still spinning long after the last Run")
-	// Parked helpers wake for the next Run.
+	assert.True(t, eventually(func() bool { return spinningHelpers() == 0 }), "helpers still awake after a loop outside a burst")
+
+	end := Warm()
+	// Each Run refreshes the burst, so a test goroutine held up on a busy machine still finds them awake.
+	assert.True(t, eventually(func() bool {
+		require.NoError(t, Run(8, func(int) { spin(1000) }))
+		return spinningHelpers() > 0
+	}), "no helper spinning in a burst")
+	end()
+	end() // a second call does nothing
+	assert.True(t, eventually(func() bool { return spinningHelpers() == 0 }), "helpers still spinning after the burst ended")
+	assert.Zero(t, theTeam.bursts.Load())
+
+	leaked := Warm()
+	assert.True(t, eventually(func() bool { return spinningHelpers() == 0 }), "a burst never ended keeps helpers spinning")
+	leaked()
+
 	calls := make([]atomic.Int32, 16)
 	require.NoError(t, Run(16, func(i int) { calls[i].Add(1) }))
 	for i := range calls {
