@@ -3,8 +3,8 @@
 // A render is a chain of short parallel stages (project faces, raster bands, anti-aliasing, the PNG's
 // colour scan and deflate strips), most of them 0.1 to 1 ms at 400×400. Started with `go` for each
 // stage, the helper goroutine runs on a thread the kernel has to wake first, and on the 2-core virtual
-// machines this project is measured on that wake takes about 90 µs (docs/benchmarks.md): a stage of
-// 150 µs of work split in two took 130 µs instead of 75. Run hands a loop to helper goroutines instead.
+// machines this project is measured on that wake takes about 90 µs (docs/benchmarks.md): 290 µs of work
+// split in two took 255 µs instead of 145. Run hands a loop to helper goroutines instead.
 // Between Warm and the function it returns (a burst: one render request), helpers that run out of work
 // spin, yielding to any other goroutine (runtime.Gosched), so the next stage starts on every core at once;
 // outside a burst they park as soon as they run out of work, and Run wakes them, which costs the same
