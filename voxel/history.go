@@ -64,7 +64,10 @@ func (s *Scene) SetHistoryLimits(l HistoryLimits) {
 // Version increases with every change, including undo and redo.
 func (s *Scene) Version() uint64 { return s.version }
 
-func (s *Scene) changed() { s.version++ }
+func (s *Scene) changed() {
+	s.version++
+	s.snap = nil // not kept for a scene that moved on: it holds the blocks edits replaced
+}
 
 // Begin starts recording an undoable edit named label. Edits made outside
 // Begin and Commit are not recorded. Begin while recording is a no-op.

@@ -36,6 +36,10 @@ type Scene struct {
 	unchecked bool
 
 	history
+
+	// snap is the last Snapshot, while the scene is at snapVersion (changed drops it).
+	snap        *Snapshot
+	snapVersion uint64
 }
 
 // DefaultLayerName is the name New gives the first layer.

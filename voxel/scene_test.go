@@ -144,6 +144,58 @@ func TestSnapshotIsImmutableAndHashIsContentBased(t *testing.T) {
 	assert.NotEqual(t, snap.Hash(), t2.Snapshot().Hash())
 }
 
+// TestSnapshotReusedUntilChanged: a scene that has not changed gives the same Snapshot again, and
+// every kind of change gives a new one that shows it (a stale one would render the old scene).
+func TestSnapshotReusedUntilChanged(t *testing.T) {
+	s := New()
+	s.Set(1, Pos{1, 2, 3}, red)
+	snap := s.Snapshot()
+	s.Begin("nothing")
+	s.Commit()
+	s.SelectLayer(1)
+	assert.Same(t, snap, s.Snapshot(), "no change: the same snapshot")
+
+	var full [BlockSize * BlockSize * BlockSize]color.NRGBA
+	for i := range full {
+		full[i] = green
+	}
+	top := 0
+	for _, c := range []struct {
+		name  string
+		edit  func()
+		count int
+	}{
+		{"Set", func() { s.Set(1, Pos{5, 0, 0}, blue) }, 2},
+		{"Set to empty", func() { s.Set(1, Pos{5, 0, 0}, color.NRGBA{}) }, 1},
+		{"FillBox", func() { s.FillBox(1, Box{Pos{0, 0, 0}, Pos{1, 1, 0}}, blue) }, 5},
+		{"AddLayer and Set", func() { top = s.AddLayer("top"); s.Set(top, Pos{40, 0, 0}, red) }, 6},
+		{"SetVisible off", func() { require.NoError(t, s.SetVisible(top, false)) }, 5},
+		{"SetVisible on", func() { require.NoError(t, s.SetVisible(top, true)) }, 6},
+		{"PutBlock", func() { require.NoError(t, s.PutBlock(top, Pos{64, 0, 0}, &full)) }, 6 + len(full)},
+		{"MergeLayers", func() { _, err := s.MergeLayers(top, 1); require.NoError(t, err) }, 6 + len(full)},
+		{"DeleteLayer", func() {
+			id := s.AddLayer("gone")
+			s.Set(id, Pos{-50, 0, 0}, red)
+			require.NoError(t, s.DeleteLayer(id))
+		}, 6 + len(full)},
+		{"Rollback", func() { s.Begin("x"); s.Set(1, Pos{9, 9, 9}, red); s.Snapshot(); s.Rollback() }, 6 + len(full)},
+		{"edit", func() { s.Begin("y"); s.Set(1, Pos{9, 9, 9}, red); s.Commit() }, 7 + len(full)},
+		{"Undo", func() { _, err := s.Undo(); require.NoError(t, err) }, 6 + len(full)},
+		{"Redo", func() { _, err := s.Redo(); require.NoError(t, err) }, 7 + len(full)},
+	} {
+		before := s.Snapshot()
+		c.edit()
+		after := s.Snapshot()
+		assert.Equal(t, c.count, after.Count(), c.name)
+		if c.count != before.Count() {
+			assert.NotSame(t, before, after, c.name)
+		}
+		// The snapshot given is the one the scene makes from scratch now: not a stale one.
+		assert.Equal(t, s.takeSnapshot().Hash(), after.Hash(), c.name)
+		assert.Same(t, after, s.Snapshot(), c.name+": then reused")
+	}
+}
+
 func TestSnapshotMergesVisibleLayers(t *testing.T) {
 	s := New()
 	s.Set(1, Pos{0, 0, 0}, red)
@@ -344,4 +396,34 @@ func TestParseHex(t *testing.T) {
 	c, ok := ParseHex([]byte("102030"))
 	assert.True(t, ok)
 	assert.Equal(t, color.NRGBA{16, 32, 48, 255}, c)
+}
+
+// BenchmarkSnapshot takes snapshots of the reference scene of docs/benchmarks.md (a filled sphere of
+// radius 20 and a 16³ box, 37,497 voxels), as render_scene does before every render: of an unchanged
+// scene (the case of renders in other looks), and after a one-voxel edit.
+func BenchmarkSnapshot(b *testing.B) {
+	s := New()
+	for x := -20; x <= 20; x++ {
+		for y := -20; y <= 20; y++ {
+			for z := -20; z <= 20; z++ {
+				if x*x+y*y+z*z <= 400 {
+					s.Set(1, Pos{x, y, z}, blue)
+				}
+			}
+		}
+	}
+	s.FillBox(1, Box{Pos{30, -8, -8}, Pos{45, 7, 7}}, red)
+	b.Run("unchanged", func(b *testing.B) {
+		for b.Loop() {
+			_ = s.Snapshot()
+		}
+	})
+	b.Run("after-edit", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			i++
+			s.Set(1, Pos{0, 0, 30}, color.NRGBA{uint8(i), 0, 0, 255})
+			_ = s.Snapshot()
+		}
+	})
 }

@@ -26,8 +26,18 @@ type Snapshot struct {
 
 // Snapshot freezes the scene's blocks and returns a merged view of its
 // visible layers. It costs O(blocks), plus a copy of blocks that overlap
-// between visible layers.
+// between visible layers; until the scene changes, it returns the same
+// Snapshot again at no cost (renders of one scene in other looks).
 func (s *Scene) Snapshot() *Snapshot {
+	if s.snap != nil && s.snapVersion == s.version {
+		return s.snap
+	}
+	snap := s.takeSnapshot()
+	s.snap, s.snapVersion = snap, s.version
+	return snap
+}
+
+func (s *Scene) takeSnapshot() *Snapshot {
 	s.freeze()
 	var visible []*Layer
 	for _, l := range s.layers {
