@@ -289,23 +289,26 @@ func (s *Store) enforceLocked(now time.Time, keep string) (removed int, freed in
 	if s.withinCapsLocked() {
 		return removed, freed
 	}
-	order := make([]Record, 0, len(s.index))
+	// Entries, not records: sorting moves pointers instead of 150-byte records (a publish at the cap
+	// sorts the whole index to evict one).
+	order := make([]*entry, 0, len(s.index))
 	for _, e := range s.index {
-		order = append(order, e.rec)
+		order = append(order, e)
 	}
-	slices.SortFunc(order, func(a, b Record) int {
+	slices.SortFunc(order, func(a, b *entry) int {
 		switch {
-		case a.olderThan(b):
+		case a.rec.olderThan(b.rec):
 			return -1
-		case b.olderThan(a):
+		case b.rec.olderThan(a.rec):
 			return 1
 		}
 		return 0
 	})
-	for _, rec := range order {
+	for _, e := range order {
 		if s.withinCapsLocked() {
 			break
 		}
+		rec := &e.rec
 		if rec.ID == keep {
 			continue
 		}

@@ -87,9 +87,15 @@ func guardSchema(st *mcpserver.ServerTool) bool {
 	return true
 }
 
+// revisioned is structured content that always carries its revision.
+type revisioned interface{ withRevision() }
+
 // addRevision puts rev into the result's structured content (when it is an
 // object without one) and at the end of its first text block.
 func addRevision(res *mcp.CallToolResult, rev uint64) {
+	if _, ok := res.StructuredContent.(revisioned); ok {
+		return // typed with its own revision: no need to encode it to find out
+	}
 	var obj map[string]json.RawMessage
 	switch sc := res.StructuredContent.(type) {
 	case json.RawMessage:

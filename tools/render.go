@@ -254,6 +254,9 @@ type renderOutput struct {
 	Highlight     *renderChanges `json:"highlight,omitempty"`
 }
 
+// withRevision marks renderOutput as revisioned: Revision is the snapshot's, always set.
+func (renderOutput) withRevision() {}
+
 // describeView says in words what a view shows, so a model that cannot see
 // the image still knows which side is which.
 func describeView(v renderer.View) string {
