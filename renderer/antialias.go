@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"math"
 	"sync"
+
+	"github.com/goxel-mcp/goxel-mcp/internal/pngx"
 )
 
 // Silhouette anti-aliasing. The raster fills whole pixels (exact, watertight, no seams); this pass then
@@ -24,7 +26,24 @@ const aaPalette = 256
 type colourSet struct {
 	slots [2048]uint32
 	used  [2048]bool
+	order [2048]uint16 // for colours added by put: their rank in order of addition
 	n     int
+}
+
+// put adds c if it is new and returns its rank among the colours added (by put) so far.
+func (s *colourSet) put(c uint32) (k int, added bool) {
+	i := (c * 0x9E3779B1) >> 21
+	for {
+		if !s.used[i] {
+			s.used[i], s.slots[i], s.order[i] = true, c, uint16(s.n)
+			s.n++
+			return s.n - 1, true
+		}
+		if s.slots[i] == c {
+			return int(s.order[i]), false
+		}
+		i = (i + 1) & 2047
+	}
 }
 
 func (s *colourSet) add(c uint32) bool {
@@ -115,6 +134,11 @@ type aaBand struct {
 	freshSet colourSet    // the colours of fresh
 	cls      [3][]uint8   // scratch: the classes of three rows
 	classes  aaClassifier // scratch
+
+	// With indexing (see antialias), idx holds the band's pixels as indices into pal, its colours in
+	// the order seen ranks them.
+	idx []byte
+	pal []uint32
 }
 
 // aaBands recycles bands, whose colour sets and cache are 28 KB.
@@ -128,6 +152,7 @@ func getBand() *aaBand {
 	b.seen.reset()
 	b.freshSet.reset()
 	b.edits, b.fresh = b.edits[:0], b.fresh[:0]
+	b.idx, b.pal = nil, nil
 	return b
 }
 
@@ -151,8 +176,9 @@ func getSets() *[2]colourSet {
 type aaClassifier struct {
 	back    func(uint32) bool
 	seen    *colourSet
+	pal     *[]uint32           // seen's colours in rank order, when indexing
 	counted bool                // rows being loaded are the band's own: count and cache their colours
-	cache   [aaCacheSize]uint64 // colour<<8 | class<<1 | 1
+	cache   [aaCacheSize]uint64 // rank<<40 | colour<<8 | class<<1 | 1 (rank: in seen, when counted)
 }
 
 const aaCacheSize = 1024
@@ -171,19 +197,37 @@ func (a *aaClassifier) miss(c, i uint32) uint8 {
 		v = 0
 	}
 	if a.counted {
+		var k int
 		if a.seen.n <= aaPalette {
-			a.seen.add(c)
+			var added bool
+			if k, added = a.seen.put(c); added && a.pal != nil {
+				*a.pal = append(*a.pal, c)
+			}
 		}
-		a.cache[i] = uint64(c)<<8 | uint64(v)<<1 | 1
+		a.cache[i] = uint64(k&0xff)<<40 | uint64(c)<<8 | uint64(v)<<1 | 1
 	}
 	return v
+}
+
+// entry returns the cache entry of c, a colour of a counted row.
+func (a *aaClassifier) entry(c uint32) uint64 {
+	i := (c * 0x9E3779B1) >> 22
+	if e := a.cache[i]; e&1 != 0 && uint32(e>>8) == c {
+		return e
+	}
+	a.miss(c, i)
+	return a.cache[i]
 }
 
 // antialias softens the silhouettes in t. back reports the background and ground colours (everything
 // that is not the model); transparent is set when the background has alpha 0. It reads the frame in
 // parallel bands and collects the blends before writing any, so blended pixels never feed their
 // neighbours; the new colours are admitted in band and row order within the spare palette entries.
-func antialias(t target, back func(uint32) bool, transparent bool) error {
+//
+// With ix set, a frame that ends with at most 256 colours also gets them described in ix, one strip
+// per band, as pngx.Options.Indexed wants: the pass meets every pixel's colour anyway, so the PNG
+// encoder need not scan the frame again. Otherwise ix is left empty.
+func antialias(t target, back func(uint32) bool, transparent bool, ix *pngx.Indexed) error {
 	w, h := t.w, t.h
 	if w < 3 || h < 3 {
 		return nil
@@ -193,13 +237,19 @@ func antialias(t target, back func(uint32) bool, transparent bool) error {
 	defer func() {
 		for _, b := range bands {
 			if b != nil {
+				b.idx, b.pal = nil, nil // ix has them, or they are dropped
 				aaBands.Put(b)
 			}
 		}
 	}()
 	err := forEach(nb, func(b int) {
-		bands[b] = getBand()
-		aaScan(t, back, transparent, b*aaBandRows, min((b+1)*aaBandRows, h), bands[b])
+		band := getBand()
+		bands[b] = band
+		y0, y1 := b*aaBandRows, min((b+1)*aaBandRows, h)
+		if ix != nil {
+			band.idx, band.pal = getIndexBytes((y1-y0)*w), make([]uint32, 0, 32)
+		}
+		aaScan(t, back, transparent, y0, y1, band)
 	})
 	if err != nil {
 		return err
@@ -230,13 +280,55 @@ func antialias(t target, back func(uint32) bool, transparent bool) error {
 			}
 		}
 	}
-	return forEach(nb, func(b int) {
-		for _, e := range bands[b].edits {
+	indexed := ix != nil && limited
+	err = forEach(nb, func(b int) {
+		band := bands[b]
+		y0 := b * aaBandRows
+		for _, e := range band.edits {
 			if !limited || made.has(e.c) || seen.has(e.c) {
 				t.pix[e.i] = e.c
+				if indexed {
+					y := e.i / t.stride
+					k, added := band.seen.put(e.c)
+					if added {
+						band.pal = append(band.pal, e.c)
+					}
+					band.idx[(y-y0)*w+e.i-y*t.stride] = byte(k)
+				}
 			}
 		}
 	})
+	if ix == nil {
+		return err
+	}
+	if err != nil || !indexed {
+		for _, b := range bands {
+			putIndexBytes(b.idx)
+		}
+		return err
+	}
+	for b, band := range bands {
+		ix.Start = append(ix.Start, b*aaBandRows)
+		ix.Palettes = append(ix.Palettes, band.pal)
+		ix.Idx = append(ix.Idx, band.idx)
+	}
+	return nil
+}
+
+// indexPool recycles the index strips of antialias (see RenderIndexed and ReleaseIndexed).
+var indexPool sync.Pool // of *[]byte
+
+func getIndexBytes(n int) []byte {
+	if p, ok := indexPool.Get().(*[]byte); ok && cap(*p) >= n {
+		return (*p)[:n]
+	}
+	return make([]byte, n)
+}
+
+func putIndexBytes(b []byte) {
+	if b != nil {
+		indexPool.Put(&b)
+	}
 }
 
 // aaScan finds the blends of rows [y0, y1) without writing them.
@@ -253,7 +345,10 @@ func aaScan(t target, back func(uint32) bool, transparent bool, y0, y1 int, out 
 	out.cls = cls
 	rows := [3][]uint32{}
 	c := &out.classes
-	c.back, c.seen = back, &out.seen
+	c.back, c.seen, c.pal = back, &out.seen, nil
+	if out.idx != nil {
+		c.pal = &out.pal
+	}
 	clear(c.cache[:])
 	// load classifies row y into cls[k]; rows of the band also count their colours into out.seen (up
 	// to one over the palette), in the same pass.
@@ -262,6 +357,35 @@ func aaScan(t target, back func(uint32) bool, transparent bool, y0, y1 int, out 
 		rows[k] = row
 		c.counted = y >= y0 && y < y1
 		ck := cls[k][:len(row)]
+		if c.counted && out.idx != nil {
+			// The same, writing each pixel's rank among the band's colours too.
+			ik := out.idx[(y-y0)*w : (y-y0+1)*w]
+			pa, pb, ea, eb := row[0]+1, uint32(0), uint64(0), uint64(0)
+			x := 0
+			for ; x+2 <= len(row); x += 2 {
+				if a, b := row[x], row[x+1]; a != pa || b != pb {
+					pa, pb = a, b
+					// c.entry(a), c.entry(b), with the cache hits inlined.
+					if e := c.cache[(a*0x9E3779B1)>>22]; e&1 != 0 && uint32(e>>8) == a {
+						ea = e
+					} else {
+						ea = c.entry(a)
+					}
+					if e := c.cache[(b*0x9E3779B1)>>22]; e&1 != 0 && uint32(e>>8) == b {
+						eb = e
+					} else {
+						eb = c.entry(b)
+					}
+				}
+				ck[x], ck[x+1] = uint8(ea>>1)&1, uint8(eb>>1)&1
+				ik[x], ik[x+1] = uint8(ea>>40), uint8(eb>>40)
+			}
+			if x < len(row) {
+				e := c.entry(row[x])
+				ck[x], ik[x] = uint8(e>>1)&1, uint8(e>>40)
+			}
+			return
+		}
 		// Two pixels at a time, with the last pair's classes as a cache: rendered rows are mostly
 		// runs and two-colour dither, which repeat pairs. Every colour of the row misses the cache at
 		// least once, so the misses count all of them.

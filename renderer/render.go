@@ -180,6 +180,43 @@ func checkOptions(opt *Options) error {
 // Render renders snap as opt describes. The output depends only on the snapshot's voxels and opt:
 // not on the cache, GOMAXPROCS or timing. It returns ctx's error if ctx ends before the image is done.
 func (r *Renderer) Render(ctx context.Context, snap *voxel.Snapshot, opt Options) (*image.NRGBA, error) {
+	img, ix, err := r.RenderIndexed(ctx, snap, opt)
+	ReleaseIndexed(ix)
+	return img, err
+}
+
+// maxIndexedPixels bounds the frames RenderIndexed describes (a 1080p one): the strips take a byte
+// per pixel until the frame is encoded, and larger frames' PNG encoding keeps none either.
+const maxIndexedPixels = 2 << 20
+
+// RenderIndexed is Render, also returning the frame's colours as its anti-aliasing pass counted
+// them, for pngx.Options.Indexed: encoding then skips its own scan of the pixels. ix is nil when the
+// pass did not count them all (supersampled and multi-view frames, frames of more than 256
+// colours or over maxIndexedPixels). It describes img as returned: pass it to encodes of img only,
+// before any change to img, and hand it back with ReleaseIndexed.
+func (r *Renderer) RenderIndexed(ctx context.Context, snap *voxel.Snapshot, opt Options) (img *image.NRGBA, ix *pngx.Indexed, err error) {
+	ix = new(pngx.Indexed)
+	img, err = r.render(ctx, snap, opt, ix)
+	if err != nil || len(ix.Start) == 0 {
+		ReleaseIndexed(ix)
+		ix = nil
+	}
+	return img, ix, err
+}
+
+// ReleaseIndexed returns the strips of RenderIndexed for reuse; ix must not be used after. A nil ix
+// is allowed.
+func ReleaseIndexed(ix *pngx.Indexed) {
+	if ix == nil {
+		return
+	}
+	for _, b := range ix.Idx {
+		putIndexBytes(b)
+	}
+	*ix = pngx.Indexed{}
+}
+
+func (r *Renderer) render(ctx context.Context, snap *voxel.Snapshot, opt Options, ix *pngx.Indexed) (*image.NRGBA, error) {
 	if err := checkOptions(&opt); err != nil {
 		return nil, err
 	}
@@ -211,7 +248,7 @@ func (r *Renderer) Render(ctx context.Context, snap *voxel.Snapshot, opt Options
 	}
 	var err error
 	if len(opt.Views) == 0 {
-		err = renderPanel(ctx, m, &opt, opt.View, frame, img, image.Rect(0, 0, opt.Width, opt.Height), image.Rectangle{})
+		err = renderPanel(ctx, m, &opt, opt.View, frame, img, image.Rect(0, 0, opt.Width, opt.Height), image.Rectangle{}, ix)
 	} else {
 		err = renderSheet(ctx, m, &opt, frame, img)
 	}
@@ -299,7 +336,7 @@ func Release(img *image.NRGBA) {
 // renderPanel draws the model seen from v into rect of the frame, with supersampling when asked. The
 // silhouette is framed in fit (panel coordinates; empty for the whole panel), leaving the rest of the
 // panel to overlays; ground and shadow fill the whole panel.
-func renderPanel(ctx context.Context, m *model, opt *Options, v View, frame target, img *image.NRGBA, rect, fit image.Rectangle) error {
+func renderPanel(ctx context.Context, m *model, opt *Options, v View, frame target, img *image.NRGBA, rect, fit image.Rectangle, ix *pngx.Indexed) error {
 	w, h := rect.Dx(), rect.Dy()
 	if w < 1 || h < 1 {
 		return nil
@@ -403,7 +440,11 @@ func renderPanel(ctx context.Context, m *model, opt *Options, v View, frame targ
 				ink := packNRGBA(inkFor(opt.Background, 255))
 				back = func(c uint32) bool { return set.has(c) || isGridInk(c, bg, ink) }
 			}
-			if err := antialias(t, back, opt.Background.A == 0); err != nil {
+			var panelIx *pngx.Indexed
+			if direct && frame.w*frame.h <= maxIndexedPixels {
+				panelIx = ix
+			}
+			if err := antialias(t, back, opt.Background.A == 0, panelIx); err != nil {
 				return err
 			}
 		}

@@ -208,7 +208,7 @@ func renderSheet(ctx context.Context, m *model, opt *Options, frame target, img 
 			sil = m.silhouette(cam)
 		}
 		panels[i] = layoutPanel(l.panels[i], v, sil, l.fontSize)
-		if err := renderPanel(ctx, m, opt, v, frame, img, l.panels[i], panels[i].fit); err != nil {
+		if err := renderPanel(ctx, m, opt, v, frame, img, l.panels[i], panels[i].fit, nil); err != nil {
 			return err
 		}
 	}

@@ -205,7 +205,7 @@ func (d Deps) renderScene(ctx context.Context, r renderRequest, prog *progress) 
 			}
 		}()
 	}
-	img, err := d.renderImage(ctx, facts.snap, r, prog)
+	img, ix, err := d.renderImage(ctx, facts.snap, r, prog)
 	if err != nil {
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			return nil, fmt.Errorf("render cancelled: %v; no file was written", err)
@@ -213,26 +213,28 @@ func (d Deps) renderScene(ctx context.Context, r renderRequest, prog *progress) 
 		return nil, err
 	}
 	defer renderer.Release(img) // on the error paths; released below once encoded (twice is harmless)
+	defer renderer.ReleaseIndexed(ix)
 	out.Render.RenderMS = ms(time.Since(start))
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("render cancelled: %v; no file was written", err)
 	}
 	prog.step(2, "encoding")
 	encStart := time.Now()
-	text := d.pngText(r, facts, key)
+	// Encodes of img itself take the colours the render counted (ix); downscaled previews only text.
+	enc := &pngx.Options{Text: d.pngText(r, facts, key), Indexed: ix}
 
 	var inlinePNG []byte
 	switch {
 	case r.mode == "base64" || (d.Store == nil || d.Render.DisableFiles) && r.outputPath == "" && r.outputDir == "":
 		var buf bytes.Buffer
-		if err := pngx.Encode(&buf, img, &pngx.Options{Text: text}); err != nil {
+		if err := pngx.Encode(&buf, img, enc); err != nil {
 			return nil, fmt.Errorf("failed to encode the PNG: %w", err)
 		}
 		if buf.Len() > d.Render.MaxInlineBytes || max(img.Rect.Dx(), img.Rect.Dy()) > inlineMaxEdge {
 			if r.mode == "base64" {
 				return nil, fmt.Errorf("the PNG is %d bytes, more than the inline maximum of %d bytes: use return_mode file_path (or auto), or a smaller width/height", buf.Len(), d.Render.MaxInlineBytes)
 			}
-			prev, w, h, perr := fitInline(img, text, d.Render.MaxInlineBytes)
+			prev, w, h, perr := fitInline(img, enc.Text, d.Render.MaxInlineBytes)
 			if perr != nil {
 				return nil, perr
 			}
@@ -252,7 +254,7 @@ func (d Deps) renderScene(ctx context.Context, r renderRequest, prog *progress) 
 		created = nil
 		// Only an image within the inline edge can go inline whole (see inline).
 		keep := r.mode == "auto" && max(img.Rect.Dx(), img.Rect.Dy()) <= inlineMaxEdge
-		file, full, err := d.publish(c, img, text, key, keep)
+		file, full, err := d.publish(c, img, enc, key, keep)
 		if err != nil {
 			out.Warnings = append(out.Warnings, fmt.Sprintf("could not write the render file (%v); the image is inline instead", err))
 			d.logger().Warn("render file not written", "err", err)
@@ -261,20 +263,20 @@ func (d Deps) renderScene(ctx context.Context, r renderRequest, prog *progress) 
 			inlinePNG = full
 		}
 		if r.mode == "auto" || err != nil {
-			inlinePNG, err = d.inline(&out, img, text, inlinePNG)
+			inlinePNG, err = d.inline(&out, img, enc, inlinePNG)
 			if err != nil {
 				return nil, err
 			}
 		}
 	default:
 		d.clientRoots(ctx)
-		file, err := d.writeUserFile(r, img, text, d.now())
+		file, err := d.writeUserFile(r, img, enc, d.now())
 		if err != nil {
 			return nil, err
 		}
 		out.File = &file
 		if r.mode == "auto" {
-			if inlinePNG, err = d.inline(&out, img, text, nil); err != nil {
+			if inlinePNG, err = d.inline(&out, img, enc, nil); err != nil {
 				return nil, err
 			}
 		}
@@ -282,6 +284,8 @@ func (d Deps) renderScene(ctx context.Context, r renderRequest, prog *progress) 
 	out.Render.EncodeMS = ms(time.Since(encStart))
 	endBurst()            // the parallel work is done: free the other core for the client's wake-up
 	renderer.Release(img) // encoded and written: the next render reuses the frame
+	renderer.ReleaseIndexed(ix)
+	ix = nil
 	if managed && out.File != nil && inlinePNG != nil {
 		d.Inline.put(inlineEntry{key: key, png: inlinePNG, kind: out.Render.Inline, width: out.Render.InlineWidth, height: out.Render.InlineHight})
 	}
@@ -293,7 +297,7 @@ func (d Deps) renderScene(ctx context.Context, r renderRequest, prog *progress) 
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
-func (d Deps) renderImage(ctx context.Context, snap *voxel.Snapshot, r renderRequest, prog *progress) (*image.NRGBA, error) {
+func (d Deps) renderImage(ctx context.Context, snap *voxel.Snapshot, r renderRequest, prog *progress) (*image.NRGBA, *pngx.Indexed, error) {
 	done := make(chan struct{})
 	defer close(done)
 	go func() {
@@ -309,7 +313,7 @@ func (d Deps) renderImage(ctx context.Context, snap *voxel.Snapshot, r renderReq
 			}
 		}
 	}()
-	return d.Renderer.Render(ctx, snap, r.opt)
+	return d.Renderer.RenderIndexed(ctx, snap, r.opt)
 }
 
 func (d Deps) pngText(r renderRequest, f sceneFacts, key string) []pngx.TextChunk {
@@ -352,7 +356,7 @@ func (d Deps) createAsync() <-chan createdFile {
 // publish writes the PNG into the managed store, in the file c (created
 // by createAsync). When keep is set and the PNG fits the inline budget,
 // the bytes are kept to send inline as well.
-func (d Deps) publish(c createdFile, img *image.NRGBA, text []pngx.TextChunk, key string, keep bool) (FileInfo, []byte, error) {
+func (d Deps) publish(c createdFile, img *image.NRGBA, enc *pngx.Options, key string, keep bool) (FileInfo, []byte, error) {
 	if c.err != nil {
 		return FileInfo{}, nil, c.err
 	}
@@ -364,7 +368,7 @@ func (d Deps) publish(c createdFile, img *image.NRGBA, text []pngx.TextChunk, ke
 		buf = &limitedBuffer{limit: base64Decoded(inlineBase64Budget)}
 		w = io.MultiWriter(p, buf)
 	}
-	if err := pngx.Encode(w, img, &pngx.Options{Text: text}); err != nil {
+	if err := pngx.Encode(w, img, enc); err != nil {
 		return FileInfo{}, nil, err
 	}
 	rec, err := p.Publish(storage.Meta{Width: img.Rect.Dx(), Height: img.Rect.Dy(), CacheKey: key})
@@ -398,11 +402,11 @@ func (b *limitedBuffer) Write(p []byte) (int, error) {
 
 // inline picks the image block for auto mode: the full PNG when it fits the
 // host budget, else a downscaled preview.
-func (d Deps) inline(out *renderOutput, img *image.NRGBA, text []pngx.TextChunk, full []byte) ([]byte, error) {
+func (d Deps) inline(out *renderOutput, img *image.NRGBA, enc *pngx.Options, full []byte) ([]byte, error) {
 	w, h := img.Rect.Dx(), img.Rect.Dy()
 	if full == nil && max(w, h) <= inlineMaxEdge {
 		var buf bytes.Buffer
-		if err := pngx.Encode(&buf, img, &pngx.Options{Text: text}); err != nil {
+		if err := pngx.Encode(&buf, img, enc); err != nil {
 			return nil, err
 		}
 		if base64.StdEncoding.EncodedLen(buf.Len()) <= inlineBase64Budget {
@@ -413,7 +417,7 @@ func (d Deps) inline(out *renderOutput, img *image.NRGBA, text []pngx.TextChunk,
 		out.Render.Inline, out.Render.InlineWidth, out.Render.InlineHight = "full", w, h
 		return full, nil
 	}
-	prev, pw, ph, err := preview(img, text)
+	prev, pw, ph, err := preview(img, enc.Text)
 	if err != nil {
 		return nil, err
 	}
@@ -454,7 +458,7 @@ func fitInline(img *image.NRGBA, text []pngx.TextChunk, maxBytes int) ([]byte, i
 
 // writeUserFile writes an unmanaged render at output_path, or in output_dir
 // under a render_… name, inside the allowed directories.
-func (d Deps) writeUserFile(r renderRequest, img *image.NRGBA, text []pngx.TextChunk, now time.Time) (FileInfo, error) {
+func (d Deps) writeUserFile(r renderRequest, img *image.NRGBA, enc *pngx.Options, now time.Time) (FileInfo, error) {
 	if d.Roots == nil {
 		return FileInfo{}, errors.New("output_path and output_dir are not available on this server")
 	}
@@ -473,7 +477,7 @@ func (d Deps) writeUserFile(r renderRequest, img *image.NRGBA, text []pngx.TextC
 	var size int64
 	real, err := d.Roots.WriteFile(path, 0o600, func(w io.Writer) error {
 		cw := &countWriter{w: io.MultiWriter(w, h)}
-		err := pngx.Encode(cw, img, &pngx.Options{Text: text})
+		err := pngx.Encode(cw, img, enc)
 		size = cw.n
 		return err
 	})

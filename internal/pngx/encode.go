@@ -31,6 +31,38 @@ type Options struct {
 	Level int
 	// Text chunks are written in this order, before the image data.
 	Text []TextChunk
+	// Indexed, when set, gives the image's colours as its maker already counted them, and Encode
+	// does not scan the pixels for them (see Indexed). Encode trusts it.
+	Indexed *Indexed
+}
+
+// Indexed describes an image of at most 256 colours in row strips: strip i covers rows
+// [Start[i], Start[i+1]) (the last one to the image's bottom), Palettes[i] lists colours (packed
+// as in the image, R in the low byte; at most 256, in any order, each once) and Idx[i] holds, row
+// after row, each pixel's index into Palettes[i]. Every pixel must be the colour its index names;
+// a palette may hold colours no pixel uses. Encode only reads it.
+type Indexed struct {
+	Start    []int
+	Palettes [][]uint32
+	Idx      [][]byte
+}
+
+// fits reports whether x has the shape of an Indexed for a w×h image.
+func (x *Indexed) fits(w, h int) bool {
+	n := len(x.Start)
+	if n == 0 || len(x.Palettes) != n || len(x.Idx) != n || x.Start[0] != 0 {
+		return false
+	}
+	for i, y0 := range x.Start {
+		y1 := h
+		if i+1 < n {
+			y1 = x.Start[i+1]
+		}
+		if y1 <= y0 || y1 > h || len(x.Idx[i]) != (y1-y0)*w || len(x.Palettes[i]) > maxPalette {
+			return false
+		}
+	}
+	return true
 }
 
 const (
@@ -80,7 +112,9 @@ func Encode(w io.Writer, img *image.NRGBA, opt *Options) error {
 
 	e := &encoder{img: img, w: width, h: height}
 	defer e.release()
-	if err := e.analyse(); err != nil {
+	if x := o.Indexed; x != nil && x.fits(width, height) {
+		e.useIndexed(x)
+	} else if err := e.analyse(); err != nil {
 		return err
 	}
 
@@ -159,6 +193,7 @@ type encoder struct {
 	// of the frame (8 MB at 4K).
 	scanStart []int
 	scanIdx   [][]byte
+	borrowed  bool // scanIdx came with Options.Indexed: not ours to pool
 	remap     [][256]byte
 	table     *paletteTable
 	rowBytes  int // bytes per row without the filter byte
@@ -236,21 +271,43 @@ func (e *encoder) analyse() error {
 		}
 		return fmt.Errorf("pngx: %w", err)
 	}
+	palettes, idx, start := make([][]uint32, strips), make([][]byte, strips), make([]int, strips)
+	paletted := true
+	for i, r := range res {
+		palettes[i], idx[i], start[i] = r.palette, r.idx, e.h*i/strips
+		paletted = paletted && r.ok
+	}
+	if paletted && e.merge(start, palettes, idx) {
+		return nil
+	}
+	for _, r := range res {
+		putBytes(r.idx)
+	}
+	e.direct()
+	return nil
+}
+
+// useIndexed takes the strips of x (which fits the image) instead of scanning the pixels.
+func (e *encoder) useIndexed(x *Indexed) {
+	e.borrowed = true
+	if !e.merge(x.Start, x.Palettes, x.Idx) {
+		e.borrowed = false
+		e.direct()
+	}
+}
+
+// merge joins the strips' palettes in strip order into the image's palette and sets the paletted
+// colour type, or reports false, leaving e as it was, when they hold more than 256 colours in all.
+func (e *encoder) merge(start []int, palettes [][]uint32, idx [][]byte) bool {
 	t := new(paletteTable)
 	n := 0
 	var palette []uint32
-	paletted := true
-	remap := make([][256]byte, strips)
-	for i, r := range res {
-		if !r.ok {
-			paletted = false
-			break
-		}
-		for j, c := range r.palette {
+	remap := make([][256]byte, len(palettes))
+	for i, p := range palettes {
+		for j, c := range p {
 			k, ok := t.lookup(c, &n)
 			if !ok {
-				paletted = false
-				break
+				return false
 			}
 			if k == len(palette) {
 				palette = append(palette, c)
@@ -258,37 +315,30 @@ func (e *encoder) analyse() error {
 			remap[i][j] = byte(k)
 		}
 	}
-	if !paletted {
-		for _, r := range res {
-			putBytes(r.idx)
-		}
+	e.ctype, e.palette, e.remap, e.table = ctPaletted, palette, remap, t
+	e.scanStart, e.scanIdx = start, idx
+	switch {
+	case n <= 2:
+		e.depth = 1
+	case n <= 4:
+		e.depth = 2
+	case n <= 16:
+		e.depth = 4
+	default:
+		e.depth = 8
 	}
-	if paletted {
-		e.ctype, e.palette, e.remap, e.table = ctPaletted, palette, remap, t
-		for i, r := range res {
-			e.scanStart = append(e.scanStart, e.h*i/strips)
-			e.scanIdx = append(e.scanIdx, r.idx)
-		}
-		switch {
-		case n <= 2:
-			e.depth = 1
-		case n <= 4:
-			e.depth = 2
-		case n <= 16:
-			e.depth = 4
-		default:
-			e.depth = 8
-		}
-		e.rowBytes = (e.w*e.depth + 7) / 8
-		return nil
-	}
+	e.rowBytes = (e.w*e.depth + 7) / 8
+	return true
+}
+
+// direct sets the colour type of an image of more than 256 colours: RGB when it is opaque, else RGBA.
+func (e *encoder) direct() {
 	e.depth = 8
 	if e.opaque() {
 		e.ctype, e.rowBytes = ctRGB, 3*e.w
 	} else {
 		e.ctype, e.rowBytes = ctRGBA, 4*e.w
 	}
-	return nil
 }
 
 // scanColours returns the distinct colours of rows [y0, y1) in first-appearance order and each pixel's
@@ -579,8 +629,10 @@ func putBytes(b []byte) {
 
 // release returns the encoder's buffers to their pools.
 func (e *encoder) release() {
-	for _, b := range e.scanIdx {
-		putBytes(b)
+	if !e.borrowed {
+		for _, b := range e.scanIdx {
+			putBytes(b)
+		}
 	}
 	e.scanIdx = nil
 }

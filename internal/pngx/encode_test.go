@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -408,5 +409,112 @@ func TestEncodeIntoCallersBufferedWriter(t *testing.T) {
 		got, err := png.Decode(bytes.NewReader(b))
 		require.NoError(t, err)
 		require.Equal(t, want.Bounds(), got.Bounds())
+	}
+}
+
+// indexedOf describes img in strips starting at the given rows, each strip's palette in a shuffled
+// order with unused colours added (both allowed), as a renderer that counted the colours would.
+func indexedOf(img *image.NRGBA, starts []int, r *rand.Rand) *Indexed {
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	x := &Indexed{Start: starts}
+	for i, y0 := range starts {
+		y1 := h
+		if i+1 < len(starts) {
+			y1 = starts[i+1]
+		}
+		var pal []uint32
+		at := map[uint32]int{}
+		for y := y0; y < y1; y++ {
+			for xx := range w {
+				c := pixel(img.Pix, y*img.Stride+4*xx)
+				if _, ok := at[c]; !ok {
+					at[c] = len(pal)
+					pal = append(pal, c)
+				}
+			}
+		}
+		if len(pal) > 16 && len(pal) < 250 { // not where it would change the bit depth
+			pal = append(pal, 0x12345678, 0xff0000ff) // unused (or already there: a second copy would be invalid)
+			if _, dup := at[0xff0000ff]; dup {
+				pal = pal[:len(pal)-1]
+			}
+		}
+		r.Shuffle(len(pal), func(a, b int) { pal[a], pal[b] = pal[b], pal[a] })
+		for k, c := range pal {
+			at[c] = k
+		}
+		idx := make([]byte, 0, (y1-y0)*w)
+		for y := y0; y < y1; y++ {
+			for xx := range w {
+				idx = append(idx, byte(at[pixel(img.Pix, y*img.Stride+4*xx)]))
+			}
+		}
+		x.Palettes, x.Idx = append(x.Palettes, pal), append(x.Idx, idx)
+	}
+	return x
+}
+
+// TestEncodeIndexed: an image described by Options.Indexed encodes to the same pixels as one
+// scanned, paletted at the depth its colours need; an Indexed of the wrong shape is ignored.
+func TestEncodeIndexed(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, c := range []struct {
+		name    string
+		w, h    int
+		colours int
+		starts  []int
+	}{
+		{"one strip, 2 colours", 37, 20, 2, []int{0}},
+		{"bands, 12 colours", 400, 130, 12, []int{0, 64, 128}},
+		{"uneven strips, 200 colours", 333, 99, 200, []int{0, 1, 50, 98}},
+		{"transparent colours", 64, 64, 40, []int{0, 32}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			img := image.NewNRGBA(image.Rect(0, 0, c.w, c.h))
+			cols := make([]color.NRGBA, c.colours)
+			for i := range cols {
+				cols[i] = color.NRGBA{uint8(r.Uint32()), uint8(i), uint8(r.Uint32()), 255}
+				if strings.HasPrefix(c.name, "transparent") && i%3 == 0 {
+					cols[i].A = uint8(i)
+				}
+			}
+			for y := range c.h {
+				for x := range c.w {
+					// Runs and noise, as renders have.
+					k := (x/7 + y/5) % c.colours
+					if r.IntN(4) == 0 {
+						k = r.IntN(c.colours)
+					}
+					img.SetNRGBA(x, y, cols[k])
+				}
+			}
+			ix := indexedOf(img, c.starts, r)
+			before := &Indexed{Start: slices.Clone(ix.Start)}
+			for i := range ix.Start {
+				before.Palettes = append(before.Palettes, slices.Clone(ix.Palettes[i]))
+				before.Idx = append(before.Idx, slices.Clone(ix.Idx[i]))
+			}
+			got := roundTrip(t, img, &Options{Indexed: ix})
+			plain := roundTrip(t, img, nil)
+			assert.Equal(t, plain[24:26], got[24:26], "same bit depth and colour type")
+			assert.Equal(t, before, ix, "Encode only reads the strips")
+		})
+	}
+	// Strips of 200 colours each, 400 in all: too many for a palette, so RGB.
+	many := image.NewNRGBA(image.Rect(0, 0, 20, 20))
+	for i := range 400 {
+		many.SetNRGBA(i%20, i/20, color.NRGBA{uint8(i), uint8(i >> 8), 7, 255})
+	}
+	got := roundTrip(t, many, &Options{Indexed: indexedOf(many, []int{0, 10}, r)})
+	assert.Equal(t, byte(ctRGB), got[25], "colour type")
+
+	img := image.NewNRGBA(image.Rect(0, 0, 10, 10))
+	for _, bad := range []*Indexed{
+		{Start: []int{0}, Palettes: [][]uint32{{0}}, Idx: [][]byte{make([]byte, 99)}}, // too few indices
+		{Start: []int{1}, Palettes: [][]uint32{{0}}, Idx: [][]byte{make([]byte, 90)}}, // not from row 0
+		{Start: []int{0, 0}, Palettes: [][]uint32{{0}, {0}}, Idx: [][]byte{nil, make([]byte, 100)}},
+		{},
+	} {
+		roundTrip(t, img, &Options{Indexed: bad}) // scanned instead: still the right pixels
 	}
 }
