@@ -122,7 +122,7 @@ func TestRenderIndexed(t *testing.T) {
 	}
 	// No description where the pass does not see the final frame, or sees too many colours.
 	for name, mod := range map[string]func(*Options){
-		"supersampled": func(o *Options) { o.Width, o.Height = 200, 200 },
+		"supersampled":  func(o *Options) { o.Width, o.Height = 200, 200 },
 		"contact sheet": func(o *Options) { o.Views = []View{{Name: "front"}, {Name: "top"}} },
 	} {
 		opt := DefaultOptions()
