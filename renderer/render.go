@@ -699,6 +699,7 @@ func buildQuads(m *model, cam camera, proj *projection, opt *Options, ss int, t 
 type scratch struct {
 	quads                     []quad
 	counts, start, list, next []int32
+	span                      []int32
 }
 
 // maxScratchQuads bounds the quads a pooled scratch keeps (2 MiB); bigger models allocate their own.
@@ -717,6 +718,9 @@ func putScratch(sc *scratch) {
 	}
 	if cap(sc.list) > 4*maxScratchQuads {
 		sc.list = nil
+	}
+	if cap(sc.span) > 2*maxScratchQuads {
+		sc.span = nil
 	}
 	scratchPool.Put(sc)
 }
@@ -827,13 +831,19 @@ func drawBands(ctx context.Context, rs *raster, quads []quad, fill bool, bg uint
 	}
 	bands := (int32(t.h) + bandRows - 1) / bandRows
 	// Bin the quads by band, keeping their order: start[b] is the first of band b's entries in list.
+	// The first pass notes each quad's bands (first, last) so that the second reads 8 bytes a quad
+	// instead of the quads again (64 bytes each: the quads of a 400×400 render fill 260 KB).
 	start := sc.int32s(&sc.start, int(bands)+1)
+	span := sc.int32s(&sc.span, 2*len(quads))
 	for i := range quads {
+		b0, b1 := int32(0), int32(-1) // none
 		if q := &quads[i]; q.rowMax > 0 {
-			for b := q.rowMin / bandRows; b <= (q.rowMax-1)/bandRows; b++ {
+			b0, b1 = q.rowMin/bandRows, (q.rowMax-1)/bandRows
+			for b := b0; b <= b1; b++ {
 				start[b+1]++
 			}
 		}
+		span[2*i], span[2*i+1] = b0, b1
 	}
 	for b := range bands {
 		start[b+1] += start[b]
@@ -841,12 +851,10 @@ func drawBands(ctx context.Context, rs *raster, quads []quad, fill bool, bg uint
 	list := sc.int32s(&sc.list, int(start[bands]))
 	next := sc.int32s(&sc.next, int(bands))
 	copy(next, start[:bands])
-	for i := range quads {
-		if q := &quads[i]; q.rowMax > 0 {
-			for b := q.rowMin / bandRows; b <= (q.rowMax-1)/bandRows; b++ {
-				list[next[b]] = int32(i)
-				next[b]++
-			}
+	for i := range len(quads) {
+		for b := span[2*i]; b <= span[2*i+1]; b++ {
+			list[next[b]] = int32(i)
+			next[b]++
 		}
 	}
 	var cancelled atomic.Bool
