@@ -286,11 +286,31 @@ func (s *Store) enforceLocked(now time.Time, keep string) (removed int, freed in
 			}
 		}
 	}
+	// A publish at the cap evicts one render: the oldest, found in one pass, for the first few.
+	for range 4 {
+		if s.withinCapsLocked() {
+			return removed, freed
+		}
+		var oldest *entry
+		for _, e := range s.index {
+			if e.rec.ID != keep && (oldest == nil || e.rec.olderThan(oldest.rec)) {
+				oldest = e
+			}
+		}
+		if oldest == nil {
+			return removed, freed
+		}
+		s.log.Debug("evicted render", "id", oldest.rec.ID, "size", oldest.rec.Size)
+		if n, ok := s.removeLocked(oldest.rec.ID, &s.stats.Evicted); ok {
+			removed++
+			freed += n
+		}
+	}
 	if s.withinCapsLocked() {
 		return removed, freed
 	}
-	// Entries, not records: sorting moves pointers instead of 150-byte records (a publish at the cap
-	// sorts the whole index to evict one).
+	// More to evict (caps lowered, or a sweep adopting many renders): oldest first, sorted once.
+	// Entries, not records: sorting moves pointers instead of 150-byte records.
 	order := make([]*entry, 0, len(s.index))
 	for _, e := range s.index {
 		order = append(order, e)
