@@ -14,6 +14,9 @@
 //     larger strips (4K) keep none and their rows are looked up again as they are written (about a
 //     quarter more encode time, for no buffer of a quarter of the frame). Palette order is order of
 //     first appearance in raster order, so the output is deterministic and the same either way.
+//     Options.Indexed skips the scan: a maker that has already met every pixel's colour (the
+//     renderer's anti-aliasing pass) gives each strip's colours and indices, and the palette is those
+//     strips' colours merged in strip order.
 //   - otherwise RGB 8-bit (colour type 2) when every alpha is 255, else RGBA 8-bit (colour type 6, straight
 //     alpha: the NRGBA bytes are written as they are, including the colour of fully transparent pixels).
 //
