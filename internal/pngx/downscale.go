@@ -6,17 +6,53 @@ import "image"
 // ratio, with a box (area-average) filter that weights colour by alpha. It returns img itself when it
 // already fits or maxEdge < 1. The result is deterministic (integer arithmetic only).
 func Downscale(img *image.NRGBA, maxEdge int) *image.NRGBA {
-	sw, sh := img.Rect.Dx(), img.Rect.Dy()
-	if maxEdge < 1 || (sw <= maxEdge && sh <= maxEdge) {
+	dw, dh, ok := downscaleSize(img, maxEdge)
+	if !ok {
 		return img
 	}
-	var dw, dh int
+	dst := image.NewNRGBA(image.Rect(0, 0, dw, dh))
+	downscaleInto(dst, img)
+	return dst
+}
+
+// DownscaleTemp is Downscale for an image needed only briefly (to encode it, say): its pixels come
+// from AllocBig, off the Go heap, and free hands them back, so a server making a 1024-pixel preview
+// of every large render does not leave 2.4 MB of garbage on the heap each time (goxel-bench's 4K
+// phase: +20 MiB of peak RSS, the collector's headroom over that garbage). The caller must not touch
+// small, nor any slice of its pixels, after free. When img already fits, small is img and free does
+// nothing.
+func DownscaleTemp(img *image.NRGBA, maxEdge int) (small *image.NRGBA, free func()) {
+	dw, dh, ok := downscaleSize(img, maxEdge)
+	if !ok {
+		return img, func() {}
+	}
+	pix, _ := AllocBig(4 * dw * dh)
+	dst := &image.NRGBA{Pix: pix, Stride: 4 * dw, Rect: image.Rect(0, 0, dw, dh)}
+	downscaleInto(dst, img)
+	return dst, func() {
+		dst.Pix = nil
+		FreeBig(pix)
+	}
+}
+
+// downscaleSize is the size Downscale gives img for maxEdge; ok is false when img already fits.
+func downscaleSize(img *image.NRGBA, maxEdge int) (dw, dh int, ok bool) {
+	sw, sh := img.Rect.Dx(), img.Rect.Dy()
+	if maxEdge < 1 || (sw <= maxEdge && sh <= maxEdge) {
+		return sw, sh, false
+	}
 	if sw >= sh {
 		dw, dh = maxEdge, max(1, int((int64(sh)*int64(maxEdge)+int64(sw)/2)/int64(sw)))
 	} else {
 		dh, dw = maxEdge, max(1, int((int64(sw)*int64(maxEdge)+int64(sh)/2)/int64(sh)))
 	}
-	dst := image.NewNRGBA(image.Rect(0, 0, dw, dh))
+	return dw, dh, true
+}
+
+// downscaleInto box-filters img into dst, writing every pixel of dst.
+func downscaleInto(dst, img *image.NRGBA) {
+	sw, sh := img.Rect.Dx(), img.Rect.Dy()
+	dw, dh := dst.Rect.Dx(), dst.Rect.Dy()
 	// Source column span of each destination column.
 	xs := make([]int, dw+1)
 	for i := range xs {
@@ -50,5 +86,4 @@ func Downscale(img *image.NRGBA, maxEdge int) *image.NRGBA {
 			d[3] = byte((a + n/2) / n)
 		}
 	}
-	return dst
 }

@@ -305,6 +305,38 @@ func TestDownscale(t *testing.T) {
 	assert.Equal(t, image.Rect(0, 0, 1, 100), tall.Rect)
 }
 
+// TestDownscaleTemp checks that the temporary downscale has Downscale's pixels (its buffer, reused
+// and not zeroed, is written whole), that free hands it back, and that an image that fits is returned
+// as it is.
+func TestDownscaleTemp(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	img := image.NewNRGBA(image.Rect(0, 0, 1600, 900))
+	for i := range img.Pix {
+		img.Pix[i] = byte(r.Uint32())
+	}
+	want := Downscale(img, 1024)
+	before := ReadBigStats()
+	for range 3 { // the second and third take the buffer the first gave back, full of its pixels
+		small, free := DownscaleTemp(img, 1024)
+		require.Equal(t, want.Rect, small.Rect)
+		require.Equal(t, want.Stride, small.Stride)
+		require.True(t, bytes.Equal(want.Pix, small.Pix), "DownscaleTemp's pixels differ from Downscale's")
+		for i := range small.Pix {
+			small.Pix[i] = 0xAB // a stale image for the next round to overwrite
+		}
+		free()
+	}
+	after := ReadBigStats()
+	assert.Equal(t, before.Live, after.Live, "every buffer handed back")
+	if mmapSupported {
+		assert.GreaterOrEqual(t, after.Reused-before.Reused, 2, "the freed buffer is reused")
+	}
+	same, free := DownscaleTemp(img, 2000)
+	assert.Same(t, img, same)
+	free()
+	assert.Len(t, img.Pix, 1600*900*4, "free of an image that fitted leaves it alone")
+}
+
 // TestRuns round-trips images made of runs of every short length, the case the scanner speeds up.
 func TestRuns(t *testing.T) {
 	r := rand.New(rand.NewPCG(15, 16))
