@@ -73,7 +73,7 @@ func commands() []command {
 // gcPercent is the collector's GOGC unless the environment sets one. The server's live heap is small
 // and steady (buffer pools, the inline-image cache, the scene: 10-13 MB while rendering 4K), so the
 // default 100 lets a third of its peak RSS be the collector's headroom; 50 halves that (goxel-bench
-// and the measurements in docs/benchmarks.md, "GC percent").
+// and docs/benchmarks.md, "Session 8: the heap's share of the 4K peak").
 const gcPercent = 50
 
 func main() {
