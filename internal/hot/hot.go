@@ -173,7 +173,12 @@ func Run(n int, fn func(int)) error {
 	if n > 1<<30 {
 		return errors.New("hot.Run: too many indices")
 	}
-	l := &loop{n: int32(n), fn: fn}
+	return run(&loop{n: int32(n), fn: fn})
+}
+
+// run is Run on a loop already built (tests hold the loop to watch it stop).
+func run(l *loop) error {
+	n := int(l.n)
 	t := &theTeam
 	shared := n > 1 && runtime.GOMAXPROCS(0) > 1
 	if shared {
