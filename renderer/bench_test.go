@@ -150,3 +150,31 @@ func BenchmarkSupersample(b *testing.B) {
 func BenchmarkRenderMenger(b *testing.B) {
 	benchScene(b, "menger", loadModel(b, "magicavoxel/menger.vox"), benchSizes[1:2])
 }
+
+// BenchmarkRenderSheet renders four-view contact sheets (front, right, top, isometric) of the
+// reference scene and of monu1 (skipped without the shared samples): the panels' layout, framing,
+// labels and gizmos included.
+func BenchmarkRenderSheet(b *testing.B) {
+	views := []View{presets[0], presets[3], presets[4], presets[6]}
+	for _, c := range []struct {
+		name string
+		snap func() *voxel.Snapshot
+	}{
+		{"reference", referenceScene},
+		{"monu1", func() *voxel.Snapshot { return loadModel(b, "magicavoxel/monu1.vox") }},
+	} {
+		snap := c.snap()
+		for _, size := range [][2]int{{800, 600}, {1920, 1080}} {
+			b.Run(fmt.Sprintf("%s/%dx%d", c.name, size[0], size[1]), func(b *testing.B) {
+				r := NewRenderer()
+				opt := DefaultOptions()
+				opt.Width, opt.Height, opt.Views = size[0], size[1], views
+				for b.Loop() {
+					if _, err := r.Render(context.Background(), snap, opt); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}

@@ -95,9 +95,11 @@
 //
 // # Overlays
 //
-// Sheet panels reserve a strip on the top or the left (whichever leaves the silhouette the larger
-// scale) for the label and the gizmo, sized from the measured text; the model is framed in the rest.
-// Labels and the caption shrink to fit. Labels, gizmos, grid and captions are drawn with github.com/fogleman/gg on the frame
+// A sheet panel's label and gizmo, sized from the measured text and the panel, go in a corner the
+// model leaves free (silMask: a coarse grid of the silhouette, from the voxels whose faces turn to
+// the camera), the model framed on the whole panel and shrunk about its centre only as far as it
+// must be to clear the corner; or, when that would leave the model smaller, in a strip reserved on
+// the top or the left, the model framed in the rest. Labels and the caption shrink to fit. Labels, gizmos, grid and captions are drawn with github.com/fogleman/gg on the frame
 // (gg.NewContextForRGBA), text in Go Bold (golang.org/x/image/font/gofont, embedded). Faces never go
 // through gg: it costs O(canvas height) per fill and anti-aliases each polygon alone, leaving seams.
 //

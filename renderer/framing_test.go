@@ -129,6 +129,13 @@ func TestSheetOverlaysInReservedSpace(t *testing.T) {
 		{300, 900, all[:3]},
 		{1920, 1080, append(all[:4:4], View{Name: "detail", Yaw: 200, Pitch: 30})},
 	}
+	corners, wholePanel, panels := 0, 0, 0
+	defer func() {
+		// Most silhouettes leave a corner free: those panels are framed on the whole panel.
+		t.Logf("%d of %d panels framed on the whole panel, the overlays in a free corner; %d fill ≥ 88 %% of the whole panel", corners, panels, wholePanel)
+		assert.Greater(t, corners, panels/2, "overlays in a free corner for most panels")
+		assert.GreaterOrEqual(t, 10*wholePanel, 9*panels, "at least 90 %% of the panels filled to 88 %% of the whole panel")
+	}()
 	for name, snap := range framingModels(t) {
 		for _, sh := range sheets {
 			what := fmt.Sprintf("%s %dx%d", name, sh.w, sh.h)
@@ -145,15 +152,23 @@ func TestSheetOverlaysInReservedSpace(t *testing.T) {
 			var layouts []panelLayout
 			for i, v := range sh.views {
 				cam := newCamera(v)
-				p := layoutPanel(l.panels[i], v, m.silhouette(cam), l.fontSize)
+				sil := m.silhouette(cam)
+				p := layoutPanel(l.panels[i], v, sil, m.silhouetteMask(cam, sil), panelFontSize(l, i))
 				layouts = append(layouts, p)
 				fit := p.fit.Add(p.rect.Min)
 				checkFill(t, mask, sh.w, fit, what+" "+v.Name)
 				inner := image.Rect(p.rect.Min.X, p.rect.Min.Y, p.rect.Max.X-1, p.rect.Max.Y-1)
+				if fit == inner {
+					corners++
+				}
+				if bb := maskBounds(mask, sh.w, inner); max(float64(bb.Dx())/float64(inner.Dx()), float64(bb.Dy())/float64(inner.Dy())) >= 0.88 {
+					wholePanel++
+				}
 				for _, b := range []image.Rectangle{p.labelBox, p.gizmo.box()} {
 					assert.True(t, b.In(inner), "%s %s: overlay %v must lie inside the panel %v", what, v.Name, b, inner)
-					assert.False(t, b.Overlaps(fit), "%s %s: overlay %v must stay out of the model area %v", what, v.Name, b, fit)
+					assert.Zero(t, maskIn(mask, sh.w, b.Inset(-1)), "%s %s: overlay %v must stay off the model", what, v.Name, b)
 				}
+				panels++
 			}
 			text, size := captionFor(m, &Options{Width: sh.w}, l.caption.Dy(), l.fontSize)
 			assert.Less(t, measureText(fontFace(size), text).w, float64(sh.w), "%s: caption fits", what)
@@ -185,6 +200,32 @@ func TestSheetOverlaysInReservedSpace(t *testing.T) {
 			assert.Zero(t, near, "%s: overlay pixels touching the model", what)
 		}
 	}
+}
+
+// maskBounds is the bounding box of the mask's pixels in r.
+func maskBounds(mask []bool, w int, r image.Rectangle) image.Rectangle {
+	var b image.Rectangle
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			if mask[y*w+x] {
+				b = b.Union(image.Rect(x, y, x+1, y+1))
+			}
+		}
+	}
+	return b
+}
+
+// maskIn counts the mask's pixels in r.
+func maskIn(mask []bool, w int, r image.Rectangle) int {
+	n := 0
+	for y := max(r.Min.Y, 0); y < min(r.Max.Y, len(mask)/w); y++ {
+		for x := max(r.Min.X, 0); x < min(r.Max.X, w); x++ {
+			if mask[y*w+x] {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // TestSheetPanelsClean: overlays are drawn at all (the no-overlay render differs from the full one).

@@ -135,14 +135,20 @@ func boxBounds(c camera, size [3]float64) bounds {
 // fills 92 % of it.
 const fitMargin = 0.04
 
-// fitView fits the silhouette bounds b into the rectangle fit of a panel (panel coordinates) with a
-// small margin, centred, then applies zoom about the centre.
-func fitView(c camera, b bounds, fit image.Rectangle, zoom float64) projection {
+// fitScale is the scale at which fitView frames silhouette bounds b in fit, before any zoom.
+func fitScale(b bounds, fit image.Rectangle) float64 {
 	w, h := float64(fit.Dx()), float64(fit.Dy())
 	margin := math.Max(1, fitMargin*math.Min(w, h))
 	availW, availH := math.Max(1, w-2*margin), math.Max(1, h-2*margin)
 	bw, bh := math.Max(b.maxX-b.minX, 1e-9), math.Max(b.maxY-b.minY, 1e-9)
-	scale := math.Min(availW/bw, availH/bh)
+	return math.Min(availW/bw, availH/bh)
+}
+
+// fitView fits the silhouette bounds b into the rectangle fit of a panel (panel coordinates) with a
+// small margin, centred, then applies zoom about the centre.
+func fitView(c camera, b bounds, fit image.Rectangle, zoom float64) projection {
+	w, h := float64(fit.Dx()), float64(fit.Dy())
+	scale := fitScale(b, fit)
 	if zoom > 0 {
 		scale *= zoom
 	}

@@ -41,6 +41,13 @@ func layoutSheet(w, h, n int) sheetLayout {
 	return l
 }
 
+// panelFontSize is the size of a panel's label: the sheet's, but at most a twentieth of the panel's
+// shorter side, so that in a sheet of many panels the label and gizmo stay small beside the model.
+func panelFontSize(l sheetLayout, i int) float64 {
+	r := l.panels[i]
+	return math.Max(9, math.Min(l.fontSize, float64(min(r.Dx(), r.Dy()))/20))
+}
+
 // textInk is the ink box of a string drawn with its baseline origin at (0, 0): x from 0 to w, y from
 // -ascent to descent.
 type textInk struct{ w, ascent, descent float64 }
@@ -85,9 +92,12 @@ func newGizmo(fs float64) gizmoLayout {
 	return g
 }
 
-// layoutPanel reserves a strip for the label and the gizmo, on the top or on the left side of the
-// panel, whichever leaves the silhouette sil (unit-scale bounds) the larger scale.
-func layoutPanel(rect image.Rectangle, v View, sil bounds, fs float64) panelLayout {
+// layoutPanel places the label and the axis gizmo of a panel where they leave the silhouette sil
+// (unit-scale bounds) the largest scale: in a corner the model leaves free (mask, when given, says
+// where the model is), with the model framed on the whole panel, shrunk only as far as it must be
+// to clear the corner; or in a strip reserved on the top or the left side of the panel. Either way
+// nothing of the overlays lies on the model, and everything stays inside the panel.
+func layoutPanel(rect image.Rectangle, v View, sil bounds, mask *silMask, fs float64) panelLayout {
 	// The last column and row of a panel may hold the separator to the next panel.
 	inner := image.Rect(0, 0, max(rect.Dx()-1, 1), max(rect.Dy()-1, 1))
 	pad := math.Max(2, math.Round(fs*0.35))
@@ -101,28 +111,94 @@ func layoutPanel(rect image.Rectangle, v View, sil bounds, fs float64) panelLayo
 	g := newGizmo(fs)
 	gd := 2 * g.radius
 	labelH := ink.ascent + ink.descent
-	topH := int(math.Ceil(2*pad + math.Max(labelH, gd)))
-	sideW := int(math.Ceil(2*pad + math.Max(ink.w, gd)))
+	ox, oy := float64(rect.Min.X), float64(rect.Min.Y)
+
+	// A label and its gizmo side by side (row) or the gizmo under the label (stacked), their top
+	// left corner at (bx, by) in panel coordinates.
+	rowH := math.Max(labelH, gd)
+	type block struct{ w, h float64 }
+	row := block{3*pad + ink.w + gd, 2*pad + rowH}
+	stacked := block{2*pad + math.Max(ink.w, gd), 3*pad + labelH + gd}
+	place := func(b block, bx, by float64) {
+		if b == row {
+			p.labelDot = image.Pt(int(ox+bx+pad), int(math.Ceil(oy+by+pad+(rowH-labelH)/2+ink.ascent)))
+			g.cx, g.cy = ox+bx+2*pad+ink.w+g.radius, oy+by+pad+rowH/2
+		} else {
+			p.labelDot = image.Pt(int(ox+bx+pad), int(math.Ceil(oy+by+pad+ink.ascent)))
+			g.cx, g.cy = ox+bx+pad+g.radius, oy+by+2*pad+labelH+g.radius
+		}
+	}
+
+	// The strip: on the top or the left side, whichever leaves the larger scale.
+	topH := int(math.Ceil(2*pad + rowH))
+	sideW := int(math.Ceil(stacked.w))
 	top := image.Rect(0, min(topH, inner.Dy()-1), inner.Dx(), inner.Dy())
 	side := image.Rect(min(sideW, inner.Dx()-1), 0, inner.Dx(), inner.Dy())
-	bw, bh := math.Max(sil.maxX-sil.minX, 1e-9), math.Max(sil.maxY-sil.minY, 1e-9)
-	scale := func(r image.Rectangle) float64 { return math.Min(float64(r.Dx())/bw, float64(r.Dy())/bh) }
-	ox, oy := float64(rect.Min.X), float64(rect.Min.Y)
-	useSide := scale(side) > scale(top) && labelH+gd+3*pad <= float64(inner.Dy())
-	if useSide {
+	useSide := fitScale(sil, side) > fitScale(sil, top) && stacked.h <= float64(inner.Dy())
+	switch {
+	case useSide:
 		p.fit = side
-		p.labelDot = image.Pt(int(ox+pad), int(math.Ceil(oy+pad+ink.ascent)))
-		g.cx, g.cy = ox+pad+g.radius, oy+2*pad+labelH+g.radius
-	} else {
+		place(stacked, 0, 0)
+	case row.w <= float64(inner.Dx()):
 		p.fit = top
-		p.labelDot = image.Pt(int(ox+pad), int(math.Ceil(oy+pad+math.Max(ink.ascent, g.radius))))
-		g.cx, g.cy = ox+float64(inner.Dx())-pad-g.radius, oy+pad+g.radius
-		if ink.w+gd+3*pad > float64(inner.Dx()) {
-			// No room beside the label: the gizmo goes under it, in a taller strip.
-			topH = int(math.Ceil(3*pad + labelH + gd))
-			p.fit = image.Rect(0, min(topH, inner.Dy()-1), inner.Dx(), inner.Dy())
-			p.labelDot = image.Pt(int(ox+pad), int(math.Ceil(oy+pad+ink.ascent)))
-			g.cx, g.cy = ox+pad+g.radius, oy+2*pad+labelH+g.radius
+		place(row, 0, 0)
+	default:
+		// No room beside the label: the gizmo goes under it, in a taller strip.
+		p.fit = image.Rect(0, min(int(math.Ceil(stacked.h)), inner.Dy()-1), inner.Dx(), inner.Dy())
+		place(stacked, 0, 0)
+	}
+	best := fitScale(sil, p.fit)
+
+	// The corners, top ones first: a corner wins over the strip when the model is (nearly) as large.
+	if mask != nil {
+		W, H := float64(inner.Dx()), float64(inner.Dy())
+		cx, cy := (sil.minX+sil.maxX)/2, (sil.minY+sil.maxY)/2
+		centred := func(k float64) image.Rectangle {
+			w, h := int(math.Round(W*k)), int(math.Round(H*k))
+			x0, y0 := (inner.Dx()-w)/2, (inner.Dy()-h)/2
+			return image.Rect(x0, y0, x0+w, y0+h)
+		}
+		// free: with the model framed in fit, no part of it within gap pixels of the block at (bx, by).
+		gap := math.Max(2, pad/2)
+		free := func(fit image.Rectangle, b block, bx, by float64) bool {
+			sc := fitScale(sil, fit)
+			mx, my := float64(fit.Min.X)+float64(fit.Dx())/2, float64(fit.Min.Y)+float64(fit.Dy())/2
+			ux := func(px float64) float64 { return (px-mx)/sc + cx }
+			uy := func(py float64) float64 { return (py-my)/sc + cy }
+			return !mask.any(ux(bx-gap), uy(by-gap), ux(bx+b.w+gap), uy(by+b.h+gap))
+		}
+		var chosen *image.Rectangle
+		var chosenBlock block
+		var chosenX, chosenY float64
+		for _, b := range []block{row, stacked} {
+			if b.w > W || b.h > H {
+				continue
+			}
+			for _, c := range [][2]float64{{0, 0}, {W - b.w, 0}, {0, H - b.h}, {W - b.w, H - b.h}} {
+				k := 1.0
+				if !free(centred(k), b, c[0], c[1]) {
+					lo, hi := 0.5, 1.0
+					if !free(centred(lo), b, c[0], c[1]) {
+						continue
+					}
+					for range 12 {
+						if mid := (lo + hi) / 2; free(centred(mid), b, c[0], c[1]) {
+							lo = mid
+						} else {
+							hi = mid
+						}
+					}
+					k = lo
+				}
+				fit := centred(k)
+				if sc := fitScale(sil, fit); sc > best*1.005 || (chosen == nil && sc >= best*0.995) {
+					best, chosen, chosenBlock, chosenX, chosenY = sc, &fit, b, c[0], c[1]
+				}
+			}
+		}
+		if chosen != nil {
+			p.fit = *chosen
+			place(chosenBlock, chosenX, chosenY)
 		}
 	}
 	p.gizmo = g
@@ -204,10 +280,14 @@ func renderSheet(ctx context.Context, m *model, opt *Options, frame target, img 
 		}
 		cam := newCamera(v)
 		sil := boxBounds(cam, [3]float64{1, 1, 1})
+		var mask *silMask
 		if !m.box.Empty() {
 			sil = m.silhouette(cam)
+			if opt.Zoom <= 0 || opt.Zoom == 1 {
+				mask = m.silhouetteMask(cam, sil)
+			}
 		}
-		panels[i] = layoutPanel(l.panels[i], v, sil, l.fontSize)
+		panels[i] = layoutPanel(l.panels[i], v, sil, mask, panelFontSize(l, i))
 		if err := renderPanel(ctx, m, opt, v, frame, img, l.panels[i], panels[i].fit, nil); err != nil {
 			return err
 		}
