@@ -53,6 +53,16 @@ func writeHugeState(t *testing.T, dir string, n int) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "scene.json"), b, 0o600))
 }
 
+// startLimit is how long the server may take from its start to answer initialize with a state
+// to restore: 2 s, or 4 s for a race-enabled binary (the race detector makes decoding a large
+// manifest several times slower, and CI runs the e2e suite against one), as exitLimit does.
+func startLimit() time.Duration {
+	if raceBuild {
+		return 4 * time.Second
+	}
+	return 2 * time.Second
+}
+
 // startTimed starts the binary and gives it limit, from the process start,
 // to answer initialize.
 func startTimed(t *testing.T, environ []string, limit time.Duration) (*client.Client, *syncBuffer) {
@@ -91,7 +101,7 @@ func TestHugeAutosaveDoesNotBlockStartup(t *testing.T) {
 			environ := env(t)
 			state := environ[1][len("GOXEL_STATE_DIR="):]
 			writeHugeState(t, state, n)
-			c, stderr := startTimed(t, environ, 2*time.Second)
+			c, stderr := startTimed(t, environ, startLimit())
 			st := structured(t, call(t, c, "get_status", nil))
 			assert.EqualValues(t, 0, st["voxels"])
 			auto := st["autosave"].(map[string]any)
@@ -104,7 +114,7 @@ func TestHugeAutosaveDoesNotBlockStartup(t *testing.T) {
 			// The server autosaves afresh, and the next start restores that.
 			structured(t, call(t, c, "add_voxels", map[string]any{"voxels": []any{[]any{1, 2, 3, "#00ff00"}}}))
 			require.NoError(t, c.Close())
-			c2, _ := startTimed(t, environ, 2*time.Second)
+			c2, _ := startTimed(t, environ, startLimit())
 			assert.EqualValues(t, 1, structured(t, call(t, c2, "get_status", nil))["voxels"])
 		})
 	}
@@ -114,7 +124,7 @@ func TestHugeAutosaveDoesNotBlockStartup(t *testing.T) {
 func TestFullLayerBudgetRestoresQuickly(t *testing.T) {
 	environ := env(t)
 	writeHugeState(t, environ[1][len("GOXEL_STATE_DIR="):], 1024)
-	c, _ := startTimed(t, environ, 2*time.Second)
+	c, _ := startTimed(t, environ, startLimit())
 	st := structured(t, call(t, c, "get_status", nil))
 	assert.EqualValues(t, 1024, st["voxels"])
 	assert.EqualValues(t, 1024, st["layers"])

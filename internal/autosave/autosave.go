@@ -74,8 +74,43 @@ type Meta struct {
 type manifest struct {
 	Format string `json:"format"`
 	Meta
-	NextPack uint64       `json:"next_pack"`
-	Layers   []layerEntry `json:"layers"`
+	NextPack uint64    `json:"next_pack"`
+	Layers   layerList `json:"layers"`
+}
+
+// layerList decodes no more layers than a scene may have: a manifest of many thousands of layers
+// (a hostile or damaged state) is refused after counting the rest, not decoding them.
+type layerList []layerEntry
+
+func (l *layerList) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*l = nil
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if t, err := dec.Token(); err != nil || t != json.Delim('[') {
+		return fmt.Errorf("layers is not a list")
+	}
+	max := voxel.DefaultBudget.MaxLayers
+	for dec.More() {
+		if len(*l) == max {
+			// Counted, not decoded: the message says how many.
+			n := max
+			for ; dec.More(); n++ {
+				var skip json.RawMessage
+				if err := dec.Decode(&skip); err != nil {
+					return err
+				}
+			}
+			return fmt.Errorf("%d layers, more than the %d a scene may have: %w", n, max, voxel.ErrBudget)
+		}
+		var e layerEntry
+		if err := dec.Decode(&e); err != nil {
+			return err
+		}
+		*l = append(*l, e)
+	}
+	return nil
 }
 
 type layerEntry struct {
@@ -125,6 +160,14 @@ type Saver struct {
 	warning  string
 	logger   *slog.Logger
 	fw       *flate.Writer
+	// opened is the manifest as Open read it, kept for Load until a save or SetAside changes the
+	// state: a large manifest is decoded once at start-up, not twice.
+	opened *openedManifest
+}
+
+type openedManifest struct {
+	m   *manifest
+	err error
 }
 
 // Open takes the state directory dir, creating it (0700) if needed, and
@@ -151,6 +194,7 @@ func Open(dir string, logger *slog.Logger) (*Saver, error) {
 	s := &Saver{dir: dir, root: root, unlock: unlock, onDisk: map[uint64]loc{}, packs: map[uint64]*pack{}, logger: logger}
 	_ = root.Remove(manifestName + ".tmp") // a crash leftover of ours; absent is fine
 	m, merr := s.readManifest()
+	s.opened = &openedManifest{m, merr}
 	if merr == nil && m != nil {
 		s.nextPack = m.NextPack
 		for _, l := range m.Layers {
@@ -245,6 +289,7 @@ func (s *Saver) Save(layers []voxel.LayerBlocks, meta Meta) error {
 }
 
 func (s *Saver) save(layers []voxel.LayerBlocks, meta Meta) error {
+	s.opened = nil // the manifest on disk changes
 	// Which blocks stay, and which packs are mostly dead and get compacted.
 	used := map[uint64]bool{}
 	live := map[uint64]int64{}
@@ -395,7 +440,9 @@ func (s *Saver) readManifest() (*manifest, error) {
 		return nil, fmt.Errorf("autosave manifest %s is larger than %d MiB, more than any scene within the budget needs", filepath.Join(s.dir, manifestName), maxManifest>>20)
 	}
 	var m manifest
-	if err := json.Unmarshal(data, &m); err != nil || m.Format != formatID {
+	if err := json.Unmarshal(data, &m); errors.Is(err, voxel.ErrBudget) {
+		return nil, fmt.Errorf("autosave manifest %s: %w", filepath.Join(s.dir, manifestName), err)
+	} else if err != nil || m.Format != formatID {
 		return nil, fmt.Errorf("autosave manifest %s is not readable (format %q, %v)", filepath.Join(s.dir, manifestName), m.Format, err)
 	}
 	return &m, nil
@@ -409,7 +456,12 @@ func (s *Saver) readManifest() (*manifest, error) {
 func (s *Saver) Load() (scene *voxel.Scene, meta Meta, ok bool, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	m, err := s.readManifest()
+	var m *manifest
+	if o := s.opened; o != nil {
+		m, err, s.opened = o.m, o.err, nil
+	} else {
+		m, err = s.readManifest()
+	}
 	if err != nil || m == nil {
 		return nil, Meta{}, false, err
 	}
@@ -526,6 +578,7 @@ func (s *Saver) SetAside(why error) (string, error) {
 	if s.root == nil {
 		return "", errors.New("autosave is closed")
 	}
+	s.opened = nil
 	name := asidePrefix + time.Now().UTC().Format("20060102T150405.000000000")
 	if err := s.root.Mkdir(name, 0o700); err != nil {
 		return "", fmt.Errorf("failed to keep the autosave aside: %w", err)

@@ -136,3 +136,38 @@ func BenchmarkRestoreFullBudget(b *testing.B) {
 		}
 	}
 }
+
+// Open reads the manifest and Load uses what it read, but only until the state changes: a save
+// between them is what Load restores.
+func TestLoadAfterSaveReadsTheSavedState(t *testing.T) {
+	dir := t.TempDir()
+	writeState(t, dir, 3, 1, func(l, b int) voxel.Pos { return voxel.Pos{Y: 16 * l} })
+	sv, err := Open(dir, nil)
+	require.NoError(t, err)
+	defer sv.Close()
+	s := voxel.New()
+	s.Set(1, voxel.Pos{X: 7}, color.NRGBA{1, 2, 3, 255})
+	require.NoError(t, sv.Save(s.Freeze(), Meta{Current: 1}))
+	got, _, ok, err := sv.Load()
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Len(t, got.Layers(), 1, "the saved scene, not the one Open read")
+	assert.Equal(t, color.NRGBA{1, 2, 3, 255}, got.Get(1, voxel.Pos{X: 7}))
+}
+
+// BenchmarkStartWithManyLayers is a start-up (Open, then Load) on a state of 30,000 layers, beyond
+// the budget: what a server pays before it answers initialize (e2e TestHugeAutosaveDoesNotBlockStartup).
+func BenchmarkStartWithManyLayers(b *testing.B) {
+	dir := b.TempDir()
+	writeState(b, dir, 30000, 1, func(l, i int) voxel.Pos { return voxel.Pos{} })
+	for b.Loop() {
+		sv, err := Open(dir, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, _, _, err := sv.Load(); err == nil {
+			b.Fatal("a state beyond the budget was restored")
+		}
+		sv.Close()
+	}
+}
