@@ -89,16 +89,24 @@ func BenchmarkRender(b *testing.B) {
 	benchScene(b, "reference", referenceScene(), benchSizes)
 }
 
-// BenchmarkPrepare measures the model preparation a Renderer caches per scene (exposed faces, AO,
-// outline flags, light, shadow map): paid by the first render of a scene only.
-func BenchmarkPrepare(b *testing.B) {
-	for _, c := range []struct {
+// benchScenes are the reference scene and monu1 (skipped without the shared samples).
+func benchScenes(b *testing.B) []struct {
+	name string
+	snap func() *voxel.Snapshot
+} {
+	return []struct {
 		name string
 		snap func() *voxel.Snapshot
 	}{
 		{"reference", referenceScene},
 		{"monu1", func() *voxel.Snapshot { return loadModel(b, "magicavoxel/monu1.vox") }},
-	} {
+	}
+}
+
+// BenchmarkPrepare measures the model preparation a Renderer caches per scene (exposed faces, AO,
+// outline flags, light, shadow map): paid by the first render of a scene only.
+func BenchmarkPrepare(b *testing.B) {
+	for _, c := range benchScenes(b) {
 		snap := c.snap()
 		b.Run(c.name, func(b *testing.B) {
 			for b.Loop() {
@@ -156,13 +164,7 @@ func BenchmarkRenderMenger(b *testing.B) {
 // labels and gizmos included.
 func BenchmarkRenderSheet(b *testing.B) {
 	views := []View{presets[0], presets[3], presets[4], presets[6]}
-	for _, c := range []struct {
-		name string
-		snap func() *voxel.Snapshot
-	}{
-		{"reference", referenceScene},
-		{"monu1", func() *voxel.Snapshot { return loadModel(b, "magicavoxel/monu1.vox") }},
-	} {
+	for _, c := range benchScenes(b) {
 		snap := c.snap()
 		for _, size := range [][2]int{{800, 600}, {1920, 1080}} {
 			b.Run(fmt.Sprintf("%s/%dx%d", c.name, size[0], size[1]), func(b *testing.B) {

@@ -81,12 +81,7 @@ func TestRestoreBeyondBudgetIsRefusedAndKeptAside(t *testing.T) {
 			assert.Contains(t, st.Warning, tc.want)
 
 			// the next save starts afresh and does not touch the kept state
-			s := voxel.New()
-			s.Set(1, voxel.Pos{X: 1}, color.NRGBA{1, 2, 3, 255})
-			require.NoError(t, sv.Save(s.Freeze(), Meta{Current: 1}))
-			got, _, ok, err := sv.Load()
-			require.NoError(t, err)
-			require.True(t, ok)
+			s, got := saveAndLoad(t, sv)
 			assert.Equal(t, dump(s), dump(got))
 			assert.FileExists(t, filepath.Join(aside, packsDir, "0"))
 		})
@@ -145,14 +140,9 @@ func TestLoadAfterSaveReadsTheSavedState(t *testing.T) {
 	sv, err := Open(dir, nil)
 	require.NoError(t, err)
 	defer sv.Close()
-	s := voxel.New()
-	s.Set(1, voxel.Pos{X: 7}, color.NRGBA{1, 2, 3, 255})
-	require.NoError(t, sv.Save(s.Freeze(), Meta{Current: 1}))
-	got, _, ok, err := sv.Load()
-	require.NoError(t, err)
-	require.True(t, ok)
+	s, got := saveAndLoad(t, sv)
 	assert.Len(t, got.Layers(), 1, "the saved scene, not the one Open read")
-	assert.Equal(t, color.NRGBA{1, 2, 3, 255}, got.Get(1, voxel.Pos{X: 7}))
+	assert.Equal(t, dump(s), dump(got))
 }
 
 // BenchmarkStartWithManyLayers is a start-up (Open, then Load) on a state of 30,000 layers, beyond
@@ -170,4 +160,16 @@ func BenchmarkStartWithManyLayers(b *testing.B) {
 		}
 		sv.Close()
 	}
+}
+
+// saveAndLoad saves a scene of one voxel and loads the state back.
+func saveAndLoad(t *testing.T, sv *Saver) (saved, loaded *voxel.Scene) {
+	t.Helper()
+	s := voxel.New()
+	s.Set(1, voxel.Pos{X: 7}, color.NRGBA{1, 2, 3, 255})
+	require.NoError(t, sv.Save(s.Freeze(), Meta{Current: 1}))
+	got, _, ok, err := sv.Load()
+	require.NoError(t, err)
+	require.True(t, ok)
+	return s, got
 }
