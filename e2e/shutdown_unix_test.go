@@ -88,7 +88,13 @@ func TestShutdownWithAStuckHandler(t *testing.T) {
 					fmt.Fprintf(&b, `{"jsonrpc":"2.0","id":%d,"method":"tools/list"}`+"\n", 100+i)
 				}
 				p.send(strings.TrimSuffix(b.String(), "\n"))
-				time.Sleep(500 * time.Millisecond)
+				// Until the server has handled them all (their answers queue behind the full pipe):
+				// what is measured is the exit from a stuck writer, not how long 200 tools/list take
+				// (over 2 s for a race-enabled binary on a slow machine).
+				for deadline := time.Now().Add(60 * time.Second); strings.Count(p.stderr.String(), "mcp.method=tools/list") < 200; {
+					require.True(t, time.Now().Before(deadline), "200 tools/list not handled within 60 s; stderr:\n%s", p.stderr.String())
+					time.Sleep(10 * time.Millisecond)
+				}
 			}
 			p.send(`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"render_scene","_meta":{"progressToken":"r"},"arguments":{"width":8000,"height":8000,"views":["front","back","left","right","top","isometric"],"options":{"return_mode":"file_path"}}}}`)
 			if !stuck {
